@@ -1,0 +1,25 @@
+import { runServe } from './serve-command.js';
+
+const USAGE = `usage: wavegate <command> [options]
+
+commands:
+  serve     run the gateway (see: wavegate serve --help)
+  client    stream a WAV file through a gateway (see: wavegate client --help)
+`;
+
+/** CLI entry: returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`wavegate: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 1;
+  }
+}

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { createGateway } from '../gateway.js';
+import { loadHandler } from '../handler/handler-loader.js';
+
+const HELP = `usage: wavegate serve [options]
+
+  --host HOST                 address to listen on (default 127.0.0.1)
+  --port N                    port, 0 picks a free one (default 8000)
+  --handler NAME|PATH         echo, or a module exporting a handler definition (default echo)
+  --concurrency-limit N       most sessions at once (default: no limit)
+  --time-limit S              longest session in seconds (default: no limit)
+  --idle-timeout S            close sessions silent this long (default 60)
+`;
+
+function toNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`--${name} expects a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export async function runServe(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8000' },
+      handler: { type: 'string', default: 'echo' },
+      'concurrency-limit': { type: 'string' },
+      'time-limit': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const handler = await loadHandler(values.handler);
+  const concurrencyLimit = toNumber('concurrency-limit', values['concurrency-limit']);
+  const timeLimitS = toNumber('time-limit', values['time-limit']);
+  const idleTimeoutS = toNumber('idle-timeout', values['idle-timeout']);
+  const gateway = createGateway({
+    host: values.host,
+    port: toNumber('port', values.port) ?? 8000,
+    handler,
+    ...(concurrencyLimit !== undefined && { concurrencyLimit }),
+    ...(timeLimitS !== undefined && { timeLimitS }),
+    ...(idleTimeoutS !== undefined && { idleTimeoutS }),
+  });
+  const { url } = await gateway.listen();
+  process.stdout.write(`wavegate listening on ${url}\n`);
+
+  return new Promise<number>((resolveExit) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.stdout.write(`wavegate: ${signal}, closing sessions\n`);
+      gateway.close().then(
+        () => resolveExit(0),
+        (err: unknown) => {
+          console.error('wavegate: close failed', err);
+          resolveExit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

@@ -1,0 +1,39 @@
+import type { MediaFormat } from './media-format.js';
+
+/**
+ * A per-stream decoder: wire payload → PCM16 at `format.sampleRate`. Stateful codecs (Opus) keep
+ * their state between calls, so one decoder serves exactly one stream.
+ */
+export interface PayloadDecoder {
+  readonly format: MediaFormat;
+  decode(payload: Uint8Array): Int16Array;
+  /**
+   * Audio for a lost packet of `samples` samples. Opus uses libopus loss concealment, or in-band FEC
+   * when the packet after the gap is given. Codecs without concealment of their own leave this out;
+   * the jitter buffer then repeats the last waveform with a fade.
+   */
+  conceal?(samples: number, nextPayload?: Uint8Array): Int16Array;
+  close(): void;
+}
+
+/** A per-stream encoder: PCM16 at `format.sampleRate` → one wire payload. */
+export interface PayloadEncoder {
+  readonly format: MediaFormat;
+  /** Samples per payload the codec requires (Opus), or undefined when any length is accepted. */
+  readonly frameSamples: number | undefined;
+  encode(pcm: Int16Array): Uint8Array;
+  close(): void;
+}
+
+export interface EncoderOptions {
+  /** Opus frame duration; 20 ms unless told. */
+  frameMs?: 10 | 20 | 40 | 60;
+  bitrate?: number;
+  complexity?: number;
+  /** Opus in-band forward error correction. */
+  fec?: boolean;
+  /** Opus discontinuous transmission. */
+  dtx?: boolean;
+  /** Expected packet loss in percent (drives how much FEC Opus spends). */
+  packetLossPercent?: number;
+}

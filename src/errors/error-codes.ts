@@ -1,0 +1,48 @@
+/**
+ * The one registry of wavegate errors (DESIGN §5). Each code has a message, the HTTP status used when
+ * it answers a request, and the WebSocket close code used when it ends a connection. docs/errors.md
+ * lists the same codes; test/errors-registry.test.ts keeps the two in sync.
+ *
+ * Close codes: 1008 policy violation, 1009 message too big, 1011 server error, 1013 try again later,
+ * 4xxx application codes (4000–4999 are free for applications per RFC 6455).
+ */
+export interface ErrorSpec {
+  readonly message: string;
+  readonly httpStatus: number;
+  readonly closeCode: number;
+}
+
+export const ERROR_CODES = {
+  WG_ERR_MALFORMED_JSON: { message: 'message is not valid JSON', httpStatus: 400, closeCode: 1007 },
+  WG_ERR_MALFORMED_MESSAGE: { message: 'message does not have the expected shape', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_UNKNOWN_EVENT: { message: 'unknown event type', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_BAD_BASE64: { message: 'media payload is not valid base64', httpStatus: 400, closeCode: 1007 },
+  WG_ERR_BAD_PAYLOAD: { message: 'media payload cannot be decoded with the negotiated format', httpStatus: 400, closeCode: 1007 },
+  WG_ERR_MEDIA_BEFORE_START: { message: 'media received before start', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_ALREADY_STARTED: { message: 'start received twice on one connection', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_PAYLOAD_TOO_LARGE: { message: 'message exceeds the maximum payload size', httpStatus: 413, closeCode: 1009 },
+  WG_ERR_UNSUPPORTED_FORMAT: { message: 'unsupported media format (encoding, sample rate or channels)', httpStatus: 415, closeCode: 1003 },
+  WG_ERR_BINARY_NOT_ALLOWED: { message: 'binary media frames need audio/x-l16 or audio/opus', httpStatus: 415, closeCode: 1003 },
+  WG_ERR_DUPLICATE_SESSION: { message: 'a session with this id is already open', httpStatus: 409, closeCode: 4009 },
+  WG_ERR_INVALID_ID: { message: 'id is missing or does not match the allowed pattern', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_SESSION_NOT_FOUND: { message: 'no open session with this id', httpStatus: 404, closeCode: 4004 },
+  WG_ERR_CONCURRENCY_LIMIT: { message: 'concurrency limit reached', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_TIME_LIMIT: { message: 'session time limit reached', httpStatus: 408, closeCode: 4008 },
+  WG_ERR_IDLE_TIMEOUT: { message: 'session idle for too long', httpStatus: 408, closeCode: 4010 },
+  WG_ERR_RATE_LIMIT: { message: 'too many messages per second on this connection', httpStatus: 429, closeCode: 1008 },
+  WG_ERR_SLOW_CONSUMER: { message: 'client does not read fast enough; output dropped', httpStatus: 503, closeCode: 4011 },
+  WG_ERR_HANDLER_FAILED: { message: 'the handler threw; its session ends', httpStatus: 500, closeCode: 1011 },
+  WG_ERR_HANDLER_UNAVAILABLE: { message: 'the handler cannot be created (missing engine or bad options)', httpStatus: 500, closeCode: 1011 },
+  WG_ERR_QUEUE_OVERFLOW: { message: 'input queue full; frames dropped', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_SHUTTING_DOWN: { message: 'server is shutting down', httpStatus: 503, closeCode: 1001 },
+  WG_ERR_NOT_FOUND: { message: 'not found', httpStatus: 404, closeCode: 1008 },
+  WG_ERR_METHOD_NOT_ALLOWED: { message: 'method not allowed', httpStatus: 405, closeCode: 1008 },
+  WG_ERR_BAD_REQUEST: { message: 'bad request', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

@@ -1,0 +1,66 @@
+import type { HandlerDefinition } from './handler/handler.js';
+import type { MediaFormat } from './codecs/media-format.js';
+
+export interface GatewayOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The handler every session gets its own instance of. */
+  handler: HandlerDefinition<any>;
+  handlerOptions: Record<string, unknown>;
+  /** Most sessions open at once (FastRTC's concurrency_limit); null = no limit. */
+  concurrencyLimit: number | null;
+  /** Longest a session may last, in seconds (FastRTC's time_limit); null = no limit. */
+  timeLimitS: number | null;
+  /** A session that receives nothing for this long is closed (seconds). */
+  idleTimeoutS: number;
+  /** Output frame duration in ms (the pacer's tick). */
+  frameMs: number;
+  /** How far output may run ahead of real time, in ms. */
+  outputLeadMs: number;
+  /** Largest WebSocket message accepted, in bytes. */
+  maxPayloadBytes: number;
+  /** Most messages per second one connection may send. */
+  maxMessagesPerSecond: number;
+  /** Wire format when a FastRTC client says nothing: μ-law at 48 kHz in (FastRTC's default). */
+  inputFormat: MediaFormat;
+  /** Wire format when a FastRTC client says nothing: μ-law at 24 kHz out (FastRTC's default). */
+  outputFormat: MediaFormat;
+}
+
+export const DEFAULT_GATEWAY_OPTIONS = {
+  host: '127.0.0.1',
+  port: 8000,
+  handlerOptions: {},
+  concurrencyLimit: null,
+  timeLimitS: null,
+  idleTimeoutS: 60,
+  frameMs: 20,
+  outputLeadMs: 60,
+  maxPayloadBytes: 256 * 1024,
+  maxMessagesPerSecond: 500,
+  inputFormat: { encoding: 'audio/x-mulaw', sampleRate: 48_000, channels: 1 },
+  outputFormat: { encoding: 'audio/x-mulaw', sampleRate: 24_000, channels: 1 },
+} as const satisfies Omit<GatewayOptions, 'handler'>;
+
+function check(ok: boolean, name: string, value: unknown, expected: string): void {
+  if (!ok) throw new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
+}
+
+const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+/** Defaults first, then the caller's options; every option checked, naming the offending value. */
+export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>): GatewayOptions {
+  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options };
+  check(typeof o.host === 'string' && o.host.length > 0, 'host', o.host, 'a non-empty string');
+  check(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535, 'port', o.port, 'an integer from 0 to 65535');
+  check(typeof o.handler?.create === 'function', 'handler', o.handler, 'a handler definition with create()');
+  check(o.concurrencyLimit === null || (Number.isInteger(o.concurrencyLimit) && o.concurrencyLimit >= 1), 'concurrencyLimit', o.concurrencyLimit, 'null or an integer ≥ 1');
+  check(o.timeLimitS === null || isPositive(o.timeLimitS), 'timeLimitS', o.timeLimitS, 'null or a number > 0');
+  check(isPositive(o.idleTimeoutS), 'idleTimeoutS', o.idleTimeoutS, 'a number > 0');
+  check([10, 20, 40, 60].includes(o.frameMs), 'frameMs', o.frameMs, 'one of 10, 20, 40, 60');
+  check(typeof o.outputLeadMs === 'number' && o.outputLeadMs >= 0 && o.outputLeadMs <= 1000, 'outputLeadMs', o.outputLeadMs, 'a number from 0 to 1000');
+  check(Number.isInteger(o.maxPayloadBytes) && o.maxPayloadBytes >= 1024, 'maxPayloadBytes', o.maxPayloadBytes, 'an integer ≥ 1024');
+  check(isPositive(o.maxMessagesPerSecond), 'maxMessagesPerSecond', o.maxMessagesPerSecond, 'a number > 0');
+  return o;
+}

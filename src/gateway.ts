@@ -1,0 +1,56 @@
+import { HttpServer } from './http/http-server.js';
+import { sendJson } from './http/respond.js';
+import type { GatewayComponent } from './http/routes.js';
+import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
+
+export interface Gateway {
+  readonly options: GatewayOptions;
+  /** http://host:port once listening. */
+  readonly url: string;
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  /** Stop accepting, end every session (handlers' shutdown first, clients get 1001), close the server. */
+  close(): Promise<void>;
+}
+
+export type CreateGatewayOptions = Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>;
+
+export function createGateway(input: CreateGatewayOptions): Gateway {
+  const options = resolveGatewayOptions(input);
+  let ready = false;
+  const health: GatewayComponent = {
+    name: 'health',
+    httpRoutes: [
+      {
+        method: ['GET', 'HEAD'],
+        path: '/healthz',
+        handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }),
+      },
+    ],
+  };
+  const components: GatewayComponent[] = [health];
+  const http = new HttpServer(components);
+  let url = '';
+  let closing: Promise<void> | undefined;
+
+  return {
+    options,
+    get url() {
+      return url;
+    },
+    async listen() {
+      for (const component of components) await component.start?.();
+      const address = await http.listen(options.port, options.host);
+      url = `http://${address.host}:${address.port}`;
+      ready = true;
+      return { ...address, url };
+    },
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        for (const component of [...components].reverse()) await component.close?.();
+        await http.close();
+      })();
+      return closing;
+    },
+  };
+}

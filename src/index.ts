@@ -1,0 +1,10 @@
+export * from './audio/audio-frame.js';
+export * from './codecs/media-format.js';
+export type * from './codecs/codec.js';
+export * from './errors/error-codes.js';
+export * from './errors/wavegate-error.js';
+export * from './handler/handler.js';
+export { loadHandler, BUILT_IN_HANDLER_NAMES } from './handler/handler-loader.js';
+export * from './gateway-options.js';
+export { createGateway, type Gateway, type CreateGatewayOptions } from './gateway.js';
+export type * from './http/routes.js';
