@@ -58,6 +58,8 @@ export interface HandlerContext {
   send(output: HandlerOutput): void;
   /** Ask the session to call `emit()` again (for handlers whose output becomes ready on their own). */
   wake(): void;
+  /** Milliseconds of audio queued for the client, not yet sent (lets a producer pace itself). */
+  outputBacklogMs(): number;
   /** The latest arguments posted to `POST /input` for this session, or undefined. */
   latestInput(): Readonly<Record<string, unknown>> | undefined;
 }

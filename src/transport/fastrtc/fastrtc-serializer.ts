@@ -1,0 +1,97 @@
+import { WavegateError } from '../../errors/wavegate-error.js';
+import {
+  decodeBase64,
+  encodeBase64,
+  objectField,
+  optionalMediaFormatField,
+  optionalNumberField,
+  parseJsonObject,
+  sessionIdField,
+  stringField,
+} from '../message-fields.js';
+import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
+
+/**
+ * FastRTC's WebSocket protocol (DESIGN §2.1) with wavegate's extensions. Binary messages carry raw
+ * L16/Opus payloads; output in L16/Opus goes out binary too, G.711 as base64 JSON like FastRTC.
+ */
+export class FastRtcSerializer implements Serializer {
+  readonly name = 'fastrtc';
+  /** Set from `start`: binary output for L16/Opus. */
+  binaryOutput = false;
+
+  parse(data: Buffer, isBinary: boolean): InboundEvent {
+    if (isBinary) return { type: 'media', payload: data, seq: undefined, timestamp: undefined };
+    const message = parseJsonObject(data);
+    const event = message.event;
+    switch (event) {
+      case 'media': {
+        const media = objectField(message, 'media');
+        return {
+          type: 'media',
+          payload: decodeBase64(stringField(media, 'payload')),
+          seq: optionalNumberField(message, 'sequenceNumber'),
+          timestamp: optionalNumberField(message, 'timestamp') ?? optionalNumberField(media, 'timestamp'),
+        };
+      }
+      case 'start': {
+        const outputFormat = optionalMediaFormatField(message, 'outputFormat');
+        this.binaryOutput = outputFormat !== undefined && outputFormat.encoding !== 'audio/x-mulaw' && outputFormat.encoding !== 'audio/x-alaw';
+        return {
+          type: 'start',
+          sessionId: sessionIdField(message, 'websocket_id'),
+          inputFormat: optionalMediaFormatField(message, 'mediaFormat'),
+          outputFormat,
+          phone: undefined,
+        };
+      }
+      case 'stop':
+        return { type: 'stop' };
+      case 'ping':
+        return { type: 'ping' };
+      case 'mark':
+        return { type: 'client_mark', name: stringField(objectField(message, 'mark'), 'name') };
+      default:
+        throw new WavegateError('WG_ERR_UNKNOWN_EVENT', JSON.stringify(event ?? message.type ?? null));
+    }
+  }
+
+  serialize(message: OutboundMessage): string | Buffer | undefined {
+    switch (message.type) {
+      case 'media':
+        if (this.binaryOutput) return Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
+        return JSON.stringify({ event: 'media', media: { payload: encodeBase64(message.payload) } });
+      case 'clear':
+        return '{"event":"clear"}';
+      case 'mark':
+        return JSON.stringify({ event: 'mark', mark: { name: message.name } });
+      case 'pong':
+        return '{"event":"pong"}';
+      case 'end_stream':
+        return '{"type":"end_stream"}';
+      case 'error':
+      case 'warning':
+        return JSON.stringify({ type: message.type, code: message.code, message: message.message });
+      case 'refused':
+        return JSON.stringify({ status: 'failed', meta: { error: 'concurrency_limit_reached', limit: message.limit } });
+      case 'output':
+        return serializeOutput(message.output);
+    }
+  }
+}
+
+function serializeOutput(output: Extract<OutboundMessage, { type: 'output' }>['output']): string | undefined {
+  switch (output.type) {
+    case 'transcript':
+      return JSON.stringify({ type: 'transcript', data: { text: output.text, final: output.final } });
+    case 'log':
+      return JSON.stringify({ type: 'log', data: output.data });
+    case 'send_input':
+      return '{"type":"send_input","data":[]}';
+    case 'warning':
+      return JSON.stringify({ type: 'warning', message: output.message });
+    case 'additional_outputs':
+      // Like FastRTC, additional outputs travel on GET /outputs (SSE), not on the media socket.
+      return undefined;
+  }
+}

@@ -1,0 +1,48 @@
+import type { MediaFormat } from '../codecs/media-format.js';
+import type { ErrorCode } from '../errors/error-codes.js';
+import type { HandlerOutput, PhoneCallInfo } from '../handler/handler.js';
+
+/**
+ * The internal frame model every carrier's serializer maps to and from (FastRTC, Twilio, Telnyx,
+ * Plivo, …). Sessions only ever see these.
+ */
+export type InboundEvent =
+  | {
+      readonly type: 'start';
+      readonly sessionId: string;
+      /** Undefined = the gateway's default input format. */
+      readonly inputFormat: MediaFormat | undefined;
+      readonly outputFormat: MediaFormat | undefined;
+      readonly phone: PhoneCallInfo | undefined;
+    }
+  | { readonly type: 'media'; readonly payload: Uint8Array; readonly seq: number | undefined; readonly timestamp: number | undefined }
+  /** The client asks to be told when the audio sent before this point has gone out (FastRTC extension). */
+  | { readonly type: 'client_mark'; readonly name: string }
+  /** The carrier confirms one of our marks has been played to the caller (Twilio `mark`). */
+  | { readonly type: 'played_mark'; readonly name: string }
+  | { readonly type: 'dtmf'; readonly digit: string }
+  | { readonly type: 'stop' }
+  | { readonly type: 'ping' }
+  /** A message the carrier sends that needs no action (Twilio `connected`). */
+  | { readonly type: 'noop' };
+
+/** Everything a session sends; the serializer decides each carrier's shape (or drops what it can't carry). */
+export type OutboundMessage =
+  | { readonly type: 'media'; readonly payload: Uint8Array }
+  | { readonly type: 'clear' }
+  | { readonly type: 'mark'; readonly name: string }
+  | { readonly type: 'pong' }
+  | { readonly type: 'output'; readonly output: Exclude<HandlerOutput, { type: 'audio' | 'clear' | 'mark' | 'end_stream' }> }
+  | { readonly type: 'end_stream' }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: 'warning'; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: 'refused'; readonly limit: number };
+
+export interface Serializer {
+  /** Carrier name, e.g. 'fastrtc', 'twilio'. */
+  readonly name: string;
+  /** Parses one WebSocket message. Throws a WavegateError for bad input. */
+  parse(data: Buffer, isBinary: boolean): InboundEvent;
+  /** One WebSocket message, or undefined when the carrier has no such message. */
+  serialize(message: OutboundMessage): string | Buffer | undefined;
+}
