@@ -2,6 +2,7 @@ export * from './audio/audio-frame.js';
 export * from './codecs/media-format.js';
 export type * from './codecs/codec.js';
 export * from './codecs/g711.js';
+export * from './codecs/l16.js';
 export * from './errors/error-codes.js';
 export * from './errors/wavegate-error.js';
 export * from './handler/handler.js';
