@@ -6,6 +6,7 @@ import type { HandlerDefinition } from './handler.js';
 /** Built-in handlers by name; each module default-exports its definition. */
 const BUILT_IN: Record<string, () => Promise<{ default: HandlerDefinition<any> }>> = {
   echo: () => import('../../handlers/echo.js'),
+  dsp: () => import('../../handlers/dsp.js'),
 };
 
 export const BUILT_IN_HANDLER_NAMES = Object.keys(BUILT_IN);
