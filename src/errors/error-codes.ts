@@ -38,6 +38,13 @@ export const ERROR_CODES = {
   WG_ERR_NOT_FOUND: { message: 'not found', httpStatus: 404, closeCode: 1008 },
   WG_ERR_METHOD_NOT_ALLOWED: { message: 'method not allowed', httpStatus: 405, closeCode: 1008 },
   WG_ERR_BAD_REQUEST: { message: 'bad request', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_RECORDING_NOT_FOUND: { message: 'no recording with this id', httpStatus: 404, closeCode: 1008 },
+  WG_ERR_PATH_REFUSED: { message: 'recording path refused (not a plain file inside the recordings folder)', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_RANGE_NOT_SATISFIABLE: { message: 'no requested byte range overlaps the recording', httpStatus: 416, closeCode: 1008 },
+  WG_ERR_BAD_SEEK_POSITION: { message: 'pos must be a number of seconds within the recording', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_BAD_SIGNATURE: { message: 'recording URL signature missing, malformed or wrong', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_URL_EXPIRED: { message: 'signed recording URL has expired', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_RECORDING_WRITE_FAILED: { message: 'writing the recording failed (disk full or I/O error); the recording ended, the session goes on', httpStatus: 500, closeCode: 1011 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 
