@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   WG_ERR_BAD_SIGNATURE: { message: 'recording URL signature missing, malformed or wrong', httpStatus: 403, closeCode: 1008 },
   WG_ERR_URL_EXPIRED: { message: 'signed recording URL has expired', httpStatus: 403, closeCode: 1008 },
   WG_ERR_RECORDING_WRITE_FAILED: { message: 'writing the recording failed (disk full or I/O error); the recording ended, the session goes on', httpStatus: 500, closeCode: 1011 },
+  WG_ERR_BAD_WAV: { message: 'not a readable WAV file (malformed header or unsupported encoding)', httpStatus: 422, closeCode: 1007 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 
