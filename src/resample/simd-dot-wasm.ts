@@ -1,0 +1,116 @@
+/**
+ * A tiny WebAssembly module (181 bytes) with one function, written out here in the binary format so the
+ * package needs no toolchain and downloads nothing:
+ *
+ *   (module
+ *     (memory (export "memory") 1)
+ *     (func (export "dot") (param $x i32) (param $h i32) (param $n i32) (result f32)
+ *       (local $acc0 v128) (local $acc1 v128) (local $end i32)
+ *       (local.set $end (i32.add (local.get $h) (i32.shl (local.get $n) (i32.const 2))))
+ *       (loop $next                                    ;; 8 products per turn, n must be a multiple of 8
+ *         (local.set $acc0 (f32x4.add (local.get $acc0)
+ *           (f32x4.mul (v128.load (local.get $x)) (v128.load (local.get $h)))))
+ *         (local.set $acc1 (f32x4.add (local.get $acc1)
+ *           (f32x4.mul (v128.load offset=16 (local.get $x)) (v128.load offset=16 (local.get $h)))))
+ *         (local.set $x (i32.add (local.get $x) (i32.const 32)))
+ *         (br_if $next (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 32))) (local.get $end))))
+ *       (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+ *       lanes 0 + 1 + 2 + 3 of $acc0, added left to right))
+ *
+ * `dot(x, h, n)` is Σ x[i]·h[i] over n Float32 values at byte addresses x and h, summed in float32 in a
+ * fixed order (eight running sums, lane k taking i ≡ k mod 8). `dotReference` in fir-kernel.ts repeats
+ * that order in plain JavaScript with Math.fround, and the tests check the two agree bit for bit.
+ * WebAssembly SIMD (fixed-width 128-bit) is on by default in V8 since Node 16.4.
+ */
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (text: string): number[] => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+
+// Opcodes (WebAssembly core spec §5.4, SIMD proposal opcode table).
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I32_ADD = 0x6a;
+const I32_SHL = 0x74;
+const I32_LT_U = 0x49;
+const F32_ADD = 0x92;
+const LOOP = 0x03;
+const EMPTY_BLOCK = 0x40;
+const BR_IF = 0x0d;
+const END = 0x0b;
+const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+const V128_LOAD = (offset: number): number[] => [...simd(0x00), 0 /* align hint 2^0: x may be unaligned */, ...uleb(offset)];
+const F32X4_EXTRACT_LANE = (lane: number): number[] => [...simd(0x1f), lane];
+const F32X4_ADD = simd(0xe4);
+const F32X4_MUL = simd(0xe6);
+
+// Locals: 0 $x, 1 $h, 2 $n (params), 3 $acc0, 4 $acc1 (v128, zero-initialised), 5 $end.
+const X = 0;
+const H = 1;
+const N = 2;
+const ACC0 = 3;
+const ACC1 = 4;
+const ENDP = 5;
+
+const accumulate = (acc: number, offset: number): number[] => [
+  LOCAL_GET, acc,
+  LOCAL_GET, X, ...V128_LOAD(offset),
+  LOCAL_GET, H, ...V128_LOAD(offset),
+  ...F32X4_MUL, ...F32X4_ADD,
+  LOCAL_SET, acc,
+];
+
+const DOT_BODY: number[] = [
+  2, 2, V128, 1, I32, // local declarations: 2 × v128, 1 × i32
+  LOCAL_GET, H, LOCAL_GET, N, I32_CONST, 2, I32_SHL, I32_ADD, LOCAL_SET, ENDP,
+  LOOP, EMPTY_BLOCK,
+  ...accumulate(ACC0, 0),
+  ...accumulate(ACC1, 16),
+  LOCAL_GET, X, I32_CONST, 32, I32_ADD, LOCAL_SET, X,
+  LOCAL_GET, H, I32_CONST, 32, I32_ADD, LOCAL_TEE, H,
+  LOCAL_GET, ENDP, I32_LT_U, BR_IF, 0,
+  END,
+  LOCAL_GET, ACC0, LOCAL_GET, ACC1, ...F32X4_ADD, LOCAL_TEE, ACC0,
+  ...F32X4_EXTRACT_LANE(0),
+  LOCAL_GET, ACC0, ...F32X4_EXTRACT_LANE(1), F32_ADD,
+  LOCAL_GET, ACC0, ...F32X4_EXTRACT_LANE(2), F32_ADD,
+  LOCAL_GET, ACC0, ...F32X4_EXTRACT_LANE(3), F32_ADD,
+  END,
+];
+
+export const SIMD_DOT_WASM: Uint8Array<ArrayBuffer> = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  ...section(1, [1, 0x60, 3, I32, I32, I32, 1, F32]), // types: (i32 i32 i32) → f32
+  ...section(3, [1, 0]), // functions: one, of type 0
+  ...section(5, [1, 0x00, 1]), // memory: one, min 1 page, no max
+  ...section(7, [2, ...name('dot'), 0x00, 0, ...name('memory'), 0x02, 0]), // exports
+  ...section(10, [1, ...uleb(DOT_BODY.length), ...DOT_BODY]), // code
+]);
+
+export interface SimdDot {
+  readonly memory: WebAssembly.Memory;
+  readonly dot: (x: number, h: number, n: number) => number;
+}
+
+/** Instantiates the module, or returns undefined where WebAssembly or its SIMD is unavailable (e.g. --jitless). */
+export function instantiateSimdDot(): SimdDot | undefined {
+  if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_DOT_WASM)) return undefined;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(SIMD_DOT_WASM));
+  const { memory, dot } = instance.exports as unknown as SimdDot;
+  return { memory, dot };
+}
