@@ -46,6 +46,13 @@ export const ERROR_CODES = {
   WG_ERR_URL_EXPIRED: { message: 'signed recording URL has expired', httpStatus: 403, closeCode: 1008 },
   WG_ERR_RECORDING_WRITE_FAILED: { message: 'writing the recording failed (disk full or I/O error); the recording ended, the session goes on', httpStatus: 500, closeCode: 1011 },
   WG_ERR_BAD_WAV: { message: 'not a readable WAV file (malformed header or unsupported encoding)', httpStatus: 422, closeCode: 1007 },
+  WG_ERR_NOT_LOGGED_IN: { message: 'log in first: this call-signaling message needs a name', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_ALREADY_LOGGED_IN: { message: 'this connection is already logged in under another name', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_NAME_TAKEN: { message: 'this name is already online on another connection', httpStatus: 409, closeCode: 4012 },
+  WG_ERR_PEER_OFFLINE: { message: 'the called user is not online', httpStatus: 404, closeCode: 4013 },
+  WG_ERR_NOT_IN_CALL: { message: 'no call with this user', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_ALREADY_IN_CALL: { message: 'already calling or in a call; hang up first', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_RELAY_UNAVAILABLE: { message: 'cross-process relay unavailable (Redis unreachable); only users on this process can be reached', httpStatus: 503, closeCode: 1013 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 
