@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   WG_ERR_NOT_IN_CALL: { message: 'no call with this user', httpStatus: 409, closeCode: 1008 },
   WG_ERR_ALREADY_IN_CALL: { message: 'already calling or in a call; hang up first', httpStatus: 409, closeCode: 1008 },
   WG_ERR_RELAY_UNAVAILABLE: { message: 'cross-process relay unavailable (Redis unreachable); only users on this process can be reached', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_TWILIO_SIGNATURE: { message: 'X-Twilio-Signature missing or wrong for the configured Twilio auth token', httpStatus: 403, closeCode: 1008 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 
