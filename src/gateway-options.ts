@@ -1,5 +1,6 @@
 import type { HandlerDefinition } from './handler/handler.js';
 import type { MediaFormat } from './codecs/media-format.js';
+import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
 
 export interface GatewayOptions {
   host: string;
@@ -26,6 +27,16 @@ export interface GatewayOptions {
   inputFormat: MediaFormat;
   /** Wire format when a FastRTC client says nothing: μ-law at 24 kHz out (FastRTC's default). */
   outputFormat: MediaFormat;
+  /** redis://… shared by the processes of one deployment (call signaling across processes); null = one process. */
+  redisUrl: string | null;
+  /** ICE servers handed to call pages (`/call/config.json`); none built in. */
+  iceServers: readonly IceServer[];
+  /** coturn `static-auth-secret`: TURN servers without credentials get time-limited ones; null = off. */
+  turnSecret: string | null;
+  /** Lifetime of those TURN credentials (seconds). */
+  turnCredentialTtlS: number;
+  /** A process that dies stops owning its call-signaling users after this long (seconds). */
+  presenceTtlS: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -41,6 +52,11 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   maxMessagesPerSecond: 500,
   inputFormat: { encoding: 'audio/x-mulaw', sampleRate: 48_000, channels: 1 },
   outputFormat: { encoding: 'audio/x-mulaw', sampleRate: 24_000, channels: 1 },
+  redisUrl: null,
+  iceServers: [],
+  turnSecret: null,
+  turnCredentialTtlS: 3600,
+  presenceTtlS: 15,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -62,5 +78,11 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<Ga
   check(typeof o.outputLeadMs === 'number' && o.outputLeadMs >= 0 && o.outputLeadMs <= 1000, 'outputLeadMs', o.outputLeadMs, 'a number from 0 to 1000');
   check(Number.isInteger(o.maxPayloadBytes) && o.maxPayloadBytes >= 1024, 'maxPayloadBytes', o.maxPayloadBytes, 'an integer ≥ 1024');
   check(isPositive(o.maxMessagesPerSecond), 'maxMessagesPerSecond', o.maxMessagesPerSecond, 'a number > 0');
+  check(o.redisUrl === null || (typeof o.redisUrl === 'string' && /^rediss?:\/\/./.test(o.redisUrl)), 'redisUrl', o.redisUrl, 'null or a redis:// or rediss:// URL');
+  check(Array.isArray(o.iceServers), 'iceServers', o.iceServers, 'an array of { urls, username?, credential? }');
+  o.iceServers = o.iceServers.map(checkIceServer);
+  checkIceConfig(o.iceServers, o.turnSecret);
+  check(isPositive(o.turnCredentialTtlS), 'turnCredentialTtlS', o.turnCredentialTtlS, 'a number > 0');
+  check(isPositive(o.presenceTtlS) && o.presenceTtlS >= 1 && o.presenceTtlS <= 3600, 'presenceTtlS', o.presenceTtlS, 'a number from 1 to 3600');
   return o;
 }

@@ -2,6 +2,7 @@ import { HttpServer } from './http/http-server.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
+import { createSignalingComponent } from './signaling/signaling-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -27,7 +28,15 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       },
     ],
   };
-  const components: GatewayComponent[] = [health];
+  const signaling = createSignalingComponent({
+    redisUrl: options.redisUrl,
+    iceServers: options.iceServers,
+    turnSecret: options.turnSecret,
+    turnCredentialTtlS: options.turnCredentialTtlS,
+    presenceTtlS: options.presenceTtlS,
+    maxMessagesPerSecond: options.maxMessagesPerSecond,
+  });
+  const components: GatewayComponent[] = [health, signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;

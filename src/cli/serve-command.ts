@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createGateway } from '../gateway.js';
 import { loadHandler } from '../handler/handler-loader.js';
+import { parseIceServer } from '../signaling/ice-servers.js';
 
 const HELP = `usage: wavegate serve [options]
 
@@ -10,6 +11,12 @@ const HELP = `usage: wavegate serve [options]
   --concurrency-limit N       most sessions at once (default: no limit)
   --time-limit S              longest session in seconds (default: no limit)
   --idle-timeout S            close sessions silent this long (default 60)
+  --redis URL                 redis://… shared by several gateway processes (call signaling across them)
+  --ice-server URI|JSON       ICE server for call pages, repeatable: stun:host:3478, turn:host:3478, or
+                              {"urls":"turn:…","username":"u","credential":"p"} (default: none)
+  --turn-secret SECRET        coturn static-auth-secret: TURN servers get time-limited credentials
+  --turn-ttl S                lifetime of those credentials (default 3600)
+  --presence-ttl S            a dead process's call users are released after this long (default 15)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -29,6 +36,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'concurrency-limit': { type: 'string' },
       'time-limit': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      redis: { type: 'string' },
+      'ice-server': { type: 'string', multiple: true },
+      'turn-secret': { type: 'string' },
+      'turn-ttl': { type: 'string' },
+      'presence-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -41,6 +53,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const concurrencyLimit = toNumber('concurrency-limit', values['concurrency-limit']);
   const timeLimitS = toNumber('time-limit', values['time-limit']);
   const idleTimeoutS = toNumber('idle-timeout', values['idle-timeout']);
+  const turnCredentialTtlS = toNumber('turn-ttl', values['turn-ttl']);
+  const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -48,6 +62,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(concurrencyLimit !== undefined && { concurrencyLimit }),
     ...(timeLimitS !== undefined && { timeLimitS }),
     ...(idleTimeoutS !== undefined && { idleTimeoutS }),
+    ...(values.redis !== undefined && { redisUrl: values.redis }),
+    ...(values['ice-server'] !== undefined && { iceServers: values['ice-server'].map(parseIceServer) }),
+    ...(values['turn-secret'] !== undefined && { turnSecret: values['turn-secret'] }),
+    ...(turnCredentialTtlS !== undefined && { turnCredentialTtlS }),
+    ...(presenceTtlS !== undefined && { presenceTtlS }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);
