@@ -1,0 +1,200 @@
+import { parseSequenceNumber, SequenceUnwrapper } from './sequence-unwrapper.js';
+
+/**
+ * The ordered packet store behind the jitter buffer: gives every packet a position (unwrapped
+ * sequence number, sender timestamp in ms, or arrival index), keeps packets sorted by it, knows the
+ * position expected next, and recognises duplicates and late packets. Also does the RFC 3550 loss
+ * accounting (expected − received) when packets carry sequence numbers. Pure.
+ */
+export type OrderMode = 'seq' | 'timestamp' | 'arrival';
+
+export interface OrderEntry<T> {
+  readonly pos: number;
+  readonly payload: T;
+  readonly durationMs: number;
+  readonly arrivalMs: number;
+}
+
+export interface Placement<T> {
+  readonly outcome: 'accepted' | 'duplicate' | 'late';
+  readonly entry: OrderEntry<T>;
+  /** The packet's time on the sender's clock (ms), for the arrival-delay estimator. */
+  readonly senderMs: number;
+}
+
+interface PacketFields<T> {
+  readonly payload: T;
+  readonly seq?: number | string;
+  readonly timestamp?: number;
+}
+
+/** How many played positions are remembered to tell duplicates from late packets. */
+const PLAYED_MEMORY = 256;
+
+export class PlayoutOrder<T> {
+  #mode: OrderMode | undefined;
+  readonly #unwrapper = new SequenceUnwrapper();
+  #entries: OrderEntry<T>[] = [];
+  #bufferedMs = 0;
+  /** Position expected next; undefined until playout starts. */
+  #nextPos: number | undefined;
+  #stepMs: number;
+  #arrivalIndex = 0;
+  #senderClockMs = 0;
+  #highestEndPos: number | undefined;
+  #played = new Set<number>();
+  #playedQueue: number[] = [];
+  // RFC 3550 loss accounting (seq mode), per numbering epoch.
+  #minSeq = Infinity;
+  #maxSeq = -Infinity;
+  #receivedInEpoch = 0;
+  #lostBeforeEpoch = 0;
+
+  constructor(frameMs: number) {
+    this.#stepMs = frameMs;
+  }
+
+  get mode(): OrderMode | undefined {
+    return this.#mode;
+  }
+  get size(): number {
+    return this.#entries.length;
+  }
+  get head(): OrderEntry<T> | undefined {
+    return this.#entries[0];
+  }
+  get bufferedMs(): number {
+    return this.#bufferedMs;
+  }
+  /** Duration of the last packet played (or the nominal frame): the length of one playout step. */
+  get stepMs(): number {
+    return this.#stepMs;
+  }
+  /** Playout has started at least once (a next position is expected). */
+  get started(): boolean {
+    return this.#nextPos !== undefined;
+  }
+  get oldestArrivalMs(): number {
+    let oldest = Infinity;
+    for (const e of this.#entries) oldest = Math.min(oldest, e.arrivalMs);
+    return oldest;
+  }
+
+  place(packet: PacketFields<T>, durationMs: number, now: number): Placement<T> {
+    this.#mode ??= packet.seq !== undefined ? 'seq' : packet.timestamp !== undefined ? 'timestamp' : 'arrival';
+    let pos: number;
+    let senderMs: number;
+    if (this.#mode === 'seq') {
+      pos = packet.seq !== undefined ? this.#unwrapper.unwrap(parseSequenceNumber(packet.seq)) : (this.#highestEndPos ?? 0);
+      senderMs = packet.timestamp ?? pos * durationMs;
+      this.#minSeq = Math.min(this.#minSeq, pos);
+      this.#maxSeq = Math.max(this.#maxSeq, pos);
+      this.#receivedInEpoch++;
+    } else if (this.#mode === 'timestamp') {
+      pos = packet.timestamp ?? this.#highestEndPos ?? 0;
+      senderMs = pos;
+    } else {
+      pos = this.#arrivalIndex++;
+      senderMs = this.#senderClockMs;
+      this.#senderClockMs += durationMs;
+    }
+    const end = this.#mode === 'timestamp' ? pos + durationMs : pos + 1;
+    this.#highestEndPos = Math.max(this.#highestEndPos ?? end, end);
+    const entry: OrderEntry<T> = { pos, payload: packet.payload, durationMs, arrivalMs: now };
+
+    if (this.#played.has(pos)) return { outcome: 'duplicate', entry, senderMs };
+    if (this.#nextPos !== undefined && pos < this.#nextPos - this.#tolerance()) return { outcome: 'late', entry, senderMs };
+    let i = this.#entries.length;
+    while (i > 0 && this.#entries[i - 1]!.pos > pos) i--;
+    if (i > 0 && this.#entries[i - 1]!.pos === pos) return { outcome: 'duplicate', entry, senderMs };
+    this.#entries.splice(i, 0, entry);
+    this.#bufferedMs += durationMs;
+    return { outcome: 'accepted', entry, senderMs };
+  }
+
+  /** Packets missing between the expected position and `entry` (0 when it is next or playout has not started). */
+  gapBefore(entry: OrderEntry<T>): number {
+    if (this.#nextPos === undefined) return 0;
+    const delta = entry.pos - this.#nextPos;
+    return this.#mode === 'timestamp' ? Math.max(0, Math.round(delta / this.#stepMs)) : Math.max(0, delta);
+  }
+
+  /** The second packet follows the head directly (so dropping the head leaves no gap). */
+  secondFollowsHead(): boolean {
+    const [a, b] = this.#entries;
+    if (a === undefined || b === undefined) return false;
+    return this.#mode === 'timestamp' ? Math.abs(b.pos - (a.pos + a.durationMs)) < a.durationMs / 2 : b.pos === a.pos + 1;
+  }
+
+  takeHead(): OrderEntry<T> {
+    const entry = this.#entries.shift();
+    if (entry === undefined) throw new Error('PlayoutOrder.takeHead on an empty buffer');
+    this.#bufferedMs -= entry.durationMs;
+    this.#stepMs = entry.durationMs;
+    this.#nextPos = this.#after(entry);
+    this.#remember(entry.pos);
+    return entry;
+  }
+
+  /** Drops the earliest packet (overflow); playout then expects the one after it. */
+  dropEarliest(): OrderEntry<T> {
+    const entry = this.#entries.shift()!;
+    this.#bufferedMs -= entry.durationMs;
+    if (this.#nextPos !== undefined) this.#nextPos = Math.max(this.#nextPos, this.#after(entry));
+    return entry;
+  }
+
+  /** The expected packet is given up as lost: expect the one after it. */
+  skipOne(): void {
+    if (this.#nextPos === undefined) return;
+    this.#nextPos += this.#mode === 'timestamp' ? this.#stepMs : 1;
+  }
+
+  /** Continue playout at `entry`, whatever was expected. */
+  jumpTo(entry: OrderEntry<T>): void {
+    this.#nextPos = entry.pos;
+  }
+
+  /** Removes every buffered packet; returns how many. */
+  clear(): number {
+    const n = this.#entries.length;
+    this.#entries = [];
+    this.#bufferedMs = 0;
+    return n;
+  }
+
+  /** The sender restarted its numbering: forget positions (loss so far is kept). Returns packets dropped. */
+  restart(): number {
+    this.#lostBeforeEpoch = this.lostCount();
+    this.#minSeq = Infinity;
+    this.#maxSeq = -Infinity;
+    this.#receivedInEpoch = 0;
+    this.#mode = undefined;
+    this.#unwrapper.reset();
+    this.#nextPos = undefined;
+    this.#highestEndPos = undefined;
+    this.#played = new Set();
+    this.#playedQueue = [];
+    return this.clear();
+  }
+
+  /** RFC 3550 cumulative loss (seq mode only; 0 otherwise). */
+  lostCount(): number {
+    const epoch = this.#receivedInEpoch > 0 ? this.#maxSeq - this.#minSeq + 1 - this.#receivedInEpoch : 0;
+    return this.#lostBeforeEpoch + epoch;
+  }
+
+  #tolerance(): number {
+    return this.#mode === 'timestamp' ? this.#stepMs / 2 : 0;
+  }
+
+  #after(entry: OrderEntry<T>): number {
+    return this.#mode === 'timestamp' ? entry.pos + entry.durationMs : entry.pos + 1;
+  }
+
+  #remember(pos: number): void {
+    this.#played.add(pos);
+    this.#playedQueue.push(pos);
+    if (this.#playedQueue.length > PLAYED_MEMORY) this.#played.delete(this.#playedQueue.shift()!);
+  }
+}
