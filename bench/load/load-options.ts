@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util';
+import { isVariantName, VARIANT_NAMES, type VariantName } from './media-variants.js';
+
+export const TARGET_NAMES = ['baseline', 'gateway'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface LoadOptions {
+  quick: boolean;
+  variants: VariantName[];
+  targets: TargetName[];
+  /** Session counts of the ramp; a target stops ramping at its first failing step. */
+  steps: number[];
+  warmupS: number;
+  holdS: number;
+  drainMs: number;
+  workers: number;
+  /** Sessions of the idle variant (connected, started, silent); 0 skips it. */
+  idleSessions: number;
+  idleHoldS: number;
+  frameMs: number;
+  /** Sub-slots of the frame period the sessions are spread over. */
+  slots: number;
+  /** A step passes while p99 RTT ≤ frameMs + this. */
+  p99BudgetMs: number;
+  /** …and while at most this fraction of frames is lost. */
+  maxLossRatio: number;
+  /** No new step starts after this much time has passed. */
+  budgetS: number;
+  out: string;
+  chart: string;
+}
+
+const DEFAULTS: LoadOptions = {
+  quick: false,
+  variants: [...VARIANT_NAMES],
+  targets: [...TARGET_NAMES],
+  steps: [50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1500],
+  warmupS: 2,
+  holdS: 6,
+  drainMs: 1000,
+  workers: 2,
+  idleSessions: 1000,
+  idleHoldS: 10,
+  frameMs: 20,
+  slots: 4,
+  p99BudgetMs: 20,
+  maxLossRatio: 0.01,
+  budgetS: 540,
+  out: 'bench/results/load.json',
+  chart: 'bench/results/load.svg',
+};
+
+const QUICK: Partial<LoadOptions> = {
+  steps: [50, 200, 400, 800],
+  warmupS: 1,
+  holdS: 2,
+  drainMs: 600,
+  idleSessions: 1000,
+  idleHoldS: 4,
+  budgetS: 100,
+  out: 'bench/results/load-quick.json',
+  chart: 'bench/results/load-quick.svg',
+};
+
+export const USAGE = `usage: npm run bench:load -- [options]
+
+  --quick                 short holds and fewer steps (< 2 min)
+  --variants a,b          ${VARIANT_NAMES.join(', ')} (default all)
+  --targets a,b           baseline, gateway (default both)
+  --steps 50,100,…        session counts of the ramp
+  --hold S  --warmup S    seconds measured per step / seconds before measuring
+  --workers N             load-generator worker threads (default 2)
+  --idle N                idle sessions for the idle-CPU run, 0 skips it (default 1000)
+  --out FILE  --chart FILE
+`;
+
+function list(name: string, value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new TypeError(`Expected \`--${name}\` to be a comma-separated list, got \`${value}\``);
+  return items;
+}
+
+function num(name: string, value: string, min: number, max: number, integer = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new TypeError(`Expected \`--${name}\` to be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got \`${value}\``);
+  }
+  return n;
+}
+
+export function parseLoadOptions(argv: readonly string[]): LoadOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean' },
+      variants: { type: 'string' },
+      targets: { type: 'string' },
+      steps: { type: 'string' },
+      hold: { type: 'string' },
+      warmup: { type: 'string' },
+      workers: { type: 'string' },
+      idle: { type: 'string' },
+      out: { type: 'string' },
+      chart: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const o: LoadOptions = { ...DEFAULTS, ...(values.quick ? { ...QUICK, quick: true } : {}) };
+  if (values.variants !== undefined) {
+    o.variants = list('variants', values.variants).map((v) => {
+      if (!isVariantName(v)) throw new TypeError(`Expected \`--variants\` items among ${VARIANT_NAMES.join(', ')}, got \`${v}\``);
+      return v;
+    });
+  }
+  if (values.targets !== undefined) {
+    o.targets = list('targets', values.targets).map((t) => {
+      if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new TypeError(`Expected \`--targets\` items among ${TARGET_NAMES.join(', ')}, got \`${t}\``);
+      return t as TargetName;
+    });
+  }
+  if (values.steps !== undefined) o.steps = list('steps', values.steps).map((s) => num('steps', s, 1, 20_000, true));
+  if (values.hold !== undefined) o.holdS = num('hold', values.hold, 1, 600);
+  if (values.warmup !== undefined) o.warmupS = num('warmup', values.warmup, 0, 60);
+  if (values.workers !== undefined) o.workers = num('workers', values.workers, 1, 64, true);
+  if (values.idle !== undefined) o.idleSessions = num('idle', values.idle, 0, 20_000, true);
+  if (values.out !== undefined) o.out = values.out;
+  if (values.chart !== undefined) o.chart = values.chart;
+  o.steps = [...new Set(o.steps)].sort((a, b) => a - b);
+  return o;
+}

@@ -1,0 +1,227 @@
+import { LatencyHistogram, type HistogramSnapshot } from './latency-histogram.js';
+import type { LoadOptions, TargetName } from './load-options.js';
+import type { RunResult } from './load-protocol.js';
+import type { VariantName } from './media-variants.js';
+import { cpuPercent, procSample, scrape, systemCpuSample, type ServerProcess } from './server-process.js';
+import { share, type WorkerPool } from './worker-pool.js';
+
+export interface StepContext {
+  readonly pool: WorkerPool;
+  readonly server: ServerProcess;
+  readonly target: TargetName;
+  readonly variant: VariantName | 'idle';
+  readonly options: LoadOptions;
+  readonly wavPath: string;
+  /** Server RSS right after it started, KiB (for the per-session estimate). */
+  readonly freshRssKiB: number;
+  progress(line: string): void;
+}
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export interface StepResult {
+  readonly sessions: number;
+  readonly opened: number;
+  readonly failedToOpen: number;
+  readonly firstError: string | undefined;
+  /** Round trips of the frames sent during the hold, ms. */
+  readonly rttMs: Percentiles;
+  /** Frames whose round trip exceeded frameMs + p99BudgetMs. */
+  readonly late: number;
+  readonly sent: number;
+  readonly received: number;
+  readonly lost: number;
+  readonly lossRatio: number;
+  readonly extra: number;
+  readonly unmatched: number;
+  readonly generatorSkipped: number;
+  readonly closedEarly: Record<string, number>;
+  /** How late the generator sent frames against its own clock, ms (when high, the generator is the limit). */
+  readonly sendLagMs: Percentiles;
+  readonly server: {
+    readonly cpuPercent: number;
+    readonly rssKiB: number;
+    readonly rssPerSessionKiB: number;
+    readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  };
+  readonly generatorCpuPercent: number;
+  /** Whole machine during the hold, percent of ONE core (200 = both cores busy); `other` = neither server nor generator. */
+  readonly machineCpuPercent: { readonly busy: number; readonly other: number };
+  /** Increase of every `*_total` counter the server exports over the step (the gateway's own drop counts). */
+  readonly serverCounters: Record<string, number>;
+  /** Frames the gateway itself reports dropped (sum of its drop counters). */
+  readonly serverDropped: number;
+  readonly pass: boolean;
+  readonly failReason: string | undefined;
+}
+
+const sleepUntil = (t: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
+
+export function percentiles(h: LatencyHistogram): Percentiles {
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { count: h.count, p50: round(h.percentile(50)), p95: round(h.percentile(95)), p99: round(h.percentile(99)), max: round(h.maxMs), mean: round(h.mean()) };
+}
+
+function merge(snapshots: readonly HistogramSnapshot[]): LatencyHistogram {
+  const h = new LatencyHistogram();
+  for (const s of snapshots) h.add(s);
+  return h;
+}
+
+function counterDeltas(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of after) {
+    const name = key.split('{')[0]!;
+    if (!name.endsWith('_total')) continue;
+    const delta = value - (before.get(key) ?? 0);
+    if (delta !== 0) out[key] = Math.round(delta * 1e6) / 1e6;
+  }
+  return out;
+}
+
+/** Drop counters of the gateway's /metrics (see src/metrics/session-metrics.ts). */
+export function droppedFromCounters(counters: Record<string, number>): number {
+  let n = 0;
+  for (const [key, value] of Object.entries(counters)) {
+    if (key.startsWith('wavegate_frames_dropped_total') || key.startsWith('wavegate_messages_dropped_total') || key.startsWith('wavegate_jitter_packets_discarded_total')) n += value;
+  }
+  return n;
+}
+
+const eld = (m: Map<string, number>, q: string): number => Math.round((m.get(`wavegate_event_loop_delay_seconds{quantile="${q}"}`) ?? Number.NaN) * 1e5) / 100;
+
+async function connect(ctx: StepContext, sessions: number): Promise<{ opened: number; failed: number; firstError: string | undefined }> {
+  const { pool, server, target, variant, wavPath } = ctx;
+  const replies = await pool.request(
+    (i) => ({
+      type: 'connect',
+      url: server.wsUrl,
+      count: share(sessions, pool.size, i),
+      idPrefix: `${target}-${variant}-${sessions}-w${i}`,
+      variant: variant === 'idle' ? 'mulaw-json' : variant,
+      wavPath,
+      connectTimeoutMs: 15_000,
+    }),
+    'connected',
+    30_000 + sessions * 50,
+  );
+  return {
+    opened: replies.reduce((n, r) => n + r.opened, 0),
+    failed: replies.reduce((n, r) => n + r.failed, 0),
+    firstError: replies.find((r) => r.firstError !== undefined)?.firstError,
+  };
+}
+
+/** One step of the ramp: connect `sessions`, warm up, measure the hold, drain, close. Bounded in time. */
+export async function runStep(ctx: StepContext, sessions: number): Promise<StepResult> {
+  const { pool, server, options } = ctx;
+  const active = ctx.variant !== 'idle';
+  const warmupMs = active ? options.warmupS * 1000 : 2000;
+  const holdMs = (active ? options.holdS : options.idleHoldS) * 1000;
+  const drainMs = active ? options.drainMs : 0;
+  const label = `${ctx.target} ${ctx.variant} ${sessions}`;
+  ctx.progress(`${label}: connecting…`);
+  const { opened, failed, firstError } = await connect(ctx, sessions);
+
+  const before = await scrape(server.url);
+  const t0 = performance.now() + 5;
+  const measureFrom = t0 + warmupMs;
+  const measureUntil = measureFrom + holdMs;
+  let rounds = 0;
+  const latest: Array<{ rtt: HistogramSnapshot; sent: number; received: number } | undefined> = [];
+  const off = pool.onMessage((index, message) => {
+    if (message.type !== 'progress') return;
+    latest[index] = message;
+    if (++rounds % pool.size !== 0) return;
+    const parts = latest.filter((m) => m !== undefined);
+    const h = merge(parts.map((m) => m.rtt));
+    const sent = parts.reduce((n, m) => n + m.sent, 0);
+    const received = parts.reduce((n, m) => n + m.received, 0);
+    const now = performance.now();
+    const phase = now < measureFrom ? 'warmup' : now < measureUntil ? `hold ${((now - measureFrom) / 1000).toFixed(0)}/${holdMs / 1000}s` : 'drain';
+    ctx.progress(
+      `${label} sessions (${opened} open) ${phase}  rtt/1s p50 ${h.percentile(50).toFixed(1)} p99 ${h.percentile(99).toFixed(1)} max ${h.maxMs.toFixed(1)} ms  sent ${sent} recv ${received}`,
+    );
+  });
+  const results = pool.request(
+    () => ({ type: 'run', active, frameMs: options.frameMs, slots: options.slots, warmupMs, holdMs, drainMs }),
+    'result',
+    warmupMs + holdMs + drainMs + 30_000,
+  );
+  await sleepUntil(measureFrom);
+  const proc0 = procSample(server.pid);
+  const gen0 = process.cpuUsage();
+  const sys0 = systemCpuSample();
+  const genT0 = performance.now();
+  await scrape(server.url); // starts the event-loop delay window
+  await sleepUntil(measureUntil);
+  const proc1 = procSample(server.pid);
+  const genUs = process.cpuUsage(gen0);
+  const sys1 = systemCpuSample();
+  const genT1 = performance.now();
+  const during = await scrape(server.url);
+  let replies: RunResult[];
+  try {
+    replies = await results;
+  } finally {
+    off();
+  }
+  const after = await scrape(server.url);
+  await pool.request((): { type: 'close'; timeoutMs: number } => ({ type: 'close', timeoutMs: 5000 }), 'closed', 30_000);
+
+  const rtt = merge(replies.map((r) => r.rtt));
+  const sendLag = merge(replies.map((r) => r.sendLag));
+  const sum = (f: (r: RunResult) => number) => replies.reduce((n, r) => n + f(r), 0);
+  const closedEarly: Record<string, number> = {};
+  for (const r of replies) for (const [code, n] of Object.entries(r.closedEarly)) closedEarly[code] = (closedEarly[code] ?? 0) + n;
+  const sent = sum((r) => r.sent);
+  const lost = sum((r) => r.lost);
+  const lossRatio = sent === 0 ? 0 : lost / sent;
+  const serverCounters = counterDeltas(before, after);
+  const budget = options.frameMs + options.p99BudgetMs;
+  const p = percentiles(rtt);
+  const serverCpu = cpuPercent(proc0, proc1);
+  const generatorCpu = (genUs.user + genUs.system) / 1000 / (genT1 - genT0) * 100;
+  const busy = (100 * (sys1.busyS - sys0.busyS)) / ((genT1 - genT0) / 1000);
+  let failReason: string | undefined;
+  if (opened < sessions) failReason = `${sessions - opened} sessions failed to open (${firstError ?? '?'})`;
+  else if (Object.keys(closedEarly).length > 0) failReason = `sessions closed early: ${JSON.stringify(closedEarly)}`;
+  else if (active && !(p.p99 <= budget)) failReason = `p99 ${p.p99} ms > ${budget} ms`;
+  else if (active && lossRatio > options.maxLossRatio) failReason = `lost ${(lossRatio * 100).toFixed(2)}% > ${options.maxLossRatio * 100}%`;
+  return {
+    sessions,
+    opened,
+    failedToOpen: failed,
+    firstError,
+    rttMs: p,
+    late: rtt.countAbove(budget),
+    sent,
+    received: sum((r) => r.received),
+    lost,
+    lossRatio: Math.round(lossRatio * 1e6) / 1e6,
+    extra: sum((r) => r.extra),
+    unmatched: sum((r) => r.unmatched),
+    generatorSkipped: sum((r) => r.skippedGeneratorLate + r.skippedBackpressure),
+    closedEarly,
+    sendLagMs: percentiles(sendLag),
+    server: {
+      cpuPercent: Math.round(serverCpu * 10) / 10,
+      rssKiB: proc1.rssKiB,
+      rssPerSessionKiB: Math.round(((proc1.rssKiB - ctx.freshRssKiB) / Math.max(1, opened)) * 10) / 10,
+      eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
+    },
+    generatorCpuPercent: Math.round(generatorCpu * 10) / 10,
+    machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)) },
+    serverCounters,
+    serverDropped: droppedFromCounters(serverCounters),
+    pass: failReason === undefined,
+    failReason,
+  };
+}

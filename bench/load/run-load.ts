@@ -1,0 +1,174 @@
+/**
+ * `npm run bench:load [-- --quick]`: the gateway (its CLI, in its own process) and a bare `ws` echo relay
+ * (its own process) driven in turn by the same load generator (this process, sessions spread over worker
+ * threads), ramping sessions in steps; JSON to bench/results/, an SVG chart, a markdown table on stdout.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderChart } from './chart-svg.js';
+import { parseLoadOptions, USAGE, type LoadOptions, type TargetName } from './load-options.js';
+import { capacityOf, capacityTable, checkTargets, markdownTable, ratios, type IdleResult, type RampResult, type Ramps } from './load-report.js';
+import { runStep, type StepContext } from './load-step.js';
+import type { VariantName } from './media-variants.js';
+import { procSample, startServer, type ServerProcess } from './server-process.js';
+import { WorkerPool } from './worker-pool.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const WAV = join(ROOT, 'test', 'fixtures', 'speech', 's01-slt.wav');
+
+const tty = process.stderr.isTTY;
+let lastLine = 0;
+function progress(line: string, final = false): void {
+  if (tty) {
+    process.stderr.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
+  } else if (final || performance.now() - lastLine > 5000) {
+    lastLine = performance.now();
+    process.stderr.write(`${line}\n`);
+  }
+}
+
+function startTarget(target: TargetName): Promise<ServerProcess> {
+  if (target === 'gateway') {
+    // Idle timeout raised so the silent sessions of the idle run are not closed while measured.
+    return startServer([join(ROOT, 'bin', 'wavegate.js'), 'serve', '--port', '0', '--idle-timeout', '3600'], '/websocket/offer');
+  }
+  return startServer([join(ROOT, 'dist', 'bench', 'load', 'baseline-relay.js'), '--port', '0'], '/websocket/offer');
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function freshServer(target: TargetName): Promise<{ server: ServerProcess; freshRssKiB: number }> {
+  const server = await startTarget(target);
+  await sleep(1000);
+  return { server, freshRssKiB: procSample(server.pid).rssKiB };
+}
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+    node: process.version,
+    totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
+    kernel: os.release(),
+  };
+}
+
+async function main(options: LoadOptions): Promise<void> {
+  const began = performance.now();
+  const elapsedS = () => (performance.now() - began) / 1000;
+  const loadBefore = os.loadavg();
+  const pool = new WorkerPool(options.workers);
+  const ramps: Ramps = {};
+  // Time the idle runs need at the end, kept out of the ramps' budget.
+  const idleReserveS = options.idleSessions > 0 ? options.targets.length * (options.idleHoldS + 12) : 0;
+  const stepCostS = (n: number) => options.warmupS + options.holdS + options.drainMs / 1000 + 2 + n / 400;
+  try {
+    for (const variant of options.variants) {
+      for (const target of options.targets) {
+        const { server, freshRssKiB } = await freshServer(target);
+        const ctx: StepContext = { pool, server, target, variant, options, wavPath: WAV, freshRssKiB, progress: (l) => progress(l) };
+        const steps: RampResult['steps'][number][] = [];
+        let stoppedBy = 'end of the step list';
+        try {
+          for (const n of options.steps) {
+            // Leave time for the variants still to come: each gets at least two steps.
+            const later = (options.variants.length - options.variants.indexOf(variant)) * options.targets.length - options.targets.indexOf(target) - 1;
+            if (elapsedS() + stepCostS(n) + later * 2 * stepCostS(200) + idleReserveS > options.budgetS && steps.length >= 2) {
+              stoppedBy = `time budget (${options.budgetS} s)`;
+              break;
+            }
+            const step = await runStep(ctx, n);
+            steps.push(step);
+            const r = step.rttMs;
+            progress(
+              `${target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}%  ${step.pass ? 'ok' : `FAIL ${step.failReason}`}`,
+              true,
+            );
+            if (!step.pass) {
+              stoppedBy = step.failReason ?? 'failed';
+              break;
+            }
+          }
+        } finally {
+          await server.stop();
+        }
+        (ramps[variant] ??= {})[target] = { capacity: capacityOf(steps), stoppedBy, steps };
+      }
+    }
+
+    const idle: Partial<Record<TargetName, IdleResult>> = {};
+    if (options.idleSessions > 0) {
+      for (const target of options.targets) {
+        const { server, freshRssKiB } = await freshServer(target);
+        try {
+          const step = await runStep({ pool, server, target, variant: 'idle', options, wavPath: WAV, freshRssKiB, progress: (l) => progress(l) }, options.idleSessions);
+          idle[target] = {
+            sessions: options.idleSessions,
+            opened: step.opened,
+            cpuPercent: step.server.cpuPercent,
+            rssBeforeKiB: freshRssKiB,
+            rssAfterKiB: step.server.rssKiB,
+            rssPerSessionKiB: step.server.rssPerSessionKiB,
+            eventLoopDelayMs: step.server.eventLoopDelayMs,
+            machineCpuPercent: step.machineCpuPercent,
+          };
+          progress(`${target.padEnd(8)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${step.server.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}%`, true);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+
+    const budget = options.frameMs + options.p99BudgetMs;
+    const result = {
+      meta: {
+        date: new Date().toISOString(),
+        command: `npm run bench:load${options.quick ? ' -- --quick' : ''}`,
+        argv: process.argv.slice(2),
+        machine: machine(),
+        loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100),
+        loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        durationS: Math.round(elapsedS()),
+        options,
+        method: {
+          matching: 'count-based: the n-th media message back answers the n-th frame sent (μ-law and resampling rewrite every byte, so no marker can ride in the payload)',
+          rtt: 'from the moment a frame is handed to the client socket to the moment its reply is read, both in the generator worker (performance.now)',
+          pass: `opened all sessions, none closed early, p99 RTT ≤ frameMs + ${options.p99BudgetMs} = ${budget} ms, lost ≤ ${options.maxLossRatio * 100}%`,
+          late: `frames whose RTT exceeded ${budget} ms`,
+          lost: 'frames sent minus frames received, per session, after a drain of drainMs',
+          cpu: 'server: utime+stime from /proc/<pid>/stat over the hold; machine: /proc/stat; percent of ONE core',
+        },
+      },
+      ramps,
+      capacity: Object.fromEntries(Object.entries(ramps).map(([v, r]) => [v, { baseline: r?.baseline?.capacity, gateway: r?.gateway?.capacity }])),
+      ratios: ratios(ramps),
+      idle,
+      targets: checkTargets(ramps, idle.gateway, options),
+    };
+    const out = join(ROOT, options.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const chart = join(ROOT, options.chart);
+    writeFileSync(chart, renderChart(ramps, budget, `p99 round trip vs sessions — gateway (solid) and bare ws relay (dashed), ${machine().nproc} cores`));
+
+    process.stdout.write(`\n${capacityTable(ramps)}\n\n${markdownTable(ramps as Partial<Record<VariantName, Partial<Record<TargetName, RampResult>>>>)}\n\n`);
+    if (idle.gateway) process.stdout.write(`idle: ${JSON.stringify(idle)}\n`);
+    for (const t of result.targets) process.stdout.write(`${t.met === undefined ? '?' : t.met ? 'MET ' : 'MISS'}  ${t.goal}: ${t.value}\n`);
+    process.stdout.write(`\nwrote ${relative(process.cwd(), out)} and ${relative(process.cwd(), chart)} in ${Math.round(elapsedS())} s\n`);
+  } finally {
+    await pool.close();
+  }
+}
+
+const parsed = parseLoadOptions(process.argv.slice(2));
+if (parsed === 'help') {
+  process.stdout.write(USAGE);
+} else {
+  main(parsed).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

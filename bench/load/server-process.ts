@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** A server under test in its own process: the gateway's CLI or the bare relay. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly url: string;
+  readonly wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface ProcSample {
+  /** performance.now() when read. */
+  readonly at: number;
+  /** utime + stime of every thread, seconds. */
+  readonly cpuS: number;
+  readonly rssKiB: number;
+  readonly hwmKiB: number;
+}
+
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; `getconf CLK_TCK` says 100 on this box
+
+/** CPU and memory of a process from /proc/<pid>/stat and /proc/<pid>/status (Linux only). */
+export function procSample(pid: number): ProcSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name (which may itself contain spaces).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { at: performance.now(), cpuS: (utime + stime) / CLK_TCK, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM') };
+}
+
+/** Percent of one core used between two samples. */
+export function cpuPercent(a: ProcSample, b: ProcSample): number {
+  return (100 * (b.cpuS - a.cpuS)) / ((b.at - a.at) / 1000);
+}
+
+/**
+ * Starts `node <args>` and waits for the line `… listening on http://HOST:PORT` (at most `timeoutMs`).
+ * The child is the node process itself (no shell, no npm), so /proc/<pid> is the server.
+ */
+export function startServer(args: readonly string[], wsPath: string, timeoutMs = 15_000): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms: ${args.join(' ')}\n${out}${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening: ${args.join(' ')}\n${out}${err}`));
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (!match || child.pid === undefined) return;
+      clearTimeout(timer);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      child.removeAllListeners('exit');
+      const url = match[1]!;
+      resolve({
+        pid: child.pid,
+        url,
+        wsUrl: `${url.replace(/^http/, 'ws')}${wsPath}`,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+/** Parses Prometheus text exposition into `name{labels}` → value (labels as written by prom-client). */
+export function parsePrometheus(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
+}
+
+export async function scrape(url: string): Promise<Map<string, number>> {
+  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${url}/metrics: ${response.status}`);
+  return parsePrometheus(await response.text());
+}
+
+export interface SystemCpuSample {
+  readonly busyS: number;
+  readonly totalS: number;
+}
+
+/** Whole-machine CPU time from the first line of /proc/stat (all cores), seconds. */
+export function systemCpuSample(): SystemCpuSample {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [, ...ticks] = line.trim().split(/\s+/);
+  const n = ticks.map(Number);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return { busyS: (total - idle) / CLK_TCK, totalS: total / CLK_TCK };
+}

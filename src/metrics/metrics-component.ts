@@ -1,0 +1,67 @@
+import { Registry } from 'prom-client';
+import { sendError } from '../http/respond.js';
+import type { GatewayComponent } from '../http/routes.js';
+import { EventLoopDelayMetric } from './event-loop-delay.js';
+import type { MetricsSource } from './metrics-snapshot.js';
+import { registerProcessMetrics } from './process-metrics.js';
+import { SessionMetrics } from './session-metrics.js';
+
+export interface MetricsComponentOptions {
+  /** Where the metrics are served. */
+  path?: string;
+  /** Period of the event-loop delay sampling timer, ms. */
+  eventLoopResolutionMs?: number;
+}
+
+const DEFAULTS = { path: '/metrics', eventLoopResolutionMs: 10 } as const;
+
+export interface MetricsComponent extends GatewayComponent {
+  readonly registry: Registry;
+  /** The Prometheus text a scrape returns now. */
+  scrape(): Promise<string>;
+}
+
+/**
+ * `GET /metrics` in the Prometheus text format (prom-client, its own registry: nothing global). Every
+ * value is read from `source` at scrape time; the event-loop delay monitor runs between start and close.
+ */
+export function metricsComponent(source: MetricsSource, options: MetricsComponentOptions = {}): MetricsComponent {
+  const o = { ...DEFAULTS, ...options };
+  if (typeof o.path !== 'string' || !o.path.startsWith('/')) throw new TypeError(`Expected \`path\` to be a string starting with /, got \`${String(o.path)}\``);
+  const registry = new Registry();
+  const sessions = new SessionMetrics(registry);
+  const eventLoop = new EventLoopDelayMetric(registry, { resolutionMs: o.eventLoopResolutionMs });
+  registerProcessMetrics(registry);
+  const scrape = (): Promise<string> => {
+    sessions.update(source.metricsSnapshot());
+    return registry.metrics();
+  };
+  return {
+    name: 'metrics',
+    registry,
+    scrape,
+    httpRoutes: [
+      {
+        method: ['GET', 'HEAD'],
+        path: o.path,
+        async handle(req, res) {
+          let text: string;
+          try {
+            text = await scrape();
+          } catch (err) {
+            sendError(res, 'WG_ERR_INTERNAL', `metrics: ${err instanceof Error ? err.message : String(err)}`);
+            return;
+          }
+          res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+      },
+    ],
+    start() {
+      eventLoop.start();
+    },
+    close() {
+      eventLoop.stop();
+    },
+  };
+}
