@@ -4,6 +4,7 @@ export type * from './codecs/codec.js';
 export * from './codecs/g711.js';
 export * from './codecs/l16.js';
 export * from './codecs/opus.js';
+export * from './codecs/codec-factory.js';
 export * from './wav/wav-file.js';
 export * from './errors/error-codes.js';
 export * from './errors/wavegate-error.js';
