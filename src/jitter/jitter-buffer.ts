@@ -16,8 +16,14 @@ import { PlayoutOrder } from './playout-order.js';
  *   clamped to [minDelayMs, maxDelayMs]. Smooth arrival gives one packet (20 ms).
  * - Playout starts once the buffer holds the target (or its oldest packet waited that long).
  * - A missing packet is awaited (concealing, reason 'underrun') while little is buffered, else
- *   declared lost (reason 'loss'; `nextPayload` is the packet after it, for Opus FEC). An empty
- *   buffer conceals ('underrun') for up to maxUnderrunMs, then goes quiet ('empty') and rebuffers.
+ *   declared lost (reason 'loss'; `nextPayload` is the packet after it, for Opus FEC). Steps
+ *   concealed while waiting stand for the packets that turn out missing (no added delay), and a
+ *   packet that shows up after its step was given away is late. An empty buffer conceals
+ *   ('underrun') for up to maxUnderrunMs, then goes quiet ('empty') and rebuffers to the target.
+ * - The level the decisions use is the buffered audio at pop time, including the packet about to
+ *   play: smooth arrival keeps it at one packet. Accelerate above target + max(1.5 packets,
+ *   target/2); decelerate below target − max(½ packet, target/4); at most one action per
+ *   stretchHoldMs.
  * - Time-stretch: far above target a whole packet is dropped (removedSamplesForAcceleration); below
  *   it a concealment step is inserted (reason 'deceleration', insertedSamplesForDeceleration).
  * - Duplicates, late packets (their turn has passed) and overflow (capacity reached: the earliest

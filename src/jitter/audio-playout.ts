@@ -1,0 +1,114 @@
+import { JitterBuffer, type JitterPacket, type PushOutcome } from './jitter-buffer.js';
+import type { JitterBufferOptions } from './jitter-buffer-options.js';
+import type { JitterBufferStats } from './jitter-stats.js';
+import { PcmConcealer, type PcmConcealerOptions } from './pcm-concealer.js';
+
+/**
+ * Jitter buffer + decoding + concealment → fixed frames of PCM16, still pure (time passed in).
+ * An adapter pushes packets as they arrive and calls `pull(now)` once per frame tick (every
+ * `frameMs`); each call returns exactly one frame, or undefined when there is nothing to play
+ * (before playout starts, and when the stream has gone quiet). Packets of other durations are fine:
+ * their audio is split or joined into frames.
+ *
+ * Concealment: PCM/G.711 streams use PcmConcealer (waveform repetition with fade-out, cross-fade back);
+ * codecs with their own (Opus) pass `conceal` — e.g. `(n, next) => decoder.conceal(n, next && bytes(next))`.
+ */
+export interface AudioPlayoutOptions<T> {
+  sampleRate: number;
+  channels?: number;
+  /** Output frame duration, ms (also the jitter buffer's nominal packet duration). Default 20. */
+  frameMs?: number;
+  jitter?: Partial<Omit<JitterBufferOptions, 'sampleRate' | 'frameMs'>>;
+  /** Payload → PCM16 at `sampleRate` (identity for Int16Array payloads). */
+  decode: (payload: T) => Int16Array;
+  /** Codec concealment: `frames` samples per channel; `next` is the packet after a loss (Opus FEC). */
+  conceal?: (frames: number, next: T | undefined) => Int16Array;
+  concealer?: Partial<Omit<PcmConcealerOptions, 'sampleRate' | 'channels'>>;
+}
+
+export class AudioPlayout<T> {
+  readonly buffer: JitterBuffer<T>;
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** Samples per channel in one output frame. */
+  readonly frameSamples: number;
+  readonly #decode: (payload: T) => Int16Array;
+  readonly #codecConceal: ((frames: number, next: T | undefined) => Int16Array) | undefined;
+  readonly #concealer: PcmConcealer;
+  #pending: Int16Array[] = [];
+  #pendingLength = 0;
+
+  constructor(options: AudioPlayoutOptions<T>) {
+    const frameMs = options.frameMs ?? 20;
+    this.channels = options.channels ?? 1;
+    this.sampleRate = options.sampleRate;
+    this.buffer = new JitterBuffer<T>({ ...options.jitter, sampleRate: options.sampleRate, frameMs });
+    this.#concealer = new PcmConcealer({ ...options.concealer, sampleRate: options.sampleRate, channels: this.channels });
+    this.frameSamples = Math.round((frameMs * options.sampleRate) / 1000);
+    if (typeof options.decode !== 'function') throw new TypeError(`Expected \`decode\` to be a function, got \`${String(options.decode)}\``);
+    this.#decode = options.decode;
+    this.#codecConceal = options.conceal;
+  }
+
+  push(packet: JitterPacket<T>, now: number): PushOutcome {
+    return this.buffer.push(packet, now);
+  }
+
+  /** True while pull() may return audio (an adapter can stop its tick otherwise). */
+  get active(): boolean {
+    return this.buffer.active || this.#pendingLength > 0;
+  }
+
+  pull(now: number): Int16Array | undefined {
+    const need = this.frameSamples * this.channels;
+    while (this.#pendingLength < need) {
+      const step = this.buffer.pop(now);
+      if (step.kind === 'empty') break;
+      if (step.kind === 'audio') {
+        const pcm = this.#decode(step.payload);
+        this.#append(this.#codecConceal ? pcm : this.#concealer.play(pcm, step.discontinuity));
+      } else {
+        this.#append(this.#codecConceal ? this.#codecConceal(step.samples, step.nextPayload) : this.#concealer.conceal(step.samples));
+      }
+    }
+    if (this.#pendingLength === 0) return undefined;
+    if (this.#pendingLength < need) {
+      // The stream stopped mid-frame: finish the frame with a fade rather than a hard cut.
+      const missing = (need - this.#pendingLength) / this.channels;
+      this.#append(this.#codecConceal ? new Int16Array(missing * this.channels) : this.#concealer.conceal(missing));
+    }
+    return this.#take(need);
+  }
+
+  /** Drops buffered audio (barge-in / `clear`); returns the packets dropped. */
+  flush(): number {
+    this.#pending = [];
+    this.#pendingLength = 0;
+    return this.buffer.flush();
+  }
+
+  stats(): JitterBufferStats {
+    return this.buffer.stats();
+  }
+
+  #append(pcm: Int16Array): void {
+    if (pcm.length === 0) return;
+    this.#pending.push(pcm);
+    this.#pendingLength += pcm.length;
+  }
+
+  #take(count: number): Int16Array {
+    const out = new Int16Array(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.#pending[0]!;
+      const n = Math.min(chunk.length, count - filled);
+      out.set(n === chunk.length ? chunk : chunk.subarray(0, n), filled);
+      filled += n;
+      if (n === chunk.length) this.#pending.shift();
+      else this.#pending[0] = chunk.subarray(n);
+    }
+    this.#pendingLength -= count;
+    return out;
+  }
+}
