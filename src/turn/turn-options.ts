@@ -1,0 +1,37 @@
+import { checkOption, inRange } from '../dsp/option-check.js';
+import { resolveWebRtcVadOptions, type WebRtcVadOptions } from '../vad/webrtc-vad.js';
+
+/**
+ * FastRTC's AlgoOptions, camelCase. Durations in seconds, as FastRTC has them. wavegate evaluates
+ * them over a window sliding by one VAD frame instead of back-to-back chunks, so a turn starts and
+ * ends up to one chunk sooner; the thresholds mean the same.
+ */
+export interface AlgoOptions {
+  /** Window over which speech is measured (s). */
+  audioChunkDuration: number;
+  /** More speech than this in the window starts a turn: `started_talking`, and barge-in (s). */
+  startedTalkingThreshold: number;
+  /** Less speech than this in the window after a turn started is a pause: `pause_detected` (s). */
+  speechThreshold: number;
+  /** A turn this long is cut and answered, as if the speaker paused (s). FastRTC: unbounded; here bounded. */
+  maxContinuousSpeechS: number;
+}
+
+export const DEFAULT_ALGO_OPTIONS: AlgoOptions = {
+  audioChunkDuration: 0.6,
+  startedTalkingThreshold: 0.2,
+  speechThreshold: 0.1,
+  maxContinuousSpeechS: 60,
+};
+
+export function resolveAlgoOptions(options: Partial<AlgoOptions> = {}): AlgoOptions {
+  const o: AlgoOptions = { ...DEFAULT_ALGO_OPTIONS, ...options };
+  checkOption(inRange(o.audioChunkDuration, 0.05, 10), 'audioChunkDuration', o.audioChunkDuration, 'a number of seconds from 0.05 to 10');
+  checkOption(inRange(o.startedTalkingThreshold, 0, o.audioChunkDuration), 'startedTalkingThreshold', o.startedTalkingThreshold, `a number of seconds from 0 to audioChunkDuration (${o.audioChunkDuration})`);
+  checkOption(inRange(o.speechThreshold, 0, o.audioChunkDuration), 'speechThreshold', o.speechThreshold, `a number of seconds from 0 to audioChunkDuration (${o.audioChunkDuration})`);
+  checkOption(inRange(o.maxContinuousSpeechS, 0.1, 3600), 'maxContinuousSpeechS', o.maxContinuousSpeechS, 'a number of seconds from 0.1 to 3600');
+  return o;
+}
+
+export type VadOptions = WebRtcVadOptions;
+export const resolveVadOptions = resolveWebRtcVadOptions;
