@@ -13,14 +13,29 @@ function session(inputs?: Record<string, unknown>) {
   const outputs: Array<{ output: HandlerOutput; at: number }> = [];
   const abort = new AbortController();
   let latest = inputs;
+  // Audio leaves the queue in real time from the first frame of a run, as the session's pacer does.
+  let queuedMs = 0;
+  let drainedAt = performance.now();
+  const backlog = () => {
+    const now = performance.now();
+    queuedMs = Math.max(0, queuedMs - (now - drainedAt));
+    drainedAt = now;
+    return queuedMs;
+  };
   const ctx: HandlerContext = {
     sessionId: 'turn-test',
     inputSampleRate: RATE,
     outputSampleRate: RATE,
     phone: undefined,
     signal: abort.signal,
-    send: (output) => outputs.push({ output, at: performance.now() }),
+    send: (output) => {
+      outputs.push({ output, at: performance.now() });
+      backlog();
+      if (output.type === 'audio') queuedMs += (output.frame.samples.length / output.frame.sampleRate) * 1000;
+      if (output.type === 'clear') queuedMs = 0;
+    },
     wake: () => undefined,
+    outputBacklogMs: backlog,
     latestInput: () => latest,
   };
   const kinds = () => outputs.map(({ output }) => (output.type === 'log' ? output.data : output.type));

@@ -21,7 +21,7 @@ export interface ReplyOnPauseOptions<R = unknown> {
   canInterrupt: boolean;
   /** Wait for `POST /input` arguments before the first reply (the client is sent `send_input`). */
   needsInputs: boolean;
-  /** How far ahead of real time reply audio is produced (ms). */
+  /** Most reply audio (ms) kept queued in the session ahead of playback; what a barge-in throws away. */
   maxReplyLeadMs: number;
   /** Rate the handler wants its input at; the session converts. One of the VAD's rates. */
   inputSampleRate: number;
@@ -86,8 +86,6 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
   private detector: PauseDetector | undefined;
   private listener: UtteranceListener<R> | undefined;
   private reply: ReplyPump | undefined;
-  /** Audio of the last reply may still be playing until then: speech before it is a barge-in too. */
-  private playsUntil = 0;
   private inputWaiters: Array<() => void> = [];
   private turnStartMs = 0;
   private closed = false;
@@ -169,21 +167,21 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
   private bargeIn(): void {
     if (!this.o.canInterrupt) return;
     const reply = this.reply;
-    const playing = performance.now() < this.playsUntil;
+    // A finished reply's last audio may still be queued: speech over it is a barge-in too.
+    const queued = this.ctx !== undefined && this.ctx.outputBacklogMs() > 0;
     if (reply) {
       this.reply = undefined;
       reply.stop();
     }
-    if (reply || playing) {
+    if (reply || queued) {
       this.counts.bargeIns++;
-      if ((reply && reply.firstAudioAt !== undefined) || playing) this.send({ type: 'clear' });
-      this.playsUntil = 0;
+      if (reply?.sentAudio || queued) this.send({ type: 'clear' });
     }
   }
 
   private async startReply(audio: AudioFrame, listened: Promise<R> | undefined, reason: 'pause' | 'max_length'): Promise<void> {
     const ctx = this.ctx!;
-    const pump = new ReplyPump({ maxLeadMs: this.o.maxReplyLeadMs, send: (output) => this.send(output), now: () => performance.now() });
+    const pump = new ReplyPump({ maxLeadMs: this.o.maxReplyLeadMs, send: (output) => this.send(output), backlogMs: () => ctx.outputBacklogMs() });
     this.reply = pump;
     const endWithSession = () => pump.stop();
     ctx.signal.addEventListener('abort', endWithSession, { once: true });
@@ -207,7 +205,6 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
       ctx.signal.removeEventListener('abort', endWithSession);
       if (this.reply === pump) {
         this.reply = undefined;
-        this.playsUntil = pump.playsUntil;
         if (!this.o.canInterrupt) {
           // What was said during the reply was ignored: start listening afresh.
           this.detector?.reset();

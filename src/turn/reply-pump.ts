@@ -3,23 +3,24 @@ import type { HandlerOutput } from '../handler/handler.js';
 import { isAudioFrame, type ReplyItem } from './reply-types.js';
 
 export interface ReplyPumpOptions {
-  /** How far ahead of real time reply audio is pulled from the generator (ms). */
+  /** Most audio (ms) allowed to wait in the session's output queue before the generator is pulled again. */
   maxLeadMs: number;
   send(output: HandlerOutput): void;
-  now(): number;
+  /** Audio queued for the client and not yet sent (the session's `outputBacklogMs()`). */
+  backlogMs(): number;
 }
 
 /**
- * Pulls one reply generator and forwards what it yields, pacing audio to real time plus a lead so a
- * fast generator never floods the session's bounded output queue and a barge-in wastes little.
+ * Pulls one reply generator and forwards what it yields, pacing audio on the session's output
+ * backlog so a fast generator never floods the bounded output queue and a barge-in wastes little.
  * `response_starting` goes out before the first audio (or at the end if there was none), as in FastRTC.
  * `stop()` aborts: nothing the generator yields afterwards is sent, and `return()` is called on it.
  */
 export class ReplyPump {
   readonly abort = new AbortController();
-  /** Audio sent so far (ms) and when the first frame went out, to know if any is still playing. */
+  /** Audio sent so far (ms). */
   audioMs = 0;
-  firstAudioAt: number | undefined;
+  sentAudio = false;
   private iterator: AsyncIterator<ReplyItem> | Iterator<ReplyItem> | undefined;
   private readonly options: ReplyPumpOptions;
 
@@ -31,13 +32,8 @@ export class ReplyPump {
     return this.abort.signal.aborted;
   }
 
-  /** When the audio sent so far will have been played out (ms on `now()`'s clock). */
-  get playsUntil(): number {
-    return this.firstAudioAt === undefined ? 0 : this.firstAudioAt + this.audioMs;
-  }
-
   async run(items: AsyncIterable<ReplyItem> | Iterable<ReplyItem>): Promise<void> {
-    const { send, now, maxLeadMs } = this.options;
+    const { send, backlogMs, maxLeadMs } = this.options;
     const signal = this.abort.signal;
     const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<ReplyItem>)[Symbol.iterator]();
     this.iterator = iterator;
@@ -46,20 +42,18 @@ export class ReplyPump {
       return;
     }
     while (!signal.aborted) {
-      if (this.firstAudioAt !== undefined) {
-        const ahead = this.audioMs - (now() - this.firstAudioAt);
-        if (ahead > maxLeadMs) {
-          await sleep(ahead - maxLeadMs, signal);
-          continue;
-        }
+      const ahead = backlogMs();
+      if (ahead > maxLeadMs) {
+        await sleep(Math.max(5, ahead - maxLeadMs), signal);
+        continue;
       }
       const next = await iterator.next();
       if (signal.aborted || next.done) break;
       const item = next.value;
       if (isAudioFrame(item)) {
-        if (this.firstAudioAt === undefined) {
+        if (!this.sentAudio) {
           send({ type: 'log', data: 'response_starting' });
-          this.firstAudioAt = now();
+          this.sentAudio = true;
         }
         send({ type: 'audio', frame: item });
         this.audioMs += frameDurationMs(item);
@@ -69,7 +63,7 @@ export class ReplyPump {
         throw new TypeError(`a reply yielded ${String(item)}: expected an AudioFrame or a handler output`);
       }
     }
-    if (!signal.aborted && this.firstAudioAt === undefined) send({ type: 'log', data: 'response_starting' });
+    if (!signal.aborted && !this.sentAudio) send({ type: 'log', data: 'response_starting' });
   }
 
   /** Barge-in or session end: no more output from this reply; the generator is asked to return. */
