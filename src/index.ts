@@ -6,6 +6,8 @@ export * from './codecs/l16.js';
 export * from './codecs/opus.js';
 export * from './codecs/codec-factory.js';
 export * from './wav/wav-file.js';
+export * from './wav/wav-header.js';
+export * from './wav/growing-wav-writer.js';
 export * from './errors/error-codes.js';
 export * from './errors/wavegate-error.js';
 export * from './handler/handler.js';

@@ -95,18 +95,7 @@ export function encodeWav(audio: WavAudio): Uint8Array {
   if (!Number.isInteger(sampleRate) || sampleRate < 1) throw new RangeError(`sampleRate must be a positive integer, got ${String(sampleRate)}`);
   if (samples.length % channels !== 0) throw new RangeError(`${samples.length} samples do not divide into ${channels} channels`);
   const wav = new wavefile.WaveFile();
-  const perChannel: Int16Array[] = [];
-  if (channels === 1) {
-    perChannel.push(samples);
-  } else {
-    const frames = samples.length / channels;
-    for (let c = 0; c < channels; c++) {
-      const ch = new Int16Array(frames);
-      for (let i = 0; i < frames; i++) ch[i] = samples[i * channels + c]!;
-      perChannel.push(ch);
-    }
-  }
-  wav.fromScratch(channels, sampleRate, '16', channels === 1 ? samples : perChannel);
+  wav.fromScratch(channels, sampleRate, '16', samples); // a flat array is taken as interleaved
   return wav.toBuffer();
 }
 
