@@ -133,13 +133,16 @@ describe('GrowingWavWriter', () => {
     await w.flush();
     expect(w.stats.dataBytes).toBe(3200);
     // Let this process write at most 4000 bytes per file from now on: the next flush fails part-way.
-    execFileSync('prlimit', ['--pid', String(process.pid), '--fsize=4000:unlimited']);
+    // Only the soft limit changes (no privilege needed); it is put back right after.
+    const pid = String(process.pid);
+    const softBefore = execFileSync('prlimit', ['--pid', pid, '--fsize', '--output', 'SOFT', '--noheadings']).toString().trim();
+    execFileSync('prlimit', ['--pid', pid, '--fsize=4000:']);
     try {
       w.append(tone(1600, 1));
       await w.flush();
       expect(w.append(tone(160, 1))).toBe(false);
     } finally {
-      execFileSync('prlimit', ['--pid', String(process.pid), '--fsize=unlimited:unlimited']);
+      execFileSync('prlimit', ['--pid', pid, `--fsize=${softBefore}:`]);
     }
     const stats = await w.close();
     process.off('unhandledRejection', onUnhandled);
