@@ -34,6 +34,8 @@ export class RecordingBody extends Readable {
   private readonly chunkBytes: number;
   private readonly aborter = new AbortController();
   private reading = false;
+  private wanted = false;
+  private ended = false;
 
   constructor(options: RecordingBodyOptions) {
     super({ highWaterMark: options.chunkBytes ?? 64 * 1024 });
@@ -44,17 +46,24 @@ export class RecordingBody extends Readable {
   }
 
   override _read(): void {
+    // Node may ask again while a read is in flight (a push can trigger it); remember, never drop it.
+    this.wanted = true;
     if (this.reading) return;
     this.reading = true;
-    this.pump().then(
-      () => {
-        this.reading = false;
-      },
-      (err: unknown) => {
-        this.reading = false;
-        this.destroy(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    void this.drive();
+  }
+
+  private async drive(): Promise<void> {
+    try {
+      while (this.wanted && !this.destroyed && !this.ended) {
+        this.wanted = false;
+        await this.pump();
+      }
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.reading = false;
+    }
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
@@ -69,11 +78,16 @@ export class RecordingBody extends Readable {
     );
   }
 
+  private finishBody(): void {
+    this.ended = true;
+    this.push(null);
+  }
+
   /** Pushes one chunk (or ends the stream); `_read` is called again when the consumer wants more. */
   private async pump(): Promise<void> {
     const { prefix, end, follow } = this.options;
     if (end !== undefined && this.position > end) {
-      this.push(null);
+      this.finishBody();
       return;
     }
     if (this.position < prefix.length) {
@@ -92,13 +106,13 @@ export class RecordingBody extends Readable {
         const result = await follow.signal.waitBeyond(fileOffset, follow.idleTimeoutMs, this.aborter.signal);
         if (this.destroyed || result === 'aborted') return;
         if (result === 'timeout') {
-          this.push(null);
+          this.finishBody();
           return;
         }
         available = follow.signal.size - fileOffset;
       }
       if (available <= 0) {
-        this.push(null);
+        this.finishBody();
         return;
       }
       want = Math.min(want, available);
@@ -108,7 +122,7 @@ export class RecordingBody extends Readable {
     if (this.destroyed) return;
     if (bytesRead === 0) {
       if (end !== undefined) throw new Error(`recording shrank: no bytes at offset ${fileOffset}`);
-      this.push(null);
+      this.finishBody();
       return;
     }
     this.position += bytesRead;
