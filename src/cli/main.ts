@@ -13,6 +13,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return runServe(rest);
+    case 'client': {
+      // Loaded on demand: the server never pulls in the client's code.
+      const { runClient } = await import('../../clients/client-command.js');
+      return runClient(rest);
+    }
     case undefined:
     case '-h':
     case '--help':

@@ -1,0 +1,269 @@
+import { performance } from 'node:perf_hooks';
+import { createDecoder } from '../src/codecs/codec-factory.js';
+import type { MediaFormat } from '../src/codecs/media-format.js';
+import { payloadDurationMs } from '../src/codecs/payload-duration.js';
+import { AudioPlayout } from '../src/jitter/audio-playout.js';
+import type { JitterBufferOptions } from '../src/jitter/jitter-buffer-options.js';
+import type { JitterBufferStats } from '../src/jitter/jitter-stats.js';
+import type { ServerEvent } from './client-wire.js';
+import { DeadlineSchedule } from './deadline-schedule.js';
+import { chunkFrames } from './frame-chunker.js';
+import { summarize, type Summary } from './percentiles.js';
+import { RoundTripTracker } from './round-trip-tracker.js';
+import { WavegateConnection } from './wavegate-connection.js';
+
+export interface StreamOptions {
+  url: string;
+  id: string;
+  input: MediaFormat;
+  output: MediaFormat;
+  negotiate: boolean;
+  binary: boolean;
+  frameMs: 10 | 20 | 40 | 60;
+  /** Send a mark this often (ms of audio) to measure the mark round trip; 0 = only the final one. */
+  markEveryMs: number;
+  /** After the last frame: wait this long without reply audio before finishing, ms. */
+  quietMs: number;
+  /** After the last frame: finish at the latest after this long, ms. */
+  drainTimeoutMs: number;
+  openTimeoutMs: number;
+  jitter: Partial<Omit<JitterBufferOptions, 'sampleRate' | 'frameMs'>>;
+  /** Called about every `progressEveryMs` while streaming. */
+  onProgress: ((progress: StreamProgress) => void) | undefined;
+  progressEveryMs: number;
+  /** Server events besides media/marks/clear (logs, transcripts, errors), for callers that want them. */
+  onServerEvent: ((event: ServerEvent) => void) | undefined;
+}
+
+export interface StreamProgress {
+  readonly sentMs: number;
+  readonly totalMs: number;
+  readonly receivedMs: number;
+  readonly bufferedMs: number;
+  readonly targetDelayMs: number;
+  readonly lastRttMs: number | undefined;
+}
+
+export interface StreamResult {
+  /** The reply as played out through the jitter buffer (PCM16 mono at `output.sampleRate`). */
+  readonly reply: Int16Array;
+  readonly sentMs: number;
+  readonly receivedMs: number;
+  readonly frameRtt: Summary;
+  readonly markRtt: Summary;
+  readonly playout: JitterBufferStats;
+  /** How the stream ended: the reply drained, the server ended it, or the drain timeout hit. */
+  readonly ending: 'drained' | 'end_stream' | 'server_closed' | 'drain_timeout';
+  readonly closeCode: number | undefined;
+  readonly closeReason: string;
+  /** Server errors and warnings, as "CODE: message". */
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+  /** Set when the server refused the session (concurrency limit). */
+  readonly refused: { readonly limit: number | undefined; readonly reason: string } | undefined;
+  /** Times the sender woke up more than one frame late (event loop stalls). */
+  readonly lateTicks: number;
+}
+
+const END_MARK = 'wavegate-client-end';
+
+/**
+ * Streams `pcm` (mono PCM16 at `input.sampleRate`) to a gateway in real time and plays the reply
+ * out through a jitter buffer. Pacing: frame k goes out at `start + k·frameMs` on one timer re-armed
+ * to the next deadline (never setInterval); a late wake-up sends everything due. The same clock pulls
+ * one playout frame per tick once reply audio arrives. Each media message carries `sequenceNumber` k
+ * and `timestamp` k·frameMs (JSON only; binary frames cannot). After the last frame the client sends a
+ * mark and waits for the reply to go quiet (bounded by `drainTimeoutMs`), then sends `stop`.
+ */
+export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<StreamResult> {
+  const frameSamples = Math.round((options.input.sampleRate * options.frameMs) / 1000);
+  const frames = chunkFrames(pcm, frameSamples);
+  const totalMs = frames.length * options.frameMs;
+  const decoder = createDecoder(options.output);
+  const playout = new AudioPlayout<Uint8Array>({
+    sampleRate: options.output.sampleRate,
+    frameMs: options.frameMs,
+    jitter: options.jitter,
+    decode: (payload) => decoder.decode(payload),
+    ...(decoder.conceal && { conceal: (n: number, next: Uint8Array | undefined) => decoder.conceal!(n, next) }),
+  });
+  const rtt = new RoundTripTracker(options.frameMs);
+  const markEvery = options.markEveryMs > 0 ? Math.max(1, Math.round(options.markEveryMs / options.frameMs)) : Infinity;
+  const reply: Int16Array[] = [];
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  let schedule: DeadlineSchedule | undefined;
+  let nextFrame = 0;
+  let nextPull = 0;
+  let playing = false;
+  let lastRealFrame = -1;
+  let lastMediaAt = -Infinity;
+  let sendDoneAt: number | undefined;
+  let replyComplete: StreamResult['ending'] | undefined;
+  let refused: StreamResult['refused'];
+  let closeInfo: { code: number; reason: string } | undefined;
+  let lastProgressAt = -Infinity;
+  let lastRtt: number | undefined;
+  let lateTicks = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  return new Promise<StreamResult>((resolve, reject) => {
+    let connection: WavegateConnection | undefined;
+    let finished = false;
+
+    const finish = (ending: StreamResult['ending']) => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      const done = async () => {
+        if (connection && !connection.closed) {
+          connection.sendStop();
+          await connection.close();
+        }
+        decoder.close();
+        const played = reply.slice(0, lastRealFrame + 1);
+        const out = new Int16Array(played.reduce((n, f) => n + f.length, 0));
+        let at = 0;
+        for (const f of played) {
+          out.set(f, at);
+          at += f.length;
+        }
+        resolve({
+          reply: out,
+          sentMs: rtt.sentMs,
+          receivedMs: rtt.receivedMs,
+          frameRtt: summarize(rtt.frameRtts()),
+          markRtt: summarize(rtt.markRtts()),
+          playout: playout.stats(),
+          ending,
+          closeCode: closeInfo?.code,
+          closeReason: closeInfo?.reason ?? '',
+          errors,
+          warnings,
+          refused,
+          lateTicks,
+        });
+      };
+      done().catch(reject);
+    };
+
+    const pullOne = (now: number) => {
+      const emittedBefore = playout.stats().jitterBufferEmittedCount;
+      const frame = playout.pull(now);
+      if (frame === undefined) {
+        // A gap in the reply (the server was silent): keep the timeline, trimmed at the end.
+        if (playing) reply.push(new Int16Array(playout.frameSamples));
+        return;
+      }
+      playing = true;
+      reply.push(frame);
+      if (playout.stats().jitterBufferEmittedCount > emittedBefore) lastRealFrame = reply.length - 1;
+    };
+
+    const tick = () => {
+      timer = undefined;
+      if (finished || !connection || !schedule) return;
+      const now = performance.now();
+      const due = schedule.dueThrough(now);
+      if (due - Math.max(nextFrame, nextPull) >= 1) lateTicks++;
+      while (nextFrame <= due && nextFrame < frames.length) {
+        connection.sendAudio(frames[nextFrame]!, nextFrame, nextFrame * options.frameMs);
+        rtt.sent(options.frameMs, now);
+        nextFrame++;
+        if (nextFrame % markEvery === 0 && nextFrame < frames.length) {
+          const name = `rtt-${nextFrame}`;
+          connection.sendMark(name);
+          rtt.markSent(name, now);
+        }
+      }
+      if (nextFrame === frames.length && sendDoneAt === undefined) {
+        sendDoneAt = now;
+        connection.sendMark(END_MARK);
+        rtt.markSent(END_MARK, now);
+      }
+      while (nextPull <= due) {
+        pullOne(now);
+        nextPull++;
+      }
+      if (options.onProgress && now - lastProgressAt >= options.progressEveryMs) {
+        lastProgressAt = now;
+        const s = playout.stats();
+        options.onProgress({ sentMs: rtt.sentMs, totalMs, receivedMs: rtt.receivedMs, bufferedMs: s.bufferedMs, targetDelayMs: s.targetDelayMs, lastRttMs: lastRtt });
+      }
+      if (sendDoneAt !== undefined) {
+        const drained = !playout.active || playout.stats().bufferedPackets === 0;
+        if (now - sendDoneAt >= options.drainTimeoutMs) return finish('drain_timeout');
+        if (replyComplete !== undefined && drained) return finish(replyComplete);
+        if (now - lastMediaAt >= options.quietMs && drained && (replyComplete !== undefined || rtt.receivedMs > 0 || now - sendDoneAt >= options.quietMs)) {
+          return finish('drained');
+        }
+      }
+      timer = setTimeout(tick, schedule.delayUntil(due + 1, performance.now()));
+    };
+
+    const onEvent = (event: ServerEvent) => {
+      const now = performance.now();
+      switch (event.type) {
+        case 'media': {
+          let durationMs: number;
+          try {
+            durationMs = payloadDurationMs(options.output, event.payload);
+            playout.push({ payload: event.payload, durationMs }, now);
+          } catch (err) {
+            errors.push(`client: undecodable reply payload (${(err as Error).message})`);
+            return;
+          }
+          lastMediaAt = now;
+          rtt.received(durationMs, now);
+          const rtts = rtt.frameRtts();
+          if (rtts.length > 0) lastRtt = rtts[rtts.length - 1];
+          return;
+        }
+        case 'mark':
+          rtt.markEchoed(event.name, now);
+          return;
+        case 'clear':
+          playout.flush();
+          return;
+        case 'end_stream':
+          replyComplete = 'end_stream';
+          break;
+        case 'refused':
+          refused = { limit: event.limit, reason: event.reason };
+          break;
+        case 'error':
+          errors.push(`${event.code ?? 'error'}: ${event.message}`);
+          break;
+        case 'warning':
+          warnings.push(`${event.code ?? 'warning'}: ${event.message}`);
+          break;
+        case 'malformed':
+          warnings.push(`client: malformed server message ${JSON.stringify(event.text.slice(0, 80))}`);
+          break;
+        default:
+          break;
+      }
+      options.onServerEvent?.(event);
+    };
+
+    const onClose = (code: number, reason: string) => {
+      closeInfo = { code, reason };
+      replyComplete ??= 'server_closed';
+      // Whatever arrived is still played out on the clock; without a schedule there is nothing to wait for.
+      if (!schedule || sendDoneAt === undefined) {
+        sendDoneAt ??= performance.now();
+        if (!playing) finish('server_closed');
+      }
+    };
+
+    WavegateConnection.open({ ...options, onEvent, onClose }).then((c) => {
+      connection = c;
+      schedule = new DeadlineSchedule(performance.now(), options.frameMs);
+      tick();
+    }, (err: unknown) => {
+      decoder.close();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    });
+  });
+}
