@@ -1,6 +1,7 @@
 import type { HandlerDefinition } from './handler/handler.js';
 import type { MediaFormat } from './codecs/media-format.js';
 import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
+import { parsePublicUrl } from './transport/telephone/public-url.js';
 
 export interface GatewayOptions {
   host: string;
@@ -37,6 +38,10 @@ export interface GatewayOptions {
   turnCredentialTtlS: number;
   /** A process that dies stops owning its call-signaling users after this long (seconds). */
   presenceTtlS: number;
+  /** Public http(s) base URL (behind a proxy or tunnel) for TwiML stream URLs and Twilio signatures; null = from each request's headers. */
+  publicUrl: string | null;
+  /** Twilio auth token: when set, `/telephone/incoming` requests must carry a valid X-Twilio-Signature. */
+  twilioAuthToken: string | null;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -57,6 +62,8 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   turnSecret: null,
   turnCredentialTtlS: 3600,
   presenceTtlS: 15,
+  publicUrl: null,
+  twilioAuthToken: null,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -84,5 +91,10 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<Ga
   checkIceConfig(o.iceServers, o.turnSecret);
   check(isPositive(o.turnCredentialTtlS), 'turnCredentialTtlS', o.turnCredentialTtlS, 'a number > 0');
   check(isPositive(o.presenceTtlS) && o.presenceTtlS >= 1 && o.presenceTtlS <= 3600, 'presenceTtlS', o.presenceTtlS, 'a number from 1 to 3600');
+  if (o.publicUrl !== null) parsePublicUrl(o.publicUrl);
+  if (o.twilioAuthToken !== null && (typeof o.twilioAuthToken !== 'string' || o.twilioAuthToken.length === 0)) {
+    // The value is a secret: its type is named, never the value.
+    throw new TypeError(`Expected \`twilioAuthToken\` to be null or a non-empty string, got ${typeof o.twilioAuthToken === 'string' ? 'an empty string' : typeof o.twilioAuthToken}`);
+  }
   return o;
 }

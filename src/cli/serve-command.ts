@@ -17,6 +17,10 @@ const HELP = `usage: wavegate serve [options]
   --turn-secret SECRET        coturn static-auth-secret: TURN servers get time-limited credentials
   --turn-ttl S                lifetime of those credentials (default 3600)
   --presence-ttl S            a dead process's call users are released after this long (default 15)
+  --public-url URL            public https://host[:port][/prefix] Twilio reaches this gateway at (TwiML
+                              stream URL, signature checks); default: from each request's Host/X-Forwarded-*
+  --twilio-auth-token TOKEN   check X-Twilio-Signature on /telephone/incoming (403 when wrong); also read
+                              from the TWILIO_AUTH_TOKEN environment variable, which keeps it out of ps
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -41,6 +45,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'turn-secret': { type: 'string' },
       'turn-ttl': { type: 'string' },
       'presence-ttl': { type: 'string' },
+      'public-url': { type: 'string' },
+      'twilio-auth-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,6 +61,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const idleTimeoutS = toNumber('idle-timeout', values['idle-timeout']);
   const turnCredentialTtlS = toNumber('turn-ttl', values['turn-ttl']);
   const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
+  const twilioAuthToken = values['twilio-auth-token'] ?? (process.env.TWILIO_AUTH_TOKEN || undefined);
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -67,6 +74,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(values['turn-secret'] !== undefined && { turnSecret: values['turn-secret'] }),
     ...(turnCredentialTtlS !== undefined && { turnCredentialTtlS }),
     ...(presenceTtlS !== undefined && { presenceTtlS }),
+    ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
+    ...(twilioAuthToken !== undefined && { twilioAuthToken }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);
