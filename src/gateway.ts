@@ -3,9 +3,13 @@ import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
+import { SessionHost } from './session/session-host.js';
+import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
+  /** Sessions of every transport: registry, shared pacer, taps. */
+  readonly sessions: SessionHost;
   /** http://host:port once listening. */
   readonly url: string;
   listen(): Promise<{ host: string; port: number; url: string }>;
@@ -17,6 +21,7 @@ export type CreateGatewayOptions = Partial<GatewayOptions> & Pick<GatewayOptions
 
 export function createGateway(input: CreateGatewayOptions): Gateway {
   const options = resolveGatewayOptions(input);
+  const sessions = new SessionHost(options);
   let ready = false;
   const health: GatewayComponent = {
     name: 'health',
@@ -36,13 +41,16 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     presenceTtlS: options.presenceTtlS,
     maxMessagesPerSecond: options.maxMessagesPerSecond,
   });
-  const components: GatewayComponent[] = [health, signaling];
+  const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
+  // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
+  const components: GatewayComponent[] = [health, sessionsComponent, fastRtcComponent(sessions), signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
 
   return {
     options,
+    sessions,
     get url() {
       return url;
     },

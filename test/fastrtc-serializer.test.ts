@@ -17,7 +17,7 @@ describe('FastRTC serializer', () => {
 
   it("parses FastRTC's exact start/media/stop/ping shapes", () => {
     expect(s.parse(text({ event: 'start', websocket_id: 'abc123' }), false)).toEqual({
-      type: 'start', sessionId: 'abc123', inputFormat: undefined, outputFormat: undefined, phone: undefined,
+      type: "start", sessionId: "abc123", inputFormat: undefined, outputFormat: undefined, phone: undefined, handlerOptions: undefined,
     });
     const media = s.parse(text({ event: 'media', media: { payload: Buffer.from([1, 2, 255]).toString('base64') } }), false);
     expect(media.type === 'media' && [...media.payload]).toEqual([1, 2, 255]);

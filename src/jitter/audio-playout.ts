@@ -19,6 +19,8 @@ export interface AudioPlayoutOptions<T> {
   /** Output frame duration, ms (also the jitter buffer's nominal packet duration). Default 20. */
   frameMs?: number;
   jitter?: Partial<Omit<JitterBufferOptions, 'sampleRate' | 'frameMs'>>;
+  /** Whether a packet may be dropped to speed playout up (default: any); see JitterBuffer. */
+  canAccelerate?: (payload: T) => boolean;
   /** Payload → PCM16 at `sampleRate` (identity for Int16Array payloads). */
   decode: (payload: T) => Int16Array;
   /** Codec concealment: `frames` samples per channel; `next` is the packet after a loss (Opus FEC). */
@@ -42,7 +44,7 @@ export class AudioPlayout<T> {
     const frameMs = options.frameMs ?? 20;
     this.channels = options.channels ?? 1;
     this.sampleRate = options.sampleRate;
-    this.buffer = new JitterBuffer<T>({ ...options.jitter, sampleRate: options.sampleRate, frameMs });
+    this.buffer = new JitterBuffer<T>({ ...options.jitter, sampleRate: options.sampleRate, frameMs }, options.canAccelerate);
     this.#concealer = new PcmConcealer({ ...options.concealer, sampleRate: options.sampleRate, channels: this.channels });
     this.frameSamples = Math.round((frameMs * options.sampleRate) / 1000);
     if (typeof options.decode !== 'function') throw new TypeError(`Expected \`decode\` to be a function, got \`${String(options.decode)}\``);

@@ -90,7 +90,14 @@ export class JitterBuffer<T> {
   #lastStretchAt = -Infinity;
   #lateStreak = 0;
 
-  constructor(options: Partial<JitterBufferOptions> = {}) {
+  readonly #canAccelerate: ((payload: T) => boolean) | undefined;
+
+  /**
+   * `canAccelerate` (optional) vetoes dropping a packet to speed playout up: a gateway feeding
+   * speech to a handler lets only near-silent packets go, so time-stretching never removes words.
+   */
+  constructor(options: Partial<JitterBufferOptions> = {}, canAccelerate?: (payload: T) => boolean) {
+    this.#canAccelerate = canAccelerate;
     this.options = resolveJitterBufferOptions(options);
     const o = this.options;
     this.#estimator = new ArrivalDelayEstimator({
@@ -279,7 +286,8 @@ export class JitterBuffer<T> {
     this.#filteredLevelMs = filtered;
     if (!this.options.timeStretch || now - this.#lastStretchAt < this.options.stretchHoldMs) return undefined;
     const high = this.#highLimit();
-    if (filtered >= high && level >= high && this.#order.secondFollowsHead()) {
+    const head = this.#order.head;
+    if (filtered >= high && level >= high && this.#order.secondFollowsHead() && head && (this.#canAccelerate?.(head.payload) ?? true)) {
       const dropped = this.#order.takeHead();
       this.#stats.removedSamplesForAcceleration += this.#samplesOf(dropped.durationMs);
       this.#filteredLevelMs = filtered - dropped.durationMs;

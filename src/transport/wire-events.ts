@@ -14,6 +14,8 @@ export type InboundEvent =
       readonly inputFormat: MediaFormat | undefined;
       readonly outputFormat: MediaFormat | undefined;
       readonly phone: PhoneCallInfo | undefined;
+      /** Per-session handler options (wavegate extension), merged over the gateway's. */
+      readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
     }
   | { readonly type: 'media'; readonly payload: Uint8Array; readonly seq: number | undefined; readonly timestamp: number | undefined }
   /** The client asks to be told when the audio sent before this point has gone out (FastRTC extension). */

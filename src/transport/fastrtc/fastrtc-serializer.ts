@@ -43,6 +43,7 @@ export class FastRtcSerializer implements Serializer {
           inputFormat: optionalMediaFormatField(message, 'mediaFormat'),
           outputFormat,
           phone: undefined,
+          handlerOptions: message.handlerOptions === undefined ? undefined : objectField(message, 'handlerOptions'),
         };
       }
       case 'stop':

@@ -1,0 +1,92 @@
+import type { AudioFrame } from '../audio/audio-frame.js';
+import type { PayloadDecoder } from '../codecs/codec.js';
+import { createDecoder } from '../codecs/codec-factory.js';
+import type { MediaFormat } from '../codecs/media-format.js';
+import { payloadDurationMs } from '../codecs/payload-duration.js';
+import { AudioPlayout } from '../jitter/audio-playout.js';
+import type { JitterBufferStats } from '../jitter/jitter-stats.js';
+import { StreamingResampler } from '../resample/streaming-resampler.js';
+
+/**
+ * Client media → jitter buffer (encoded payloads, so Opus conceals with its own PLC/FEC) → decoded
+ * or concealed frames → resampled to the handler's rate (stateful) → frames for the handler. Pulled
+ * on the shared clock; a playhead releases one frame per `frameMs` of real time, so ticks the event
+ * loop skipped are caught up rather than lost.
+ */
+export class InputPipeline {
+  private readonly handlerRate: number;
+  private readonly format: MediaFormat;
+  private readonly frameMs: number;
+  private readonly decoder: PayloadDecoder;
+  private readonly playout: AudioPlayout<Uint8Array>;
+  private readonly resampler: StreamingResampler | undefined;
+  private playhead: number | undefined;
+  private streamMs = 0;
+
+  constructor(format: MediaFormat, handlerRate: number, frameMs: number) {
+    this.format = format;
+    this.handlerRate = handlerRate;
+    this.frameMs = frameMs;
+    const decoder = createDecoder(format);
+    this.decoder = decoder;
+    this.playout = new AudioPlayout<Uint8Array>({
+      sampleRate: format.sampleRate,
+      frameMs,
+      decode: (payload) => decoder.decode(payload),
+      canAccelerate: (payload) => isNearSilent(format, decoder, payload),
+      ...(decoder.conceal && { conceal: (samples: number, next: Uint8Array | undefined) => decoder.conceal!(samples, next) }),
+    });
+    this.resampler = handlerRate === format.sampleRate ? undefined : new StreamingResampler(format.sampleRate, handlerRate);
+  }
+
+  /** True while the stream is flowing (the session stays on the clock). */
+  get isActive(): boolean {
+    return this.playout.active || this.playhead !== undefined;
+  }
+
+  /** Throws a WavegateError when the payload cannot be of this format (empty, half a sample, bad TOC). */
+  push(media: { payload: Uint8Array; seq: number | undefined; timestamp: number | undefined }, now: number): void {
+    const durationMs = payloadDurationMs(this.format, media.payload);
+    this.playout.push({ payload: media.payload, seq: media.seq, timestamp: media.timestamp, durationMs }, now);
+  }
+
+  pull(now: number): AudioFrame[] {
+    const frames: AudioFrame[] = [];
+    this.playhead ??= now;
+    while (this.playhead <= now) {
+      const pcm = this.playout.pull(now);
+      if (pcm === undefined) {
+        this.playhead = undefined;
+        break;
+      }
+      this.playhead += this.frameMs;
+      const samples = this.resampler ? this.resampler.process(pcm) : pcm;
+      if (samples.length > 0) frames.push({ samples, sampleRate: this.handlerRate, channels: 1, timestamp: this.streamMs });
+      this.streamMs += this.frameMs;
+    }
+    return frames;
+  }
+
+  stats(): JitterBufferStats {
+    return this.playout.stats();
+  }
+
+  close(): void {
+    this.decoder.close();
+  }
+}
+
+/** −50 dBFS: quiet enough that dropping 20 ms of it to cut latency cannot remove speech. */
+const SILENCE_RMS = 32768 * 10 ** (-50 / 20);
+
+/**
+ * Whether a packet may be dropped by time-stretching. PCM codecs are stateless, so the packet is
+ * decoded and measured; Opus state must not be disturbed, so only its tiny (DTX/silence) packets qualify.
+ */
+function isNearSilent(format: MediaFormat, decoder: PayloadDecoder, payload: Uint8Array): boolean {
+  if (format.encoding === 'audio/opus') return payload.byteLength <= 8;
+  const pcm = decoder.decode(payload);
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
+  return Math.sqrt(sum / Math.max(1, pcm.length)) < SILENCE_RMS;
+}

@@ -1,0 +1,97 @@
+import type { AudioFrame } from '../audio/audio-frame.js';
+import { samplesPerFrame } from '../audio/audio-frame.js';
+import { FrameSplitter } from '../audio/frame-splitter.js';
+import type { PayloadEncoder } from '../codecs/codec.js';
+import { createEncoder } from '../codecs/codec-factory.js';
+import type { MediaFormat } from '../codecs/media-format.js';
+import { StreamingResampler } from '../resample/streaming-resampler.js';
+import { OutputQueue, type OutputItem, type OutputQueueStats } from './output-queue.js';
+
+export interface OutputPipelineOptions {
+  frameMs: number;
+  leadMs: number;
+  capacity: number;
+  /** Keep each frame's PCM beside its payload (for recording taps). */
+  keepPcm: boolean;
+}
+
+/**
+ * Handler audio (any rate, any length) → resampled to the client's rate with per-source-rate state →
+ * cut into frames → encoded → the paced, bounded output queue.
+ */
+export class OutputPipeline {
+  private readonly format: MediaFormat;
+  private readonly encoder: PayloadEncoder;
+  private readonly splitter: FrameSplitter;
+  private readonly queue: OutputQueue;
+  private readonly keepPcm: boolean;
+  private resampler: { rate: number; stream: StreamingResampler } | undefined;
+
+  constructor(format: MediaFormat, options: OutputPipelineOptions) {
+    this.format = format;
+    this.encoder = createEncoder(format, { frameMs: options.frameMs as 10 | 20 | 40 | 60 });
+    this.splitter = new FrameSplitter(this.encoder.frameSamples ?? samplesPerFrame(format.sampleRate, options.frameMs));
+    this.queue = new OutputQueue({ frameMs: options.frameMs, leadMs: options.leadMs, capacity: options.capacity });
+    this.keepPcm = options.keepPcm;
+  }
+
+  get stats(): OutputQueueStats {
+    return this.queue.stats;
+  }
+
+  get backlogMs(): number {
+    return this.queue.backlogMs;
+  }
+
+  get isEmpty(): boolean {
+    return this.queue.isEmpty;
+  }
+
+  pushAudio(frame: AudioFrame, now: number): void {
+    const samples = frame.channels === 1 ? frame.samples : downmix(frame.samples, frame.channels);
+    for (const pcm of this.splitter.push(this.resample(samples, frame.sampleRate))) this.enqueue(pcm, now);
+  }
+
+  pushMark(name: string, origin: 'client' | 'handler'): void {
+    this.queue.pushMark(name, origin);
+  }
+
+  /** Sends the partial last frame (padded) — at the end of the stream. */
+  flush(now: number): void {
+    const tail = this.splitter.flush();
+    if (tail) this.enqueue(tail, now);
+  }
+
+  due(now: number): OutputItem[] {
+    return this.queue.due(now);
+  }
+
+  clear(): void {
+    this.queue.clear();
+    this.splitter.reset();
+  }
+
+  close(): void {
+    this.encoder.close();
+  }
+
+  private enqueue(pcm: Int16Array, now: number): void {
+    this.queue.pushFrame(this.encoder.encode(pcm), this.keepPcm ? pcm : undefined, now);
+  }
+
+  private resample(samples: Int16Array, rate: number): Int16Array {
+    if (rate === this.format.sampleRate) return samples;
+    if (this.resampler?.rate !== rate) this.resampler = { rate, stream: new StreamingResampler(rate, this.format.sampleRate) };
+    return this.resampler.stream.process(samples);
+  }
+}
+
+function downmix(samples: Int16Array, channels: number): Int16Array {
+  const out = new Int16Array(Math.floor(samples.length / channels));
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += samples[i * channels + c]!;
+    out[i] = Math.round(sum / channels);
+  }
+  return out;
+}

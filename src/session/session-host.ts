@@ -1,0 +1,118 @@
+import type { MediaFormat } from '../codecs/media-format.js';
+import { WavegateError } from '../errors/wavegate-error.js';
+import type { ErrorCode } from '../errors/error-codes.js';
+import type { GatewayOptions } from '../gateway-options.js';
+import type { PhoneCallInfo } from '../handler/handler.js';
+import { SharedPacer } from '../pacer/shared-pacer.js';
+import { Session } from './session.js';
+import { SessionRegistry } from './session-registry.js';
+import type { SessionSink } from './session-sink.js';
+import type { SessionTap, SessionTapFactory } from './session-tap.js';
+
+export interface OpenSessionRequest {
+  readonly id: string;
+  readonly carrier: string;
+  readonly inputFormat: MediaFormat | undefined;
+  readonly outputFormat: MediaFormat | undefined;
+  readonly phone: PhoneCallInfo | undefined;
+  readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
+  readonly carrierConfirmsMarks: boolean;
+  readonly sink: SessionSink;
+}
+
+export type OpenSessionResult =
+  | { ok: true; session: Session }
+  | { ok: false; code: ErrorCode; message: string; limit?: number };
+
+/**
+ * What every transport (FastRTC, telephony) shares: the registry, the one pacing clock, the
+ * handler definition, session taps, and the once-a-second sweep for time limits and idle sessions.
+ */
+export class SessionHost {
+  readonly registry: SessionRegistry;
+  readonly pacer: SharedPacer;
+  readonly options: GatewayOptions;
+  private readonly tapFactories: SessionTapFactory[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  readonly now: () => number = () => performance.now();
+
+  constructor(options: GatewayOptions) {
+    this.options = options;
+    this.registry = new SessionRegistry(options.concurrencyLimit);
+    this.pacer = new SharedPacer(options.frameMs, this.now);
+  }
+
+  addTapFactory(factory: SessionTapFactory): void {
+    this.tapFactories.push(factory);
+  }
+
+  start(): void {
+    const { timeLimitS, idleTimeoutS } = this.options;
+    const limits = { timeLimitMs: timeLimitS === null ? null : timeLimitS * 1000, idleTimeoutMs: idleTimeoutS * 1000 };
+    this.sweepTimer = setInterval(() => this.registry.sweep(this.now(), limits), Math.min(1000, limits.timeLimitMs ?? 1000, limits.idleTimeoutMs));
+    this.sweepTimer.unref();
+  }
+
+  /** Admission first, then the handler instance, then the session (its `startUp` is queued). */
+  open(request: OpenSessionRequest): OpenSessionResult {
+    if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
+    const admission = this.registry.admit(request.id);
+    if (!admission.ok) {
+      return admission.reason === 'duplicate'
+        ? { ok: false, code: 'WG_ERR_DUPLICATE_SESSION', message: `a session with id ${JSON.stringify(request.id)} is already open; the new connection is refused` }
+        : { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `concurrency limit of ${this.registry.limit} reached`, limit: this.registry.limit ?? 0 };
+    }
+    const { options } = this;
+    let session: Session;
+    try {
+      const definition = options.handler;
+      const handler = definition.create({ ...options.handlerOptions, ...request.handlerOptions });
+      const inputFormat = request.inputFormat ?? options.inputFormat;
+      const outputFormat = request.outputFormat ?? options.outputFormat;
+      const handlerInputRate = definition.inputSampleRate;
+      const taps: SessionTap[] = [];
+      for (const factory of this.tapFactories) {
+        const tap = factory({ id: request.id, inputSampleRate: handlerInputRate ?? inputFormat.sampleRate, outputSampleRate: outputFormat.sampleRate });
+        if (tap) taps.push(tap);
+      }
+      session = new Session({
+        id: request.id,
+        carrier: request.carrier,
+        handler,
+        handlerInputRate,
+        inputFormat,
+        outputFormat,
+        phone: request.phone,
+        carrierConfirmsMarks: request.carrierConfirmsMarks,
+        frameMs: options.frameMs,
+        outputLeadMs: options.outputLeadMs,
+        outputCapacityFrames: Math.ceil(120_000 / options.frameMs),
+        maxPendingFrames: Math.ceil(2000 / options.frameMs),
+        maxBufferedBytes: 256 * 1024,
+        slowConsumerTimeoutMs: 5000,
+        shutdownTimeoutMs: 5000,
+        pacer: this.pacer,
+        sink: request.sink,
+        taps,
+        now: this.now,
+      });
+    } catch (err) {
+      admission.release();
+      const code: ErrorCode = err instanceof WavegateError ? err.code : 'WG_ERR_HANDLER_UNAVAILABLE';
+      return { ok: false, code, message: err instanceof Error ? err.message : String(err) };
+    }
+    this.registry.add(session);
+    session.signal.addEventListener('abort', () => queueMicrotask(() => this.registry.remove(session)), { once: true });
+    session.start();
+    return { ok: true, session };
+  }
+
+  /** Refuses new sessions, ends open ones (handlers' shutdown first, clients get 1001). */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.sweepTimer);
+    await this.registry.closeAll('server_shutdown');
+    this.pacer.stop();
+  }
+}
