@@ -73,7 +73,7 @@ export interface RecordingsServer {
 export async function startRecordingsServer(dir: string, options: Partial<RecordingsHttpOptions> = {}, now?: () => number): Promise<RecordingsServer> {
   const store = new RecordingStore(dir);
   await store.open();
-  const http = new HttpServer([createRecordingsHttp(store, { dir, ...options }, now)]);
+  const http = new HttpServer([createRecordingsHttp(store, options, now)]);
   const { port } = await http.listen(0, '127.0.0.1');
   return { port, store, close: () => http.close() };
 }

@@ -8,8 +8,6 @@ import { serveRecording } from './serve-recording.js';
 import { checkSignedQuery, LISTING_SUBJECT, signQuery } from './signed-url.js';
 
 export interface RecordingsHttpOptions {
-  /** The recordings folder. */
-  readonly dir: string;
   /** When set, every request needs `?expires=&signature=` (HMAC-SHA256, see signed-url.ts). */
   readonly secret: string | null;
   /** Longest a request at the live end waits for more audio, and longest a live body idles (ms). */
@@ -22,14 +20,13 @@ export const DEFAULT_RECORDINGS_HTTP_OPTIONS = {
   secret: null,
   liveWaitMs: 10_000,
   signedUrlTtlS: 3600,
-} as const satisfies Omit<RecordingsHttpOptions, 'dir'>;
+} as const satisfies RecordingsHttpOptions;
 
-export function resolveRecordingsHttpOptions(input: Partial<RecordingsHttpOptions> & Pick<RecordingsHttpOptions, 'dir'>): RecordingsHttpOptions {
+export function resolveRecordingsHttpOptions(input: Partial<RecordingsHttpOptions>): RecordingsHttpOptions {
   const o: RecordingsHttpOptions = { ...DEFAULT_RECORDINGS_HTTP_OPTIONS, ...input };
   const fail = (name: string, value: unknown, expected: string): never => {
     throw new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
   };
-  if (typeof o.dir !== 'string' || o.dir.length === 0) fail('dir', o.dir, 'a non-empty string');
   if (o.secret !== null && (typeof o.secret !== 'string' || o.secret.length < 16)) fail('secret', o.secret === null ? null : '<hidden>', 'null or a string of at least 16 characters');
   if (!Number.isInteger(o.liveWaitMs) || o.liveWaitMs < 0 || o.liveWaitMs > 120_000) fail('liveWaitMs', o.liveWaitMs, 'an integer from 0 to 120000');
   if (!Number.isInteger(o.signedUrlTtlS) || o.signedUrlTtlS < 1) fail('signedUrlTtlS', o.signedUrlTtlS, 'an integer ≥ 1');
@@ -46,7 +43,7 @@ export function recordingPath(id: string, secret: string | null, expiresAtS: num
  * `GET /recordings` (JSON list) and `GET|HEAD /recordings/{id}.wav` over a RecordingStore. Anything
  * else under /recordings/ is refused before the file system is touched.
  */
-export function createRecordingsHttp(store: RecordingStore, input: Partial<RecordingsHttpOptions> & Pick<RecordingsHttpOptions, 'dir'>, now: () => number = Date.now): GatewayComponent {
+export function createRecordingsHttp(store: RecordingStore, input: Partial<RecordingsHttpOptions> = {}, now: () => number = Date.now): GatewayComponent {
   const options = resolveRecordingsHttpOptions(input);
 
   const authorized = (res: ServerResponse, subject: string, query: URLSearchParams): boolean => {
