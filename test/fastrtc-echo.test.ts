@@ -36,7 +36,7 @@ describe('FastRTC client, exact message shapes (μ-law 48 kHz in, 24 kHz out)', 
     // Let the tail play out, then stop like a FastRTC client does.
     const expectedFrames = frames.length; // 24 kHz output keeps 20 ms frames: one out per one in
     const session = gateway.sessions.registry.get('fastrtc-exact-1')!;
-    const jitterStats = () => (session.stats() as { jitterBuffer: Record<string, number> }).jitterBuffer;
+    const jitterStats = () => session.stats().jitterBuffer;
     const deadline = Date.now() + 3000;
     while (jitterStats().bufferedPackets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300)); // the output lead and the last frames go out

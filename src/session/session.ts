@@ -13,6 +13,13 @@ import { emptyCounters, type SessionCounters } from './session-stats.js';
 import type { SessionSink } from './session-sink.js';
 import type { SessionTap } from './session-tap.js';
 
+export type SessionStats = SessionCounters & {
+  readonly id: string;
+  readonly carrier: string;
+  readonly outputBacklogMs: number;
+  readonly jitterBuffer: ReturnType<InputPipeline['stats']>;
+};
+
 export interface SessionConfig {
   readonly id: string;
   readonly carrier: string;
@@ -159,7 +166,7 @@ export class Session implements Paced {
     return () => this.outputListeners.delete(listener);
   }
 
-  stats(): Record<string, unknown> {
+  stats(): SessionStats {
     return {
       id: this.id,
       carrier: this.carrier,
