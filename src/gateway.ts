@@ -5,6 +5,7 @@ import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js
 import { createSignalingComponent } from './signaling/signaling-component.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
+import { telephoneComponent } from './transport/telephone/telephone-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -43,7 +44,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   });
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
-  const components: GatewayComponent[] = [health, sessionsComponent, fastRtcComponent(sessions), signaling];
+  const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
+  const components: GatewayComponent[] = [health, sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
