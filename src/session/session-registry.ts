@@ -1,5 +1,7 @@
 import type { CloseReason } from '../handler/handler.js';
+import { emptyJitterBufferStats, type JitterBufferStats } from '../jitter/jitter-stats.js';
 import type { Session } from './session.js';
+import { emptyCounters, type SessionCounters } from './session-stats.js';
 
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'limit' | 'duplicate' };
 
@@ -17,6 +19,12 @@ export interface RegistryCounters {
 export class SessionRegistry {
   readonly limit: number | null;
   readonly counters: RegistryCounters = { opened: 0, refused: 0, duplicates: 0, closed: {} };
+  /**
+   * Counters of the sessions already removed, summed at removal, so process-wide totals (GET /metrics)
+   * survive the sessions they came from. Jitter-buffer gauges (bufferedMs, targetDelayMs…) are summed
+   * too but mean nothing here; readers take only the counters.
+   */
+  readonly closedTotals = { counters: emptyCounters(), jitterBuffer: emptyJitterBufferStats() };
   private readonly sessions = new Map<string, Session>();
   private readonly reserved = new Set<string>();
 
@@ -61,6 +69,10 @@ export class SessionRegistry {
     this.sessions.delete(session.id);
     const reason = session.closeReason ?? 'socket_closed';
     this.counters.closed[reason] = (this.counters.closed[reason] ?? 0) + 1;
+    const stats = session.stats();
+    const { counters, jitterBuffer } = this.closedTotals;
+    for (const key of Object.keys(counters) as Array<keyof SessionCounters>) counters[key] += stats[key];
+    for (const key of Object.keys(jitterBuffer) as Array<keyof JitterBufferStats>) jitterBuffer[key] += stats.jitterBuffer[key];
   }
 
   /** Closes sessions over the time limit or idle too long (called once a second for all sessions). */
