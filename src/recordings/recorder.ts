@@ -71,6 +71,8 @@ export interface SessionRecorder {
   writeOutput(frame: AudioFrame): void;
   /** Writes what is left, patches the header sizes, closes the file. Idempotent; never rejects. */
   close(): Promise<SessionRecorderStats>;
+  /** Settles once the file exists and is announced to the store (or the recording failed); never rejects. */
+  readonly ready: Promise<void>;
   readonly stats: SessionRecorderStats;
 }
 
@@ -220,6 +222,7 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
   return {
     id: o.id,
     path,
+    ready: opening,
     writeInput(frame) {
       if (o.mode === 'output') return;
       if (!accepting()) {
