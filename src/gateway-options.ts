@@ -42,6 +42,12 @@ export interface GatewayOptions {
   publicUrl: string | null;
   /** Twilio auth token: when set, `/telephone/incoming` requests must carry a valid X-Twilio-Signature. */
   twilioAuthToken: string | null;
+  /** Folder where every session is recorded to a growing WAV (served at /recordings); null = no recording. */
+  recordDir: string | null;
+  /** What is recorded: the caller ('input'), the gateway ('output'), or 'both' as stereo (left caller, right gateway). */
+  recordMode: 'input' | 'output' | 'both';
+  /** When set (≥ 16 characters), /recordings URLs must be signed and unexpired (HMAC-SHA256). */
+  recordingsSecret: string | null;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -64,6 +70,9 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   presenceTtlS: 15,
   publicUrl: null,
   twilioAuthToken: null,
+  recordDir: null,
+  recordMode: 'both',
+  recordingsSecret: null,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -95,6 +104,12 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<Ga
   if (o.twilioAuthToken !== null && (typeof o.twilioAuthToken !== 'string' || o.twilioAuthToken.length === 0)) {
     // The value is a secret: its type is named, never the value.
     throw new TypeError(`Expected \`twilioAuthToken\` to be null or a non-empty string, got ${typeof o.twilioAuthToken === 'string' ? 'an empty string' : typeof o.twilioAuthToken}`);
+  }
+  check(o.recordDir === null || (typeof o.recordDir === 'string' && o.recordDir.length > 0), 'recordDir', o.recordDir, 'null or a non-empty path');
+  check(['input', 'output', 'both'].includes(o.recordMode), 'recordMode', o.recordMode, "'input', 'output' or 'both'");
+  if (o.recordingsSecret !== null && (typeof o.recordingsSecret !== 'string' || o.recordingsSecret.length < 16)) {
+    // A secret: its type and length are named, never the value.
+    throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
   return o;
 }
