@@ -21,6 +21,11 @@ const HELP = `usage: wavegate serve [options]
                               stream URL, signature checks); default: from each request's Host/X-Forwarded-*
   --twilio-auth-token TOKEN   check X-Twilio-Signature on /telephone/incoming (403 when wrong); also read
                               from the TWILIO_AUTH_TOKEN environment variable, which keeps it out of ps
+  --record-dir DIR            record every session to DIR/{webrtc_id}.wav (growing WAV, served with Range
+                              and ?pos= at /recordings/{id}.wav, listed at /recordings)
+  --record input|output|both  what is recorded: caller, gateway, or both as stereo (default both)
+  --recordings-secret SECRET  /recordings URLs must be signed and unexpired (HMAC-SHA256, ≥ 16 characters);
+                              also read from WAVEGATE_RECORDINGS_SECRET, which keeps it out of ps
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -47,6 +52,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'presence-ttl': { type: 'string' },
       'public-url': { type: 'string' },
       'twilio-auth-token': { type: 'string' },
+      'record-dir': { type: 'string' },
+      record: { type: 'string' },
+      'recordings-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -62,6 +70,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const turnCredentialTtlS = toNumber('turn-ttl', values['turn-ttl']);
   const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
   const twilioAuthToken = values['twilio-auth-token'] ?? (process.env.TWILIO_AUTH_TOKEN || undefined);
+  const recordingsSecret = values['recordings-secret'] ?? (process.env.WAVEGATE_RECORDINGS_SECRET || undefined);
+  const recordMode = values.record;
+  if (recordMode !== undefined && recordMode !== 'input' && recordMode !== 'output' && recordMode !== 'both') {
+    throw new Error(`--record expects input, output or both, got ${JSON.stringify(recordMode)}`);
+  }
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -76,6 +89,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(presenceTtlS !== undefined && { presenceTtlS }),
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(twilioAuthToken !== undefined && { twilioAuthToken }),
+    ...(values['record-dir'] !== undefined && { recordDir: values['record-dir'] }),
+    ...(recordMode !== undefined && { recordMode }),
+    ...(recordingsSecret !== undefined && { recordingsSecret }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);
