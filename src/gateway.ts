@@ -3,6 +3,8 @@ import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
+import { metricsComponent } from './metrics/metrics-component.js';
+import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
@@ -45,7 +47,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
   const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
-  const components: GatewayComponent[] = [health, sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;

@@ -8,7 +8,8 @@ import { emptyCounters, type SessionCounters } from '../session/session-stats.js
 export interface MetricsSnapshot {
   readonly sessionsOpen: number;
   readonly sessionsOpened: number;
-  readonly sessionsRefused: number;
+  /** Sessions refused at admission, by reason (concurrency_limit, duplicate_id). */
+  readonly sessionsRefused: Readonly<Record<string, number>>;
   /** Closed sessions by close reason. */
   readonly sessionsClosed: Readonly<Record<string, number>>;
   readonly counters: Readonly<SessionCounters>;
@@ -28,7 +29,7 @@ export function emptySnapshot(): MetricsSnapshot {
   return {
     sessionsOpen: 0,
     sessionsOpened: 0,
-    sessionsRefused: 0,
+    sessionsRefused: {},
     sessionsClosed: {},
     counters: emptyCounters(),
     jitter: emptyJitterBufferStats(),

@@ -57,7 +57,16 @@ export class SessionMetrics {
     const read = <T>(f: (s: MetricsSnapshot) => T, fallback: T): T => (this.snapshot === undefined ? fallback : f(this.snapshot));
     new Gauge({ name: `${prefix}sessions_open`, help: 'Sessions open now.', registers, collect() { this.set(read((s) => s.sessionsOpen, 0)); } });
     counter(registry, `${prefix}sessions_opened_total`, 'Sessions admitted since start.', () => read((s) => s.sessionsOpened, 0));
-    counter(registry, `${prefix}sessions_refused_total`, 'Sessions refused at admission (concurrency_limit).', () => read((s) => s.sessionsRefused, 0));
+    new Counter({
+      name: `${prefix}sessions_refused_total`,
+      help: 'Sessions refused at admission, by reason (concurrency_limit, duplicate_id).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(read((s) => s.sessionsRefused, {}))) this.inc({ reason }, n);
+      },
+    });
     new Counter({
       name: `${prefix}sessions_closed_total`,
       help: 'Sessions closed, by close reason.',
