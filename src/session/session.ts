@@ -58,6 +58,9 @@ const CLOSE_CODES: Record<CloseReason, number> = {
 
 type Listener = (data: unknown) => void;
 
+/** Phone sessions: output dry for this many frames after audio ends a reply segment (a mark follows). */
+const SEGMENT_GAP_FRAMES = 3;
+
 /**
  * One client's session: media in → decode → jitter buffer → resample → handler (in order, bounded);
  * handler out → resample → frames → encode → paced by the shared clock → client. Ends exactly once,
@@ -80,6 +83,9 @@ export class Session implements Paced {
   private ending = false;
   private behindSince: number | undefined;
   private warnedBusy = false;
+  /** Phone sessions: when the last frame of the open reply segment went out; undefined = none open. */
+  private segmentAudioAt: number | undefined;
+  private segments = 0;
   lastActivity: number;
   closeReason: CloseReason | undefined;
 
@@ -184,12 +190,13 @@ export class Session implements Paced {
     if (this.closed) return false;
     for (const frame of this.input.pull(now)) this.receive(frame);
     this.sendDue(now);
+    this.endSegmentIfDry(now);
     if (this.ending && this.output.isEmpty) {
       this.config.sink.send({ type: 'end_stream' });
       void this.close('handler_closed');
       return false;
     }
-    this.paced = this.input.isActive || !this.output.isEmpty || this.ending;
+    this.paced = this.input.isActive || !this.output.isEmpty || this.ending || this.segmentAudioAt !== undefined;
     return this.paced;
   }
 
@@ -261,11 +268,24 @@ export class Session implements Paced {
       if (!sink.send({ type: 'media', payload: item.payload })) continue;
       this.counters.framesOut++;
       this.counters.bytesOut += item.payload.byteLength;
+      if (this.config.carrierConfirmsMarks) this.segmentAudioAt = now;
       if (item.pcm) {
         const frame: AudioFrame = { samples: item.pcm, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: now - this.startedAt };
         for (const tap of this.config.taps) tap.onOutput(frame);
       }
     }
+  }
+
+  /**
+   * Phone sessions: when the output has run dry for a few frames after audio, the reply segment is
+   * over and a mark `wg-segment-N` follows it; the carrier echoes it once the caller has heard the
+   * segment, and the handler gets that as a `mark` event. A clear cuts the segment without a mark.
+   */
+  private endSegmentIfDry(now: number): void {
+    if (this.segmentAudioAt === undefined || !this.output.isEmpty) return;
+    if (now - this.segmentAudioAt < SEGMENT_GAP_FRAMES * this.config.frameMs) return;
+    this.segmentAudioAt = undefined;
+    this.config.sink.send({ type: 'mark', name: `wg-segment-${++this.segments}` });
   }
 
   private deliver(output: HandlerOutput): void {
@@ -278,6 +298,7 @@ export class Session implements Paced {
         return;
       case 'clear':
         this.output.clear();
+        this.segmentAudioAt = undefined;
         this.config.sink.send({ type: 'clear' });
         return;
       case 'mark':
