@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import echo from '../handlers/echo.js';
+import WebSocket from 'ws';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { HttpServer } from '../src/http/http-server.js';
+import { createSignalingComponent } from '../src/signaling/signaling-component.js';
 import { CallClient } from './signaling-client.js';
 import { names, protocolCases } from './signaling-protocol-cases.js';
 
@@ -48,5 +51,30 @@ describe('WS /ws/call/, one process, in-memory channel layer', () => {
     await g.close();
     expect(await a.closed).toBe(1001);
     expect(await b.closed).toBe(1001);
+  });
+});
+
+describe('heartbeat', () => {
+  it('terminates a connection that stops answering pings, and frees its name', async () => {
+    const component = createSignalingComponent({ heartbeatIntervalMs: 200 });
+    const server = new HttpServer([component]);
+    await component.start?.();
+    const { port } = await server.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const n = names();
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/call/`, { autoPong: false }); // a peer that went away without closing
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'login', data: { name: n.bob } }));
+      const started = Date.now();
+      expect(await closed).toBe(1006);
+      expect(Date.now() - started).toBeLessThan(3000);
+      const again = await CallClient.login(base, n.bob);
+      await again.close();
+    } finally {
+      await component.close?.();
+      await server.close();
+    }
   });
 });
