@@ -15,3 +15,9 @@ export { loadHandler, BUILT_IN_HANDLER_NAMES } from './handler/handler-loader.js
 export * from './gateway-options.js';
 export { createGateway, type Gateway, type CreateGatewayOptions } from './gateway.js';
 export type * from './http/routes.js';
+export type * from './channel-layer/channel-layer.js';
+export { MemoryChannelLayer } from './channel-layer/memory-channel-layer.js';
+export { RedisChannelLayer } from './channel-layer/redis-channel-layer.js';
+export { createChannelLayer } from './channel-layer/create-channel-layer.js';
+export { createSignalingComponent, type SignalingOptions } from './signaling/signaling-component.js';
+export { parseIceServer, type IceServer } from './signaling/ice-servers.js';
