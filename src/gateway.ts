@@ -59,6 +59,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       return url;
     },
     async listen() {
+      // A handler whose engine is missing fails here, before the gateway takes a single session.
+      await options.handler.check?.(options.handlerOptions);
       for (const component of components) await component.start?.();
       const address = await http.listen(options.port, options.host);
       url = `http://${address.host}:${address.port}`;

@@ -1,13 +1,18 @@
 import { parseArgs } from 'node:util';
 import { createGateway } from '../gateway.js';
 import { loadHandler } from '../handler/handler-loader.js';
+import { parseHandlerOptionFlags } from './handler-option-flags.js';
 import { parseIceServer } from '../signaling/ice-servers.js';
 
 const HELP = `usage: wavegate serve [options]
 
   --host HOST                 address to listen on (default 127.0.0.1)
   --port N                    port, 0 picks a free one (default 8000)
-  --handler NAME|PATH         echo, or a module exporting a handler definition (default echo)
+  --handler NAME|PATH         echo, dsp, asr, voice-loop, or a module exporting a handler definition
+                              (default echo)
+  --handler-option KEY=VALUE  handler option, repeatable; dotted keys nest:
+                              algoOptions.speechThreshold=0.2, canInterrupt=false
+  --dsp SPEC                  the dsp handler's chain: gain=6,highpass=120,gate=-50,limiter=-1
   --concurrency-limit N       most sessions at once (default: no limit)
   --time-limit S              longest session in seconds (default: no limit)
   --idle-timeout S            close sessions silent this long (default 60)
@@ -42,6 +47,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8000' },
       handler: { type: 'string', default: 'echo' },
+      'handler-option': { type: 'string', multiple: true },
+      dsp: { type: 'string' },
       'concurrency-limit': { type: 'string' },
       'time-limit': { type: 'string' },
       'idle-timeout': { type: 'string' },
@@ -64,6 +71,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const handler = await loadHandler(values.handler);
+  const handlerOptions = parseHandlerOptionFlags(values['handler-option'] ?? []);
+  if (values.dsp !== undefined) handlerOptions.dsp = values.dsp;
   const concurrencyLimit = toNumber('concurrency-limit', values['concurrency-limit']);
   const timeLimitS = toNumber('time-limit', values['time-limit']);
   const idleTimeoutS = toNumber('idle-timeout', values['idle-timeout']);
@@ -79,6 +88,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
     handler,
+    handlerOptions,
     ...(concurrencyLimit !== undefined && { concurrencyLimit }),
     ...(timeLimitS !== undefined && { timeLimitS }),
     ...(idleTimeoutS !== undefined && { idleTimeoutS }),

@@ -7,6 +7,7 @@ import type { HandlerDefinition } from './handler.js';
 const BUILT_IN: Record<string, () => Promise<{ default: HandlerDefinition<any> }>> = {
   echo: () => import('../../handlers/echo.js'),
   dsp: () => import('../../handlers/dsp.js'),
+  asr: () => import('../../handlers/asr.js'),
 };
 
 export const BUILT_IN_HANDLER_NAMES = Object.keys(BUILT_IN);

@@ -40,12 +40,13 @@ export const DEFAULT_REPLY_ON_PAUSE_OPTIONS: ReplyOnPauseOptions = {
   listen: undefined,
 };
 
-interface Resolved<R> extends ReplyOnPauseOptions<R> {
+export interface ResolvedReplyOnPauseOptions<R> extends ReplyOnPauseOptions<R> {
   readonly algo: AlgoOptions;
   readonly vadFactory: VadFactory;
 }
 
-function resolve<R>(options: Partial<ReplyOnPauseOptions<R>>): Resolved<R> {
+/** Defaults spread first, every option checked; throws a TypeError naming the offending value. */
+export function resolveReplyOnPauseOptions<R>(options: Partial<ReplyOnPauseOptions<R>>): ResolvedReplyOnPauseOptions<R> {
   const o = { ...(DEFAULT_REPLY_ON_PAUSE_OPTIONS as ReplyOnPauseOptions<R>), ...options };
   checkOption(typeof o.canInterrupt === 'boolean', 'canInterrupt', o.canInterrupt, 'a boolean');
   checkOption(typeof o.needsInputs === 'boolean', 'needsInputs', o.needsInputs, 'a boolean');
@@ -69,7 +70,7 @@ function resolve<R>(options: Partial<ReplyOnPauseOptions<R>>): Resolved<R> {
  */
 export function replyOnPause<R = unknown>(fn: ReplyFn<R>, options: Partial<ReplyOnPauseOptions<R>> = {}, name = 'reply-on-pause'): HandlerDefinition<Record<string, unknown>> {
   checkOption(typeof fn === 'function', 'fn', fn, 'a reply function');
-  const resolved = resolve(options);
+  const resolved = resolveReplyOnPauseOptions(options);
   return {
     name,
     inputSampleRate: resolved.inputSampleRate,
@@ -77,9 +78,13 @@ export function replyOnPause<R = unknown>(fn: ReplyFn<R>, options: Partial<Reply
   };
 }
 
+/**
+ * The handler behind `replyOnPause`. With `fn` undefined it only detects turns and drives the
+ * listener (the ASR handler: transcripts, no reply audio, nothing to interrupt).
+ */
 export class ReplyOnPauseHandler<R = unknown> implements Handler {
-  private readonly fn: ReplyFn<R>;
-  private readonly o: Resolved<R>;
+  private readonly fn: ReplyFn<R> | undefined;
+  private readonly o: ResolvedReplyOnPauseOptions<R>;
   private ctx: HandlerContext | undefined;
   private vad: VoiceActivityDetector | undefined;
   private framer: VadFramer | undefined;
@@ -92,7 +97,7 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
   /** Counters for tests and stats. */
   readonly counts = { turns: 0, bargeIns: 0, replyErrors: 0 };
 
-  constructor(fn: ReplyFn<R>, options: Resolved<R>) {
+  constructor(fn: ReplyFn<R> | undefined, options: ResolvedReplyOnPauseOptions<R>) {
     this.fn = fn;
     this.o = options;
   }
@@ -159,6 +164,7 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
       listened?.catch(() => undefined); // the reply decides what a failed listener means
       this.listener = undefined;
       this.counts.turns++;
+      if (!this.fn) return;
       const audio = createAudioFrame(signal.utterance, this.ctx!.inputSampleRate, 1, this.turnStartMs);
       void this.startReply(audio, listened, signal.reason);
     }
@@ -194,7 +200,7 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
         });
         if (pump.stopped) return;
       }
-      const items = this.fn({ audio, listened, inputs: ctx.latestInput(), signal: pump.abort.signal, sessionId: ctx.sessionId, reason });
+      const items = this.fn!({ audio, listened, inputs: ctx.latestInput(), signal: pump.abort.signal, sessionId: ctx.sessionId, reason });
       await pump.run(items);
     } catch (err) {
       if (!pump.stopped) {

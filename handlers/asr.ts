@@ -1,0 +1,38 @@
+import { defineHandler, type Handler } from '../src/handler/handler.js';
+import { resolveSpeechHandlerOptions, type SpeechHandlerOptions } from '../src/speech/speech-handler-options.js';
+import { transcribingListener } from '../src/speech/transcribing-listener.js';
+import { ReplyOnPauseHandler } from '../src/turn/reply-on-pause.js';
+
+export type AsrHandlerOptions = SpeechHandlerOptions<string>;
+
+/**
+ * Speech recognition: every user turn (found by the WebRTC VAD, as ReplyOnPause finds them) is
+ * decoded while the user talks and sent as `{"type":"transcript","data":{"text":…,"final":true}}`,
+ * with partials (`final: false`) as the engine closes segments, and as an additional output on
+ * `GET /outputs`. Turn events (`started_talking`, `pause_detected`) are sent as `log` messages.
+ * Input is converted to 16 kHz by the session.
+ */
+export default defineHandler<AsrHandlerOptions>({
+  name: 'asr',
+  inputSampleRate: 16_000,
+  check(options) {
+    resolveSpeechHandlerOptions('asr', options ?? {});
+  },
+  create(options): Handler {
+    const o = resolveSpeechHandlerOptions('asr', options ?? {});
+    const recognizer = o.recognizer();
+    const turns = new ReplyOnPauseHandler<string>(undefined, {
+      ...o.turn,
+      listen: (ctx) => transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true }),
+    });
+    return {
+      startUp: (ctx) => turns.startUp(ctx),
+      receive: (frame) => turns.receive(frame),
+      onEvent: (event) => turns.onEvent(event),
+      async shutdown(reason) {
+        turns.shutdown(reason);
+        await recognizer.close();
+      },
+    };
+  },
+});
