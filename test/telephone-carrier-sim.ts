@@ -145,9 +145,16 @@ export interface PhoneProbeOptions {
   bargeInRms?: number;
 }
 
+/** Option sets a call picks with its custom parameter `probe` (letters and digits: Plivo allows no more). */
+export const PROBE_PRESETS: Record<string, PhoneProbeOptions> = {
+  reply300: { mode: 'reply', replyAfterFrames: 5, replyMs: 300 },
+  bargein: { mode: 'reply', replyAfterFrames: 5, replyMs: 3000, bargeInRms: 1500 },
+  bargein10: { mode: 'reply', replyAfterFrames: 10, replyMs: 3000, bargeInRms: 1500 },
+};
+
 /**
  * A handler for phone tests: records context, events and shutdowns per call; echoes, replies, barges
- * in. A call's custom parameter `probe` (JSON) overrides the options, so one gateway serves every test.
+ * in. A call's custom parameter `probe` picks a preset, so one gateway serves every test.
  */
 export const phoneProbe = defineHandler<PhoneProbeOptions>({
   name: 'phone-probe',
@@ -160,7 +167,11 @@ export const phoneProbe = defineHandler<PhoneProbeOptions>({
       startUp(context) {
         ctx = context;
         const custom = context.phone?.customParameters.probe;
-        if (custom !== undefined) options = { ...options, ...(JSON.parse(custom) as PhoneProbeOptions) };
+        if (custom !== undefined) {
+          const preset = PROBE_PRESETS[custom];
+          if (!preset) throw new Error(`unknown probe preset ${custom}`);
+          options = { ...options, ...preset };
+        }
         record = { phone: context.phone, outputSampleRate: context.outputSampleRate, frames: 0, events: [], shutdowns: [], sentReplyAt: undefined, clearedAt: undefined };
         calls.set(context.sessionId, record);
       },

@@ -111,7 +111,7 @@ describe('Twilio marks and barge-in', () => {
   it("sends the handler's mark only after the audio before it, and reports it played on Twilio's echo", async () => {
     const sid = 'MZ00000000000000000000000000000002';
     // The probe answers 300 ms of tone (15 frames) after 5 input frames, then marks "reply-1".
-    const client = await call(url, sid, { probe: JSON.stringify({ mode: 'reply', replyAfterFrames: 5, replyMs: 300 }) });
+    const client = await call(url, sid, { probe: 'reply300' });
     const silence = mulawTone(10, 440, 0);
     await sendPaced(silence, (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
     const mark = await client.waitFor((m) => m.event === 'mark' && m.mark.name === 'reply-1', 5000);
@@ -133,7 +133,7 @@ describe('Twilio marks and barge-in', () => {
 
   it('sends clear when the caller talks over the reply, and no reply audio after it', async () => {
     const sid = 'MZ00000000000000000000000000000003';
-    const client = await call(url, sid, { probe: JSON.stringify({ mode: 'reply', replyAfterFrames: 5, replyMs: 3000, bargeInRms: 1500 }) });
+    const client = await call(url, sid, { probe: 'bargein' });
     // 0.6 s of silence (the probe starts a 3 s reply after 5 frames), then the caller talks.
     const frames = [...mulawTone(30, 440, 0), ...mulawTone(20, 440, 8000)];
     let talkAt = 0;
