@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMulaw } from '../src/codecs/g711.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { defineHandler, type HandlerContext } from '../src/handler/handler.js';
 import { calls, mulawTone, phoneProbe, rms, twilio, until } from './telephone-carrier-sim.js';
 import { sendPaced, WsTestClient } from './support/ws-test-client.js';
 
@@ -156,5 +157,52 @@ describe('Twilio marks and barge-in', () => {
     expect(messages.slice(clearIndex + 1).filter((m) => m.out?.kind === 'media')).toEqual([]);
     client.send(twilio.stop(sid, 90));
     await client.waitClose();
+  }, 20_000);
+});
+
+describe('a 16 kHz handler on an 8 kHz phone line', () => {
+  const seen = { inputRate: 0, frameRates: new Set<number>() };
+  // Wants 16 kHz in and answers at 16 kHz: the session resamples 8k → 16k in and 16k → 8k out.
+  const wideband = defineHandler({
+    name: 'wideband-echo',
+    inputSampleRate: 16_000,
+    create() {
+      let ctx: HandlerContext | undefined;
+      return {
+        startUp(context) {
+          ctx = context;
+          seen.inputRate = context.inputSampleRate;
+        },
+        receive(frame) {
+          seen.frameRates.add(frame.sampleRate);
+          ctx?.send({ type: 'audio', frame });
+        },
+      };
+    },
+  });
+  let gateway: Gateway;
+  let url: string;
+  beforeAll(async () => {
+    gateway = createGateway({ handler: wideband, port: 0, idleTimeoutS: 30 });
+    url = (await gateway.listen()).url;
+  });
+  afterAll(() => gateway.close());
+
+  it('gets 16 kHz frames and its 16 kHz reply reaches the caller as 8 kHz μ-law, tone and level kept', async () => {
+    const sid = 'MZ00000000000000000000000000000004';
+    const client = await call(url, sid);
+    await sendPaced(mulawTone(50, 440, 8000), (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
+    await client.waitFor((m) => m.event === 'mark', 5000);
+    expect(seen.inputRate).toBe(16_000);
+    expect([...seen.frameRates]).toEqual([16_000]);
+    const media = outbound(client).filter((m) => m.out?.kind === 'media').map((m) => (m.out as { payload: Buffer }).payload);
+    expect(media.every((p) => p.length === 160)).toBe(true);
+    const loud = media.map((p) => decodeMulaw(p)).filter((pcm) => rms(pcm) > 1000);
+    expect(loud.length).toBeGreaterThanOrEqual(40);
+    const level = rms(Int16Array.from(loud.slice(5, -5).flatMap((pcm) => [...pcm])));
+    expect(Math.abs(20 * Math.log10(level / (8000 / Math.SQRT2)))).toBeLessThan(1);
+    expect(toneShare(loud[20]!, 440)).toBeGreaterThan(0.9);
+    client.send(twilio.stop(sid, 60));
+    expect(await client.waitClose()).toBe(1000);
   }, 20_000);
 });
