@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:codecs`: G.711, Opus and resampler throughput (and resampler quality beside
+ * libsamplerate-js) on this machine. Prints tables and writes bench/results/codecs.json (all numbers,
+ * with spreads) and bench/results/codecs.md (the tables as Markdown, for the README).
+ *
+ *   node dist/bench/codecs.js [--reps N] [--quick]
+ *
+ * Rates are per CPU second of this (single-threaded) process — "per core" — as medians of N
+ * repetitions (default 7) after warm-up runs; see bench/lib/bench-timing.ts.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { readWav } from '../src/wav/wav-file.js';
+import { StreamingResampler } from '../src/resample/streaming-resampler.js';
+import { fmt, formatMarkdown, formatTable, type TimingOptions } from './lib/bench-timing.js';
+import { benchG711, FRAME_BYTES } from './lib/g711-bench.js';
+import { benchOpus } from './lib/opus-bench.js';
+import { benchResamplerPair, type ResamplerRow } from './lib/resampler-bench.js';
+
+const FIXTURES = new URL('../../test/fixtures/speech/', import.meta.url);
+const RESULTS = new URL('../../bench/results/', import.meta.url);
+
+function parseArgs(argv: readonly string[]): { reps: number; quick: boolean } {
+  let reps = 7;
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') quick = true;
+    else if (argv[i] === '--reps') reps = Number(argv[++i]);
+    else throw new TypeError(`unknown argument ${JSON.stringify(argv[i])} (use --reps N, --quick)`);
+  }
+  if (!Number.isInteger(reps) || reps < 1) throw new TypeError(`Expected \`--reps\` to be an integer ≥ 1, got ${String(reps)}`);
+  return { reps: quick ? Math.min(reps, 3) : reps, quick };
+}
+
+async function loadSpeech16k(): Promise<Int16Array> {
+  const names = Array.from({ length: 12 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`).flatMap((s) => [`${s}-slt.wav`, `${s}-rms.wav`]);
+  const parts = await Promise.all(names.map(async (n) => (await readWav(new URL(n, FIXTURES).pathname)).samples));
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function convert(samples: Int16Array, from: number, to: number): Int16Array {
+  const r = new StreamingResampler(from, to);
+  const head = r.process(samples);
+  const tail = r.flush();
+  const out = new Int16Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
+const RESAMPLE_PAIRS: ReadonlyArray<readonly [number, number]> = [
+  [48_000, 16_000],
+  [16_000, 48_000],
+  [48_000, 24_000],
+  [44_100, 48_000],
+  [48_000, 8000],
+  [8000, 16_000],
+];
+
+async function main(): Promise<void> {
+  const { reps, quick } = parseArgs(process.argv.slice(2));
+  const timing: TimingOptions = { repetitions: reps, warmups: 2 };
+  const started = new Date();
+  const load = loadavg();
+  console.log(`bench:codecs — node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load ${load.map((l) => l.toFixed(2)).join(' ')}, ${reps} repetitions\n`);
+
+  const speech16 = await loadSpeech16k();
+  const speech8 = convert(speech16, 16_000, 8000);
+  const speech48 = convert(speech16, 16_000, 48_000);
+
+  // G.711
+  const g711 = benchG711(speech8, timing);
+  const g711Header = ['G.711, 160-byte frames', 'MB/s per core', 'min–max', 'MB/s wall', '× copy 160 B'];
+  const g711Rows = g711.map((r) => [r.name, fmt(r.mbPerSecond.median), `${fmt(r.mbPerSecond.min)}–${fmt(r.mbPerSecond.max)}`, fmt(r.mbPerSecond.wallMedian), fmt(r.vsCopy160, 2)]);
+  console.log(formatTable(g711Header, g711Rows), '\n');
+
+  // Opus
+  const opusSpeech = quick ? { 16_000: speech16.subarray(0, 16_000 * 10), 48_000: speech48.subarray(0, 48_000 * 10) } : { 16_000: speech16, 48_000: speech48 };
+  const opus = [];
+  for (const rate of [48_000, 16_000] as const) for (const complexity of [5, 9]) opus.push(benchOpus(opusSpeech[rate], rate, complexity, timing));
+  const opusHeader = ['Opus, 20 ms mono speech', 'encode × RT', 'decode × RT', 'streams/core (enc+dec)', 'kbit/s'];
+  const opusRows = opus.map((r) => [`${r.sampleRate / 1000} kHz, complexity ${r.complexity}`, fmt(r.encode.median), fmt(r.decode.median), fmt(r.streamsPerCore), fmt(r.meanBitrate / 1000, 1)]);
+  console.log(formatTable(opusHeader, opusRows), '\n');
+
+  // Resampler
+  const resampler: ResamplerRow[] = [];
+  for (const [a, b] of quick ? RESAMPLE_PAIRS.slice(0, 2) : RESAMPLE_PAIRS) resampler.push(...(await benchResamplerPair(a, b, timing)));
+  const mediumOf = (r: ResamplerRow) => resampler.find((m) => m.inputRate === r.inputRate && m.outputRate === r.outputRate && m.converter === 'libsamplerate medium')!;
+  const rsHeader = ['resampler, PCM16, 20 ms chunks', '× RT per core', '÷ lsr medium', 'passband SNR dB', 'rejection dB'];
+  const rsRows = resampler.map((r) => [
+    `${r.inputRate} → ${r.outputRate}  ${r.converter}`,
+    fmt(r.realtime.median),
+    fmt(r.realtime.median / mediumOf(r).realtime.median, 2),
+    fmt(r.passbandSnrDb, 1),
+    `${fmt(r.rejectionDb, 1)} (${r.rejectionKind})`,
+  ]);
+  console.log(formatTable(rsHeader, rsRows), '\n');
+
+  // Targets (issue 2)
+  const mulawDecode = g711.find((r) => r.name === 'μ-law decode, into buffer')!;
+  const ours4816 = resampler.find((r) => r.inputRate === 48_000 && r.outputRate === 16_000 && r.converter === 'wavegate (wasm simd)')!;
+  const medium4816 = mediumOf(ours4816);
+  const targets = {
+    mulawDecodeAtLeast1GBps: { value: mulawDecode.mbPerSecond.median, pass: mulawDecode.mbPerSecond.median >= 1000 },
+    resampler48to16SnrAtLeast90dB: { value: ours4816.passbandSnrDb, pass: ours4816.passbandSnrDb >= 90 },
+    resampler48to16AtLeast200xRealtime: { value: ours4816.realtime.median, pass: ours4816.realtime.median >= 200 },
+    resampler48to16AtLeastLibsamplerateMedium: {
+      value: { snr: [ours4816.passbandSnrDb, medium4816.passbandSnrDb], rejection: [ours4816.rejectionDb, medium4816.rejectionDb] },
+      pass: ours4816.passbandSnrDb >= medium4816.passbandSnrDb && ours4816.rejectionDb >= medium4816.rejectionDb,
+    },
+  };
+  for (const [name, t] of Object.entries(targets)) console.log(`${t.pass ? 'PASS' : 'FAIL'}  ${name}: ${JSON.stringify(t.value)}`);
+
+  const meta = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtStart: load, started: started.toISOString(), repetitions: reps, quick, frameBytes: FRAME_BYTES };
+  await mkdir(RESULTS, { recursive: true });
+  const json = new URL('codecs.json', RESULTS);
+  await writeFile(json, `${JSON.stringify({ meta, targets, g711, opus, resampler }, null, 2)}\n`);
+  const md = [
+    `Measured ${started.toISOString().slice(0, 10)} with \`npm run bench:codecs\` (node ${process.version}, ${meta.cpu} × ${meta.cores}, load average ${load[0]!.toFixed(1)} at start; medians of ${reps} repetitions, rates per CPU second).`,
+    formatMarkdown(g711Header, g711Rows),
+    formatMarkdown(opusHeader, opusRows),
+    formatMarkdown(rsHeader, rsRows),
+  ].join('\n\n');
+  await writeFile(new URL('codecs.md', RESULTS), `${md}\n`);
+  console.log(`\nwrote ${json.pathname} and codecs.md`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
