@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import opus from '@discordjs/opus';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OPUS_DECODER_WASM_BASE64, OPUS_DECODER_WASM_SHA256 } from '../src/codecs/opus-wasm/opus-decoder-wasm.js';
 import { OPUS_SAMPLE_RATES, OpusStreamDecoder, OpusStreamEncoder } from '../src/codecs/opus.js';
 import { WavegateError } from '../src/errors/wavegate-error.js';
 import { readWav } from '../src/wav/wav-file.js';
@@ -110,6 +113,119 @@ describe('Opus against an independent implementation (ffmpeg)', () => {
   });
 });
 
+describe('Opus decoder build (libopus 1.3.1 as WebAssembly)', () => {
+  it('is the committed module, and decodes bit-exactly like the native decoder of @discordjs/opus', async () => {
+    const wasm = Buffer.from(OPUS_DECODER_WASM_BASE64, 'base64');
+    expect(createHash('sha256').update(wasm).digest('hex')).toBe(OPUS_DECODER_WASM_SHA256);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(wasm))).toEqual([]);
+    let compared = 0;
+    for (const [name, rate, options] of [
+      ['s04-slt.wav', 16000, { bitrate: 20000, fec: true }],
+      ['s06-rms.wav', 16000, { bitrate: 64000, application: 'audio' as const }],
+    ] as const) {
+      const { samples } = await readWav(join(FIXTURES, name));
+      const packets = encodeAll(new OpusStreamEncoder(rate, 1, options), samples);
+      for (const outRate of [rate, 48000, 8000]) {
+        const native = new opus.OpusEncoder(outRate, 1);
+        const ours = new OpusStreamDecoder(outRate);
+        for (const p of packets) {
+          const a = native.decode(Buffer.from(p));
+          const b = ours.decode(p);
+          expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(a), `${name} at ${outRate} Hz`).toBe(true);
+          compared += b.length;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(400000);
+  });
+});
+
+describe('Opus in-band FEC', () => {
+  it('rebuilds a lost speech packet from the FEC data in the next one, far closer than PLC', async () => {
+    const rows: string[] = [];
+    let fecSum = 0;
+    let plcSum = 0;
+    let count = 0;
+    for (const name of ['s03-rms.wav', 's07-slt.wav', 's10-rms.wav']) {
+      const { samples } = await readWav(join(FIXTURES, name));
+      const packets = encodeAll(new OpusStreamEncoder(16000, 1, { bitrate: 24000, fec: true, packetLossPercent: 20 }), samples);
+      const reference = new OpusStreamDecoder(16000);
+      const clean = packets.map((p) => reference.decode(p));
+      const loud = clean.map((f, i) => [rms(f), i] as const).filter(([r, i]) => r > 1500 && i > 5 && i < clean.length - 5);
+      for (const [, drop] of loud.filter((_, k) => k % Math.max(1, Math.floor(loud.length / 4)) === 0).slice(0, 4)) {
+        const withFec = new OpusStreamDecoder(16000);
+        const withPlc = new OpusStreamDecoder(16000);
+        let fecFrame: Int16Array = new Int16Array(0);
+        let plcFrame: Int16Array = new Int16Array(0);
+        packets.forEach((p, i) => {
+          if (i === drop) {
+            fecFrame = withFec.conceal(320, packets[i + 1]);
+            plcFrame = withPlc.conceal(320);
+          } else {
+            withFec.decode(p);
+            withPlc.decode(p);
+          }
+        });
+        const fecSnr = snrDb(clean[drop]!, fecFrame);
+        const plcSnr = snrDb(clean[drop]!, plcFrame);
+        rows.push(`${name} packet ${drop}: FEC ${fecSnr.toFixed(1)} dB, PLC ${plcSnr.toFixed(1)} dB`);
+        expect(fecFrame.length).toBe(320);
+        expect(fecSnr, `${name} packet ${drop}`).toBeGreaterThan(8);
+        fecSum += fecSnr;
+        plcSum += plcSnr;
+        count++;
+      }
+    }
+    console.log(`FEC vs PLC on a lost packet (SNR against the packet decoded normally):\n${rows.join('\n')}`);
+    expect(count).toBeGreaterThanOrEqual(9);
+    expect(fecSum / count - plcSum / count).toBeGreaterThan(6);
+  });
+
+  it.each(OPUS_SAMPLE_RATES.map((r) => [r]))('%i Hz: FEC decode gives the lost frame length and beats PLC on speech', (rate) => {
+    // The speech fixture at this rate, resampled by ffmpeg.
+    const raw = join(dir, `speech-${rate}.raw`);
+    ffmpeg(['-i', join(FIXTURES, 's09-slt.wav'), '-ar', String(rate), '-f', 's16le', '-ac', '1', raw]);
+    const speech = readS16(raw);
+    const frame = rate / 50;
+    const packets = encodeAll(new OpusStreamEncoder(rate, 1, { bitrate: 24000, fec: true, packetLossPercent: 25 }), speech);
+    const reference = new OpusStreamDecoder(rate);
+    const clean = packets.map((p) => reference.decode(p));
+    const loud = clean.map((f, i) => [rms(f), i] as const).filter(([r, i]) => r > 1500 && i > 5 && i < clean.length - 5);
+    const drops = loud.filter((_, k) => k % Math.max(1, Math.floor(loud.length / 6)) === 0).slice(0, 6).map(([, i]) => i);
+    expect(drops.length).toBe(6);
+    let fecSum = 0;
+    let plcSum = 0;
+    for (const drop of drops) {
+      const a = new OpusStreamDecoder(rate);
+      const b = new OpusStreamDecoder(rate);
+      for (let i = 0; i < drop; i++) {
+        a.decode(packets[i]!);
+        b.decode(packets[i]!);
+      }
+      const fec = a.conceal(frame, packets[drop + 1]);
+      const plc = b.conceal(frame);
+      expect(fec.length).toBe(frame);
+      fecSum += snrDb(clean[drop]!, fec);
+      plcSum += snrDb(clean[drop]!, plc);
+    }
+    console.log(`${rate} Hz: mean SNR of a lost packet, FEC ${(fecSum / 6).toFixed(1)} dB, PLC ${(plcSum / 6).toFixed(1)} dB`);
+    expect(fecSum / 6, `FEC at ${rate} Hz`).toBeGreaterThan(plcSum / 6 + 3);
+  });
+
+  it('without FEC in the stream, conceal(n, next) is exactly PLC', () => {
+    const packets = encodeAll(new OpusStreamEncoder(16000, 1, { fec: false }), voiced(16000, 0.5));
+    const a = new OpusStreamDecoder(16000);
+    const b = new OpusStreamDecoder(16000);
+    for (let i = 0; i < 10; i++) {
+      a.decode(packets[i]!);
+      b.decode(packets[i]!);
+    }
+    expect([...a.conceal(320, packets[11])]).toEqual([...b.conceal(320)]);
+    // A corrupt "next packet" falls back to PLC instead of failing.
+    expect(a.conceal(320, Uint8Array.of(0x03, 0x00)).length).toBe(320);
+  });
+});
+
 describe('Opus loss concealment', () => {
   it('conceals a packet dropped from speech with libopus PLC: right length, energy, no click at the seams', async () => {
     for (const name of ['s01-slt.wav', 's03-rms.wav', 's05-slt.wav', 's08-rms.wav']) {
@@ -138,7 +254,7 @@ describe('Opus loss concealment', () => {
     }
   });
 
-  it('conceals any length in 2.5 ms steps, and returns zeros before the first packet', () => {
+  it('conceals any length (2.5 ms steps, a remainder rounded up and cut), zeros before the first packet', () => {
     const dec = new OpusStreamDecoder(8000);
     expect([...dec.conceal(160)].every((v) => v === 0)).toBe(true);
     const enc = new OpusStreamEncoder(8000, 1);
@@ -147,6 +263,7 @@ describe('Opus loss concealment', () => {
       const pcm = dec.conceal(n);
       expect(pcm.length).toBe(n);
     }
+    for (const n of [5760 * 3, 48000]) expect(new OpusStreamDecoder(48000).conceal(n).length).toBe(n);
     expect(() => dec.conceal(0)).toThrow(RangeError);
     expect(() => dec.conceal(2.5)).toThrow(/2.5/);
   });

@@ -1,26 +1,21 @@
 /**
- * Opus through `@discordjs/opus` (libopus, native): one encoder and one decoder object per stream, mono,
- * 8/12/16/24/48 kHz, 10/20/40/60 ms frames.
+ * Opus per stream, mono, 8/12/16/24/48 kHz, 10/20/40/60 ms frames.
  *
- * Loss concealment. The binding's `decode(buf)` always calls `opus_decode(st, data, len, pcm, 5760, 0)`:
- * an empty buffer would conceal 5760 samples (120 ms at 48 kHz, 720 ms at 8 kHz), never the length of
- * the lost packet, and `decode_fec` is hard-wired to 0. What works exactly is a one-byte packet that holds
- * only a TOC byte: libopus treats a frame of 0–1 bytes as lost and conceals exactly the frame duration the
- * TOC names ("Payloads of 1 (2 including ToC) or 0 trigger the PLC/DTX … don't conceal more than what the
- * ToC says", opus_decoder.c) using the mode of the last real packet — the same path DTX packets take. So
- * `conceal(n)` feeds TOC-only packets of 20/10/5/2.5 ms until n samples are produced: real libopus PLC
- * (pitch-repeating SILK/CELT concealment that fades, and a smooth merge into the next real packet).
+ * Encoding runs through `@discordjs/opus` (native libopus 1.3.1). Decoding runs through the same libopus
+ * 1.3.1 sources compiled to WebAssembly (opus-wasm/), bit-exact with the native decoder, because the
+ * binding cannot conceal losses properly: its `decode(buf)` always calls
+ * `opus_decode(st, data, len, pcm, 5760, 0)`, so an empty buffer conceals 5760 samples (120 ms at 48 kHz,
+ * 720 ms at 8 kHz) whatever was lost, and `decode_fec` is fixed at 0, so in-band FEC can never be
+ * decoded. (@evan/opus 1.0.3, opusscript 0.1.1 and opus-decoder 0.7.12 have the same limits.) Through
+ * the WebAssembly build, conceal(n) is libopus PLC of exactly n samples, and conceal(n, next) rebuilds
+ * the lost packet from the FEC data in the packet after it. See docs/media.md.
  *
- * In-band FEC: decoding the redundant copy in the next packet needs `opus_decode(…, decode_fec = 1)`,
- * which this binding (0.10.0) and the other npm bindings examined (@evan/opus 1.0.3, opusscript 0.1.1,
- * opus-decoder 0.7.12) do not expose. `conceal(n, nextPayload)` therefore conceals with PLC; the
- * encoder still emits FEC when asked (for peers that can use it). See docs/media.md.
- *
- * `close()` drops the native object (the binding frees libopus state when it is collected); every
- * method called after close throws.
+ * `close()` frees the decoder state at once and drops the native encoder (the binding frees libopus
+ * state when the object is collected); every method called after close throws.
  */
 import opus from '@discordjs/opus';
 import { WavegateError } from '../errors/wavegate-error.js';
+import { OpusWasmDecoder } from './opus-wasm/opus-wasm-decoder.js';
 
 export const OPUS_SAMPLE_RATES = [8000, 12000, 16000, 24000, 48000] as const;
 export const OPUS_FRAME_MS = [10, 20, 40, 60] as const;
@@ -66,14 +61,6 @@ const CTL = {
 const APPLICATION = { voip: 2048, audio: 2049, lowdelay: 2051 } as const;
 const SIGNAL_VOICE = 3001;
 
-/** TOC bytes of mono code-0 CELT packets (configs 16–19: 2.5, 5, 10, 20 ms); duration in 1/10 ms. */
-const PLC_TOCS: ReadonlyArray<readonly [tenthsMs: number, toc: number]> = [
-  [200, 19 << 3],
-  [100, 18 << 3],
-  [50, 17 << 3],
-  [25, 16 << 3],
-];
-
 export function checkOpusRate(sampleRate: number): void {
   if (!(OPUS_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
     throw new WavegateError('WG_ERR_UNSUPPORTED_FORMAT', `Opus sample rate ${sampleRate} (use ${OPUS_SAMPLE_RATES.join(', ')})`);
@@ -116,13 +103,6 @@ function stripUndefined<T extends object>(options: T): Partial<T> {
 
 function asBuffer(view: Uint8Array | Int16Array): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function toInt16(buf: Buffer): Int16Array {
-  if (buf.byteOffset % 2 === 0) return new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength >> 1);
-  const out = new Int16Array(buf.byteLength >> 1);
-  new Uint8Array(out.buffer).set(buf.subarray(0, out.byteLength));
-  return out;
 }
 
 export class OpusStreamEncoder {
@@ -173,60 +153,38 @@ export class OpusStreamEncoder {
 
 export class OpusStreamDecoder {
   readonly sampleRate: number;
-  #native: InstanceType<typeof opus.OpusEncoder> | undefined;
-  readonly #plcPackets: ReadonlyArray<readonly [samples: number, packet: Buffer]>;
+  readonly #wasm: OpusWasmDecoder;
 
   constructor(sampleRate: number, channels = 1) {
     checkOpusRate(sampleRate);
     checkChannels(channels);
     this.sampleRate = sampleRate;
-    this.#native = new opus.OpusEncoder(sampleRate, 1);
-    this.#plcPackets = PLC_TOCS.map(([tenths, toc]) => [(sampleRate * tenths) / 10000, Buffer.of(toc)] as const);
+    this.#wasm = new OpusWasmDecoder(sampleRate);
   }
 
   get closed(): boolean {
-    return this.#native === undefined;
+    return this.#wasm.closed;
   }
 
   /** One Opus packet → its PCM (the packet's own duration). Corrupt packets → WG_ERR_BAD_PAYLOAD. */
   decode(payload: Uint8Array): Int16Array {
-    const native = this.#open('decode');
-    if (payload.length === 0) throw new WavegateError('WG_ERR_BAD_PAYLOAD', 'empty Opus packet');
-    try {
-      return toInt16(native.decode(asBuffer(payload)));
-    } catch (err) {
-      throw new WavegateError('WG_ERR_BAD_PAYLOAD', `Opus packet of ${payload.length} bytes: ${(err as Error).message}`, { cause: err });
-    }
+    return this.#wasm.decode(payload);
   }
 
   /**
-   * `samples` of libopus loss concealment for a lost stretch. Lengths are produced in 20/10/5/2.5 ms
-   * steps; a remainder below 2.5 ms is concealed as 2.5 ms and cut. `nextPayload` (the packet after the
-   * gap) is accepted for the PayloadDecoder contract; see the module comment on FEC.
+   * `samples` of libopus concealment for a lost stretch; with `nextPayload`, its in-band FEC data
+   * rebuilds the end of the stretch (libopus falls back to PLC when the packet carries none).
    */
-  conceal(samples: number, _nextPayload?: Uint8Array): Int16Array {
-    const native = this.#open('conceal');
-    if (!Number.isInteger(samples) || samples <= 0) throw new RangeError(`conceal needs a positive whole number of samples, got ${String(samples)}`);
-    const out = new Int16Array(samples);
-    let written = 0;
-    while (written < samples) {
-      const remaining = samples - written;
-      const step = this.#plcPackets.find(([n]) => n <= remaining) ?? this.#plcPackets[this.#plcPackets.length - 1]!;
-      const pcm = toInt16(native.decode(step[1]));
-      const take = Math.min(pcm.length, remaining);
-      out.set(pcm.subarray(0, take), written);
-      written += take;
-      if (pcm.length === 0) break; // cannot happen with a valid TOC; guards against an endless loop
-    }
-    return out;
+  conceal(samples: number, nextPayload?: Uint8Array): Int16Array {
+    return this.#wasm.conceal(samples, nextPayload);
+  }
+
+  /** Forgets the stream's history. */
+  reset(): void {
+    this.#wasm.reset();
   }
 
   close(): void {
-    this.#native = undefined;
-  }
-
-  #open(method: string): InstanceType<typeof opus.OpusEncoder> {
-    if (this.#native === undefined) throw new Error(`OpusStreamDecoder.${method}() called after close()`);
-    return this.#native;
+    this.#wasm.close();
   }
 }
