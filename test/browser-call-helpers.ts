@@ -124,7 +124,16 @@ export async function openSeedClient(browser: Browser, fixtureUrl: string, name:
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[seed ${name}] page error:`, err));
   page.on('dialog', (d) => void d.dismiss()); // the seed alert()s on getUserMedia errors
+  // The seed's client ignores our `logged_in`; the test reads it off the wire to know the name is held.
+  const loggedIn = new Promise<void>((resolve) =>
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        if (String(payload).startsWith('{"type":"logged_in"')) resolve();
+      }),
+    ),
+  );
   await page.goto(`${fixtureUrl}/`);
   await page.evaluate((n) => (window as any).login(n), name);
+  await loggedIn;
   return page;
 }

@@ -66,8 +66,6 @@ describe('call page in Chromium, one gateway process', () => {
   it('the seed\'s own client, unchanged, calls another seed client through the relay and media flows', async () => {
     const caller = await openSeedClient(browser, seedSite.url, 'seed-a');
     const callee = await openSeedClient(browser, seedSite.url, 'seed-b');
-    await Promise.all([caller, callee].map((p) => p.waitForFunction(() => (window as any).callSocket?.readyState === 1)));
-    await caller.waitForTimeout(200); // its login goes out on open; give the relay a moment
     await caller.evaluate(() => (window as any).call('seed-b'));
     await callee.waitForFunction(() => (document.getElementById('answer') as HTMLElement).style.display === 'block');
     expect(await callee.textContent('#callerName')).toBe('seed-a');
@@ -80,8 +78,6 @@ describe('call page in Chromium, one gateway process', () => {
   it('the seed\'s client calls our call page: they interoperate', async () => {
     const seed = await openSeedClient(browser, seedSite.url, 'seedy');
     const page = await openCallPage(browser, url, 'paige');
-    await seed.waitForFunction(() => (window as any).callSocket?.readyState === 1);
-    await seed.waitForTimeout(200);
     await seed.evaluate(() => (window as any).call('paige'));
     await waitForState(page, 'ringing');
     await page.click('#answer');
