@@ -66,6 +66,8 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove(): 
 export interface RecordingsServer {
   readonly port: number;
   readonly store: RecordingStore;
+  /** Every request seen: method, URL and Range header. */
+  readonly requests: Array<{ method: string; url: string; range: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,8 @@ export async function startRecordingsServer(dir: string, options: Partial<Record
   const store = new RecordingStore(dir);
   await store.open();
   const http = new HttpServer([createRecordingsHttp(store, options, now)]);
+  const requests: RecordingsServer['requests'] = [];
+  http.server.prependListener('request', (req) => requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range }));
   const { port } = await http.listen(0, '127.0.0.1');
-  return { port, store, close: () => http.close() };
+  return { port, store, requests, close: () => http.close() };
 }
