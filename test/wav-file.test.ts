@@ -54,6 +54,22 @@ describe('readWav / writeWav', () => {
     expect([...parseWav(made(1, 8000, '8a', [0xd5, 0xaa, 0x2a])).samples]).toEqual([8, 32256, -32256]);
   });
 
+  it('decodes IMA ADPCM files to 16-bit', () => {
+    const input = Array.from({ length: 4000 }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
+    const w = new wavefile.WaveFile();
+    w.fromScratch(1, 8000, '16', input);
+    w.toIMAADPCM();
+    const { samples } = parseWav(w.toBuffer());
+    expect(samples.length).toBeGreaterThanOrEqual(input.length);
+    let signal = 0;
+    let noise = 0;
+    for (let i = 2000; i < 4000; i++) {
+      signal += input[i]! ** 2;
+      noise += (input[i]! - samples[i]!) ** 2;
+    }
+    expect(10 * Math.log10(signal / noise)).toBeGreaterThan(15);
+  });
+
   it('keeps stereo interleaved', () => {
     const audio = parseWav(made(2, 44100, '16', [1, -1, 2, -2, 3, -3]));
     expect(audio).toMatchObject({ channels: 2, sampleRate: 44100 });
