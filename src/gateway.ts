@@ -4,6 +4,7 @@ import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
 import { metricsComponent } from './metrics/metrics-component.js';
+import { createRecordings, type Recordings } from './recordings/recordings.js';
 import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
@@ -13,6 +14,8 @@ export interface Gateway {
   readonly options: GatewayOptions;
   /** Sessions of every transport: registry, shared pacer, taps. */
   readonly sessions: SessionHost;
+  /** Session recordings (folder, live files, signed paths) when `recordDir` is set. */
+  readonly recordings: Recordings | undefined;
   /** http://host:port once listening. */
   readonly url: string;
   listen(): Promise<{ host: string; port: number; url: string }>;
@@ -47,7 +50,10 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
   const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
+  // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
+  const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
+  if (recordings) sessions.addTapFactory(recordings.tapFactory);
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
@@ -55,6 +61,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   return {
     options,
     sessions,
+    recordings,
     get url() {
       return url;
     },
