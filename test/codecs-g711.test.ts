@@ -202,6 +202,27 @@ describe('G.711 into caller buffers', () => {
     expect([...out]).toEqual([0, 32124, -32124, 0]);
   });
 
+  it('gives the same samples on the word-at-a-time path and the byte path, at every alignment and length', () => {
+    const backing = new Uint8Array(4096).map((_, i) => (i * 97 + 13) & 0xff);
+    const out = new ArrayBuffer(8192);
+    for (let srcOff = 0; srcOff < 4; srcOff++) {
+      for (let dstOff = 0; dstOff < 4; dstOff++) {
+        for (const n of [0, 1, 15, 16, 17, 63, 160, 161, 1000]) {
+          const src = backing.subarray(srcOff * 7, srcOff * 7 + n); // offsets 0, 7, 14, 21: aligned and not
+          const dst = new Int16Array(out, dstOff * 2, n);
+          decodeMulawInto(src, dst);
+          for (let i = 0; i < n; i++) if (dst[i] !== mulawToLinear(src[i]!)) throw new Error(`μ-law ${srcOff}/${dstOff}/${n} at ${i}`);
+          decodeAlawInto(src, dst);
+          for (let i = 0; i < n; i++) if (dst[i] !== alawToLinear(src[i]!)) throw new Error(`A-law ${srcOff}/${dstOff}/${n} at ${i}`);
+        }
+      }
+    }
+    // Nothing past n is touched on the word path either.
+    const guard = new Int16Array(24).fill(7);
+    decodeMulawInto(new Uint8Array(16).fill(0xff), guard.subarray(0, 16));
+    expect([...guard.subarray(16)]).toEqual(new Array(8).fill(7));
+  });
+
   it('refuses a destination that is too small', () => {
     expect(() => decodeMulawInto(new Uint8Array(4), new Int16Array(3))).toThrow(/3 samples, 4 needed/);
     expect(() => encodeAlawInto(new Int16Array(4), new Uint8Array(2))).toThrow(/2 samples, 4 needed/);
