@@ -1,0 +1,150 @@
+// Debian's Chromium plays a recording while the session that makes it is still sending audio,
+// seeks back into it while it is live, and knows its true duration once the session has ended.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { parseWavLayout, wavDurationS } from '../src/recordings/wav-layout.js';
+import { encodeMulaw } from '../src/codecs/g711.js';
+import echo from '../handlers/echo.js';
+import { tempDir } from './recordings-helpers.js';
+import { soxLoad } from './support/sox.js';
+import { sendPaced, WsTestClient } from './support/ws-test-client.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ID = 'browser-live-1';
+
+let folder: Awaited<ReturnType<typeof tempDir>>;
+let gateway: Gateway;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/run)`);
+  folder = await tempDir('rec-browser');
+  gateway = createGateway({ handler: echo, port: 0, recordDir: folder.dir, recordMode: 'both' });
+  baseUrl = (await gateway.listen()).url;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.close();
+  await folder?.remove();
+});
+
+interface AudioState {
+  currentTime: number;
+  duration: number | null;
+  paused: boolean;
+  ended: boolean;
+  error: string | null;
+  seekable: Array<[number, number | null]>;
+}
+
+const audioState = (page: Page): Promise<AudioState> =>
+  page.evaluate(() => {
+    const a = document.querySelector('audio')!;
+    const ranges: Array<[number, number | null]> = [];
+    for (let i = 0; i < a.seekable.length; i++) ranges.push([a.seekable.start(i), Number.isFinite(a.seekable.end(i)) ? a.seekable.end(i) : null]);
+    return { currentTime: a.currentTime, duration: Number.isFinite(a.duration) ? a.duration : null, paused: a.paused, ended: a.ended, error: a.error?.message ?? null, seekable: ranges };
+  });
+
+async function recordedSeconds(): Promise<number> {
+  const list = (await (await fetch(`${baseUrl}/recordings`)).json()) as { recordings: Array<{ id: string; durationS: number; live: boolean }> };
+  return list.recordings.find((r) => r.id === ID)?.durationS ?? 0;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('<audio> on a live recording (Chromium)', () => {
+  it('plays while the session sends, seeks back while live, and gets the true duration after the end', async () => {
+    // ~12 s of speech sent in real time by a FastRTC client with FastRTC's defaults (μ-law 48 kHz in,
+    // 24 kHz out); recorded as 48 kHz stereo (caller left, echo right).
+    const parts = ['s01-slt', 's02-rms', 's03-slt', 's04-rms', 's05-slt'].map((n) => soxLoad(`test/fixtures/speech/${n}.wav`, 48_000));
+    const speech = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (speech.set(p, at), at + p.length), 0);
+    const payloads: string[] = [];
+    for (let i = 0; i < speech.length; i += 960) {
+      const frame = new Int16Array(960);
+      frame.set(speech.subarray(i, i + 960));
+      payloads.push(Buffer.from(encodeMulaw(frame)).toString('base64'));
+    }
+    const client = await WsTestClient.connect(`${baseUrl.replace('http', 'ws')}/websocket/offer`);
+    client.send({ event: 'start', websocket_id: ID });
+    let sending = true;
+    const sendingDone = sendPaced(payloads, (payload) => client.send({ event: 'media', media: { payload } })).then(() => (sending = false));
+
+    await until('2 s recorded', async () => (await recordedSeconds()) >= 2, 15_000);
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => console.error('page error:', err));
+    await page.setContent('<audio preload="auto"></audio>');
+    const lengthAtStart = await recordedSeconds();
+    await page.evaluate((src) => {
+      const a = document.querySelector('audio')!;
+      a.src = src;
+      void a.play();
+    }, `${baseUrl}/recordings/${ID}.wav`);
+
+    // 1. It plays past the length the file had when playback began, while the session still sends.
+    await page.waitForFunction((t) => document.querySelector('audio')!.currentTime > t, lengthAtStart + 1, { timeout: 20_000, polling: 100 });
+    const passed = await audioState(page);
+    expect(sending).toBe(true);
+    expect(gateway.recordings?.store.liveSignal(ID)).toBeDefined();
+    expect(passed.error).toBeNull();
+    expect(passed.currentTime).toBeGreaterThan(lengthAtStart + 1);
+
+    // 2. Seeking back into the recorded part works while live.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const a = document.querySelector('audio')!;
+          a.addEventListener('seeked', () => resolve(), { once: true });
+          a.currentTime = 0.5;
+        }),
+    );
+    const sought = await audioState(page);
+    expect(sending).toBe(true);
+    expect(sought.currentTime).toBeGreaterThanOrEqual(0.5);
+    expect(sought.currentTime).toBeLessThan(1.5);
+    await new Promise((r) => setTimeout(r, 700));
+    const after = await audioState(page);
+    expect(after.paused).toBe(false);
+    expect(after.currentTime).toBeGreaterThan(sought.currentTime + 0.3);
+    expect(after.currentTime).toBeLessThan(lengthAtStart);
+
+    // 3. The session ends; the element learns the true duration.
+    await sendingDone;
+    await new Promise((r) => setTimeout(r, 400));
+    client.send({ event: 'stop' });
+    await client.waitClose();
+    const file = await readFile(join(folder.dir, `${ID}.wav`));
+    const recorded = wavDurationS(parseWavLayout(file, file.length));
+    expect(recorded).toBeGreaterThan(speech.length / 48_000 - 0.1);
+    await page.waitForFunction(() => Number.isFinite(document.querySelector('audio')!.duration), null, { timeout: 30_000, polling: 200 });
+    const sameElement = await audioState(page);
+    console.info(`browser-recording: length at start ${lengthAtStart.toFixed(3)} s, passed at ${passed.currentTime.toFixed(3)} s, sought to ${sought.currentTime.toFixed(3)} s, recorded ${recorded.toFixed(3)} s, same element duration ${sameElement.duration}`);
+    expect(Math.abs(sameElement.duration! - recorded)).toBeLessThan(0.05);
+
+    // A player opening the finished recording reads the patched header: exact duration, seekable to the end.
+    await page.setContent('<audio preload="auto"></audio>');
+    await page.evaluate((src) => {
+      document.querySelector('audio')!.src = src;
+    }, `${baseUrl}/recordings/${ID}.wav`);
+    await page.waitForFunction(() => document.querySelector('audio')!.readyState >= 1, null, { timeout: 20_000 });
+    const reopened = await audioState(page);
+    expect(Math.abs(reopened.duration! - recorded)).toBeLessThan(0.001);
+    expect(reopened.seekable).toEqual([[0, reopened.duration]]);
+  });
+});
