@@ -24,6 +24,15 @@ describe('GroupTable (pure core)', () => {
     expect([...t.entries()].map((e) => [e.channel, e.membership])).toEqual([['b!1', { expiresAt: 2000, exclusive: true }]]);
   });
 
+  it('knows when a group is held exclusively by a live member', () => {
+    const t = new GroupTable();
+    t.add('room', 'a!1', 1000);
+    expect(t.heldExclusively('room', 0)).toBe(false);
+    t.claim('name', 'a!2', 1000, 0);
+    expect(t.heldExclusively('name', 999)).toBe(true);
+    expect(t.heldExclusively('name', 1000)).toBe(false);
+  });
+
   it('renew pushes expiry only for owned channels; removeChannel leaves every group', () => {
     const t = new GroupTable();
     t.add('g1', 'a!1', 100);

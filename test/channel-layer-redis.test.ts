@@ -104,8 +104,11 @@ describe('RedisChannelLayer when Redis goes away', () => {
 
       await own.kill();
       await until(() => !a.connected && !b.connected, 10_000, 'both layers to notice');
-      // Local relaying goes on; the remote part is reported incomplete and the loss counted.
-      expect(await a.groupSend('alice', { type: 'local' })).toEqual({ recipients: 1, complete: false });
+      // Local relaying goes on: a name held here needs no lookup; a shared group reaches its local
+      // members and is reported incomplete; messages for other processes are dropped and counted.
+      expect(await a.groupSend('alice', { type: 'local' })).toEqual({ recipients: 1, complete: true });
+      await a.groupAdd('room', cha);
+      expect(await a.groupSend('room', { type: 'local' })).toEqual({ recipients: 1, complete: false });
       expect(await a.groupSend('bob', { type: 'lost' })).toEqual({ recipients: 0, complete: false });
       expect(await a.send(chb, { type: 'lost' })).toBe(false);
       expect(a.stats().droppedUnavailable).toBe(1);
@@ -149,13 +152,15 @@ describe('RedisChannelLayer when Redis goes away', () => {
       const r = recorder();
       const ch = l.newChannel(r.listener);
       expect(await l.groupClaim('solo', ch)).toBe(true);
-      expect(await l.groupSend('solo', { type: 'x' })).toEqual({ recipients: 1, complete: false });
+      expect(await l.groupSend('solo', { type: 'x' })).toEqual({ recipients: 1, complete: true });
+      expect(await l.groupSend('elsewhere', { type: 'x' })).toEqual({ recipients: 0, complete: false });
       late = await RedisServer.start(port);
       await until(() => l.connected, 10_000, 'the layer to connect');
       const other = new RedisChannelLayer({ url: late.url });
       layers.push(other);
       await other.start();
       await until(async () => (await other.groupSend('solo', { type: 'y' })).recipients === 1, 5_000, 'solo registered in Redis');
+      await until(() => r.messages.length === 2, 5_000, 'y to arrive over pub/sub');
       expect(await l.groupSend('solo', { type: 'z' })).toEqual({ recipients: 1, complete: true });
       await until(() => r.messages.length === 3);
       expect(r.messages.map((m) => m.type)).toEqual(['x', 'y', 'z']);

@@ -51,6 +51,14 @@ export class GroupTable {
     return live;
   }
 
+  /** Whether a live member holds the group exclusively (then it is the only member anywhere). */
+  heldExclusively(group: string, now: number): boolean {
+    const members = this.groups.get(group);
+    if (!members) return false;
+    for (const m of members.values()) if (m.exclusive && m.expiresAt > now) return true;
+    return false;
+  }
+
   /** Removes a channel from every group; returns the groups it was in. */
   removeChannel(channel: string): string[] {
     const left: string[] = [];

@@ -133,6 +133,9 @@ export class RedisChannelLayer implements ChannelLayer {
   async groupSend(group: string, message: ChannelMessage): Promise<GroupSendResult> {
     checkGroupName(group);
     const members = new Set(this.mirror.members(group, 0));
+    // A name held here exclusively has no member elsewhere: no need to ask Redis (the common case of
+    // two users on one process, and what keeps it working while Redis is down).
+    if (this.mirror.heldExclusively(group, 0)) return { recipients: await this.deliver([...members], message), complete: true };
     let complete = true;
     try {
       const [pruned, ...remote] = await this.connection.command<string[]>(['EVAL', GROUP_MEMBERS, '1', this.groupKey(group)]);
