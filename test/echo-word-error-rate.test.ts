@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { transcribeFile, transcribePcm } from '../src/speech/pocketsphinx-cli.js';
+import { corpusWordErrors } from '../src/speech/word-error-rate.js';
+import { readWav } from '../src/wav/wav-file.js';
+import echo from '../handlers/echo.js';
+import { streamThroughGateway } from './support/stream-through-gateway.js';
+
+const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
+const transcripts = JSON.parse(readFileSync(`${DIR}transcripts.json`, 'utf8')) as Array<{ file: string; text: string }>;
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
+
+let gateway: Gateway;
+let wsUrl: string;
+beforeAll(async () => {
+  gateway = createGateway({ handler: echo, port: 0 });
+  wsUrl = `${(await gateway.listen()).url.replace('http', 'ws')}/websocket/offer`;
+});
+afterAll(() => gateway.close());
+
+describe('speech echoed through the gateway (μ-law, 16 kHz path)', () => {
+  it("keeps pocketsphinx's word error rate within 2 points of the clean fixtures", { timeout: 420_000 }, async () => {
+    const t0 = performance.now();
+    const echoed = await pool(transcripts, 12, async ({ file }) => {
+      const wav = await readWav(`${DIR}${file}`);
+      expect(wav.sampleRate).toBe(16_000);
+      const { output } = await streamThroughGateway(wsUrl, `wer-${file.replace('.wav', '')}`, wav.samples, { encoding: 'audio/x-mulaw', sampleRate: 16_000, channels: 1 });
+      return output;
+    });
+    const streamed = performance.now();
+    const clean = await pool(transcripts, 2, ({ file }) => transcribeFile(`${DIR}${file}`));
+    const through = await pool(echoed, 2, (samples) => transcribePcm(samples, 16_000));
+    console.log(`streaming ${((streamed - t0) / 1000).toFixed(1)} s, recognition ${((performance.now() - streamed) / 1000).toFixed(1)} s`);
+    const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
+    const echoWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: through[i]! })));
+    console.log(
+      `pocketsphinx WER: clean ${(cleanWer.wer * 100).toFixed(1)}% (${cleanWer.errors}/${cleanWer.referenceWords}), ` +
+        `through the gateway ${(echoWer.wer * 100).toFixed(1)}% (${echoWer.errors}/${echoWer.referenceWords})`,
+    );
+    expect(cleanWer.referenceWords).toBeGreaterThan(150);
+    expect(echoWer.wer - cleanWer.wer).toBeLessThanOrEqual(0.02);
+  });
+});
