@@ -54,6 +54,11 @@ export class CallClient {
     return client;
   }
 
+  /** Whether a message is waiting to be read. */
+  get hasMessage(): boolean {
+    return this.inbox.length > 0;
+  }
+
   send(type: string, data?: unknown): void {
     this.socket.send(JSON.stringify(data === undefined ? { type } : { type, data }));
   }

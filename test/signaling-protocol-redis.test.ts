@@ -128,6 +128,11 @@ describe('losing Redis', () => {
       alice.send('call', { name: n.bob, rtcMessage: OFFER });
       expect(await alice.error('WG_ERR_RELAY_UNAVAILABLE')).toMatchObject({ data: { request: 'call', name: n.bob } });
 
+      // The same name taken on both processes while they cannot see each other.
+      const twin1 = await CallClient.login(p1.url, `twin-${n.alice}`);
+      const twin2 = await CallClient.login(p2.url, `twin-${n.alice}`);
+      clients.push(twin1, twin2);
+
       const resyncs = Number((await p2.stats()).layer['resyncs']);
       await own.restart(); // an empty Redis: presence must be registered again
       await until(
@@ -138,6 +143,13 @@ describe('losing Redis', () => {
         20_000,
         'both processes to reconnect and resync',
       );
+      // Exactly one twin keeps the name; the other is logged out and told why.
+      await until(() => twin1.hasMessage || twin2.hasMessage, 15_000, 'one twin to lose its name');
+      const [loser, winner] = twin1.hasMessage ? [twin1, twin2] : [twin2, twin1];
+      expect(await loser.next()).toMatchObject({ type: 'error', code: 'WG_ERR_NAME_TAKEN', data: { request: null, name: `twin-${n.alice}` } });
+      await winner.silent(500);
+      loser.send('call', { name: n.alice, rtcMessage: OFFER });
+      await loser.error('WG_ERR_NOT_LOGGED_IN');
       // bob (on p2) still holds its name, and a new cross-process call goes through both ways.
       const impostor = await CallClient.connect(p1.url, 'impostor');
       clients.push(impostor);
