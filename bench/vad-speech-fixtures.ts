@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,4 +36,41 @@ export function loadSpeechFixtures(): SpeechFixture[] {
     if (audio.channels !== 1) throw new Error(`${entry.file}: expected mono, got ${audio.channels} channels`);
     return { ...entry, samples: audio.samples, sampleRate: audio.sampleRate };
   });
+}
+
+const resampled = new Map<string, Int16Array>();
+
+/**
+ * The fixture at another rate, converted by sox's very-high-quality resampler (`rate -v`, no dither):
+ * a neutral reference, so what is measured is the gateway's own conversion back, not ours twice.
+ */
+export function fixtureAt(fixture: SpeechFixture, rate: number): Int16Array {
+  if (rate === fixture.sampleRate) return fixture.samples;
+  const key = `${fixture.file}@${rate}`;
+  let out = resampled.get(key);
+  if (!out) {
+    const raw = execFileSync(
+      'sox',
+      ['-D', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-c', '1', '-r', String(fixture.sampleRate), '-', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-', 'rate', '-v', String(rate)],
+      { input: new Uint8Array(fixture.samples.buffer, fixture.samples.byteOffset, fixture.samples.byteLength), maxBuffer: 64 * 1024 * 1024 },
+    );
+    out = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + (raw.byteLength & ~1)));
+    resampled.set(key, out);
+  }
+  return out;
+}
+
+/** `ms` of digital silence at `rate`. */
+export function silence(ms: number, rate: number): Int16Array {
+  return new Int16Array(Math.round((rate * ms) / 1000));
+}
+
+export function concatPcm(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -1,9 +1,9 @@
-import { defineHandler, type Handler } from '../src/handler/handler.js';
-import { resolveSpeechHandlerOptions, type SpeechHandlerOptions } from '../src/speech/speech-handler-options.js';
+import { defineHandler, type Handler, type HandlerDefinition } from '../src/handler/handler.js';
+import { lazyRecognizer, resolveSpeechTurnOptions, type SpeechEngineOptions, type SpeechTurnOptions } from '../src/speech/speech-handler-options.js';
 import { transcribingListener } from '../src/speech/transcribing-listener.js';
 import { ReplyOnPauseHandler } from '../src/turn/reply-on-pause.js';
 
-export type AsrHandlerOptions = SpeechHandlerOptions<string>;
+export type AsrHandlerOptions = SpeechTurnOptions;
 
 /**
  * Speech recognition: every user turn (found by the WebRTC VAD, as ReplyOnPause finds them) is
@@ -11,28 +11,37 @@ export type AsrHandlerOptions = SpeechHandlerOptions<string>;
  * with partials (`final: false`) as the engine closes segments, and as an additional output on
  * `GET /outputs`. Turn events (`started_talking`, `pause_detected`) are sent as `log` messages.
  * Input is converted to 16 kHz by the session.
+ *
+ *   createGateway({ handler: createAsrHandler({ recognizer: () => new MyRecognizer() }) })
  */
-export default defineHandler<AsrHandlerOptions>({
-  name: 'asr',
-  inputSampleRate: 16_000,
-  check(options) {
-    resolveSpeechHandlerOptions('asr', options ?? {});
-  },
-  create(options): Handler {
-    const o = resolveSpeechHandlerOptions('asr', options ?? {});
-    const recognizer = o.recognizer();
-    const turns = new ReplyOnPauseHandler<string>(undefined, {
-      ...o.turn,
-      listen: (ctx) => transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true }),
-    });
-    return {
-      startUp: (ctx) => turns.startUp(ctx),
-      receive: (frame) => turns.receive(frame),
-      onEvent: (event) => turns.onEvent(event),
-      async shutdown(reason) {
-        turns.shutdown(reason);
-        await recognizer.close();
-      },
-    };
-  },
-});
+export function createAsrHandler(engine: SpeechEngineOptions = {}): HandlerDefinition<AsrHandlerOptions> {
+  const recognizerFactory = lazyRecognizer('asr', engine);
+  return defineHandler<AsrHandlerOptions>({
+    name: 'asr',
+    inputSampleRate: 16_000,
+    check(options) {
+      resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
+      recognizerFactory();
+    },
+    create(options): Handler {
+      const o = resolveSpeechTurnOptions<string>('asr', options as Record<string, unknown>);
+      const recognizer = recognizerFactory()();
+      const turns = new ReplyOnPauseHandler<string>(undefined, {
+        ...o.turn,
+        listen: (ctx) => transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true }),
+      });
+      return {
+        startUp: (ctx) => turns.startUp(ctx),
+        receive: (frame) => turns.receive(frame),
+        onEvent: (event) => turns.onEvent(event),
+        async shutdown(reason) {
+          turns.shutdown(reason);
+          await recognizer.close();
+        },
+      };
+    },
+  });
+}
+
+/** The built-in `asr` handler: pocketsphinx from Debian's packages. */
+export default createAsrHandler();

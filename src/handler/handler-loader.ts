@@ -8,6 +8,7 @@ const BUILT_IN: Record<string, () => Promise<{ default: HandlerDefinition<any> }
   echo: () => import('../../handlers/echo.js'),
   dsp: () => import('../../handlers/dsp.js'),
   asr: () => import('../../handlers/asr.js'),
+  'voice-loop': () => import('../../handlers/voice-loop.js'),
 };
 
 export const BUILT_IN_HANDLER_NAMES = Object.keys(BUILT_IN);
