@@ -1,15 +1,17 @@
 // Debian's Chromium plays a recording while the session that makes it is still sending audio,
 // seeks back into it while it is live, and knows its true duration once the session has ended.
 import { existsSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { createSessionRecorder } from '../src/recordings/recorder.js';
 import { parseWavLayout, wavDurationS } from '../src/recordings/wav-layout.js';
 import { encodeMulaw } from '../src/codecs/g711.js';
 import echo from '../handlers/echo.js';
-import { tempDir } from './recordings-helpers.js';
+import { startRecordingsServer, tempDir } from './recordings-helpers.js';
 import { soxLoad } from './support/sox.js';
 import { sendPaced, WsTestClient } from './support/ws-test-client.js';
 
@@ -146,5 +148,57 @@ describe('<audio> on a live recording (Chromium)', () => {
     const reopened = await audioState(page);
     expect(Math.abs(reopened.duration! - recorded)).toBeLessThan(0.001);
     expect(reopened.seekable).toEqual([[0, reopened.duration]]);
+  });
+
+  it('a connection dropped mid-playback: Chromium asks for bytes=N- on the live file, gets the growing body again, keeps playing', async () => {
+    const dir = await tempDir('rec-browser-drop');
+    const server = await startRecordingsServer(dir.dir, { liveWaitMs: 5000 });
+    const recorder = createSessionRecorder({ dir: server.store.realDir, id: 'drop-1', mode: 'input', sampleRate: 48_000, flushIntervalMs: 50, store: server.store });
+    await recorder.ready;
+    let at = 0;
+    const speak = (ms: number) => {
+      for (let t = 0; t < ms; t += 20) {
+        const samples = new Int16Array(960);
+        for (let i = 0; i < 960; i++) samples[i] = Math.round(6000 * Math.sin((2 * Math.PI * 440 * (at + i)) / 48_000));
+        recorder.writeInput({ samples, sampleRate: 48_000, channels: 1, timestamp: at / 48 });
+        at += 960;
+      }
+    };
+    speak(2000);
+    const timer = setInterval(() => speak(20), 20);
+    // A TCP proxy that cuts the first connection after 2.5 s, like a network blip.
+    let connections = 0;
+    const proxy = createServer((downstream) => {
+      const n = ++connections;
+      const upstream = connect(server.port, '127.0.0.1');
+      downstream.pipe(upstream).pipe(downstream);
+      downstream.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      if (n === 1) setTimeout(() => (downstream.destroy(), upstream.destroy()), 2500);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const page = await browser.newPage();
+    try {
+      await page.setContent('<audio preload="auto"></audio>');
+      await page.evaluate((src) => {
+        const a = document.querySelector('audio')!;
+        a.src = src;
+        void a.play();
+      }, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/recordings/drop-1.wav`);
+      await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 5, null, { timeout: 20_000, polling: 100 });
+      const state = await audioState(page);
+      expect(state.error).toBeNull();
+      expect(state.paused).toBe(false);
+      const ranges = server.requests.map((r) => r.range);
+      expect(ranges[0]).toBe('bytes=0-');
+      expect(ranges.slice(1).some((r) => r !== undefined && /^bytes=[1-9][0-9]*-$/.test(r))).toBe(true);
+    } finally {
+      clearInterval(timer);
+      await page.close();
+      await recorder.close();
+      proxy.close();
+      await server.close();
+      await dir.remove();
+    }
   });
 });
