@@ -7,14 +7,15 @@
  *   node dist/bench/telephone/barge-in.js [--calls N] [--concurrent C ...]
  *
  * Writes bench/results/telephone-barge-in.json: per concurrency level, the median / p90 / max of the
- * clear latency (ms) and of the reply frames sent after the caller started talking.
+ * clear latency (ms) and of the reply frames sent after the caller started talking, the server's CPU
+ * (% of one core) and the machine's 1-minute load average (other work on the box skews everything).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { decodeMulaw, encodeMulaw } from '../../src/codecs/g711.js';
-import { startServer } from '../load/server-process.js';
+import { cpuPercent, procSample, startServer } from '../load/server-process.js';
 
 const RESULTS = new URL('../../../bench/results/', import.meta.url);
 const HANDLER = fileURLToPath(new URL('./barge-in-handler.js', import.meta.url));
@@ -47,6 +48,8 @@ const TALK_FRAME = 30;
 interface CallResult {
   clearMs: number;
   replyFramesAfterTalk: number;
+  /** Worst lateness of this process's own 20 ms sends: when it is large, the client, not the gateway, is behind. */
+  sendLagMs: number;
 }
 
 async function oneCall(wsUrl: string, sid: string): Promise<CallResult> {
@@ -73,16 +76,18 @@ async function oneCall(wsUrl: string, sid: string): Promise<CallResult> {
   send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
   send({ event: 'start', sequenceNumber: '1', start: { streamSid: sid, callSid: `CA${sid.slice(2)}`, tracks: ['inbound'], mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, customParameters: {} }, streamSid: sid });
   const t0 = performance.now();
+  let sendLagMs = 0;
   for (let k = 0; k < FRAMES.length; k++) {
     const wait = t0 + k * 20 - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    sendLagMs = Math.max(sendLagMs, performance.now() - (t0 + k * 20));
     if (k === TALK_FRAME) talkAt = performance.now();
     send({ event: 'media', sequenceNumber: String(k + 2), media: { track: 'inbound', chunk: String(k + 1), timestamp: String(k * 20), payload: FRAMES[k] }, streamSid: sid });
   }
   await new Promise((r) => setTimeout(r, 300));
   send({ event: 'stop', sequenceNumber: String(FRAMES.length + 2), streamSid: sid });
   await new Promise((r) => ws.once('close', r));
-  return { clearMs: clearAt - talkAt, replyFramesAfterTalk };
+  return { clearMs: clearAt - talkAt, replyFramesAfterTalk, sendLagMs };
 }
 
 function summary(values: number[]): { median: number; p90: number; max: number; n: number } {
@@ -99,13 +104,16 @@ async function main(): Promise<void> {
   try {
     for (const c of concurrent) {
       const results: CallResult[] = [];
+      const before = procSample(server.pid);
+      const loadBefore = loadavg()[0]!;
       for (let round = 0; round < Math.ceil(calls / c); round++) {
         const batch = Array.from({ length: c }, () => oneCall(server.wsUrl, `MZ${String(next++).padStart(32, '0')}`));
         results.push(...(await Promise.all(batch)));
       }
       const missed = results.filter((r) => Number.isNaN(r.clearMs)).length;
       const ok = results.filter((r) => !Number.isNaN(r.clearMs));
-      const level = { concurrentCalls: c, calls: results.length, missedClears: missed, clearLatencyMs: summary(ok.map((r) => r.clearMs)), replyFramesAfterTalk: summary(ok.map((r) => r.replyFramesAfterTalk)) };
+      const serverCpuPercent = +cpuPercent(before, procSample(server.pid)).toFixed(1);
+      const level = { concurrentCalls: c, calls: results.length, serverCpuPercent, machineLoad1m: loadBefore, missedClears: missed, clearLatencyMs: summary(ok.map((r) => r.clearMs)), replyFramesAfterTalk: summary(ok.map((r) => r.replyFramesAfterTalk)), clientSendLagMs: summary(results.map((r) => r.sendLagMs)) };
       levels.push(level);
       console.log(JSON.stringify(level));
     }
