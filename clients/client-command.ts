@@ -31,7 +31,13 @@ out through a jitter buffer into --out, and prints round-trip latency percentile
   -h, --help            this text
 
 With --encoding mulaw and no --rate/--out-rate the start message is exactly FastRTC's; otherwise it
-carries wavegate's mediaFormat/outputFormat. Exit code 0 when the stream completed, 2 when the
+carries wavegate's mediaFormat/outputFormat.
+
+Round trip (echo, aligned on content): the reply's 10 ms energy envelope is matched to the sent one
+(dynamic time warping, so audio the server concealed or stretched does not skew it) and every matched
+speech block gives received time − sent time. Meaningful for handlers that echo their input (echo,
+DSP); for others it says "not measurable". Marks time the output side only: the server echoes a
+mark once the output queued before it has been sent. Exit code 0 when the stream completed, 2 when the
 server refused the session (concurrency limit), 1 on any other error.
 `;
 
@@ -149,12 +155,15 @@ function printSummary(r: StreamResult, outPath: string, outRate: number, asJson:
   const p = r.playout;
   const lines = [
     `sent ${(r.sentMs / 1000).toFixed(2)} s · received ${(r.receivedMs / 1000).toFixed(2)} s · wrote ${outPath} (${(replyMs / 1000).toFixed(2)} s at ${outRate} Hz) · ended: ${r.ending}`,
-    rttLine('round trip (frame echo)', r.frameRtt),
-    rttLine('round trip (marks)', r.markRtt),
+    r.echoMatch >= 0.8
+      ? rttLine('round trip (echo, aligned on content)', r.echoRtt)
+      : `round trip (echo): not measurable, the reply does not follow the input (envelope match ${r.echoMatch.toFixed(2)})`,
+    rttLine('round trip (marks, output side)', r.markRtt),
     `playout: target ${p.targetDelayMs} ms, mean delay ${ms(p.jitterBufferEmittedCount ? (p.jitterBufferDelay / p.jitterBufferEmittedCount) * 1000 : Number.NaN)}, ` +
       `concealed ${p.concealedSamples} samples (${p.concealmentEvents} events), +${p.insertedSamplesForDeceleration}/-${p.removedSamplesForAcceleration} samples stretched, ` +
       `late ${p.packetsLate}, overflow ${p.packetsOverflow}, flushed ${p.packetsFlushed}`,
   ];
+  if (r.gapMs > 0) lines.push(`the reply stalled: ${r.gapMs} ms of silence written where nothing was left to conceal`);
   if (r.lateTicks > 0) lines.push(`sender woke more than a frame late ${r.lateTicks} times`);
   if (r.refused) lines.push(`refused by the server: ${r.refused.reason}${r.refused.limit === undefined ? '' : ` (limit ${r.refused.limit})`}`);
   for (const e of r.errors) lines.push(`server error: ${e}`);

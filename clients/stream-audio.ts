@@ -7,6 +7,7 @@ import type { JitterBufferOptions } from '../src/jitter/jitter-buffer-options.js
 import type { JitterBufferStats } from '../src/jitter/jitter-stats.js';
 import type { ServerEvent } from './client-wire.js';
 import { DeadlineSchedule } from './deadline-schedule.js';
+import { alignEcho, EnvelopeTrack } from './echo-alignment.js';
 import { chunkFrames } from './frame-chunker.js';
 import { summarize, type Summary } from './percentiles.js';
 import { RoundTripTracker } from './round-trip-tracker.js';
@@ -49,7 +50,16 @@ export interface StreamResult {
   readonly reply: Int16Array;
   readonly sentMs: number;
   readonly receivedMs: number;
+  /** Round trip from the content: reply envelope aligned to the sent one (echo-like handlers). */
+  readonly echoRtt: Summary;
+  /** Share of speech blocks the reply echoes within 6 dB (≥ 0.8: an echo; else echoRtt is meaningless). */
+  readonly echoMatch: number;
+  /**
+   * Round trip by counting: frame k is back when as much reply audio has arrived as was sent up to it.
+   * Cheap and live (the progress line shows it) but skewed by any audio the server inserts or drops.
+   */
   readonly frameRtt: Summary;
+  /** Round trip of client marks (output side only, see RoundTripTracker). */
   readonly markRtt: Summary;
   readonly playout: JitterBufferStats;
   /** How the stream ended: the reply drained, the server ended it, or the drain timeout hit. */
@@ -61,6 +71,8 @@ export interface StreamResult {
   readonly warnings: readonly string[];
   /** Set when the server refused the session (concurrency limit). */
   readonly refused: { readonly limit: number | undefined; readonly reason: string } | undefined;
+  /** Silence written into the reply where it stalled for longer than the jitter buffer conceals, ms. */
+  readonly gapMs: number;
   /** Times the sender woke up more than one frame late (event loop stalls). */
   readonly lateTicks: number;
 }
@@ -80,6 +92,10 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
   const frames = chunkFrames(pcm, frameSamples);
   const totalMs = frames.length * options.frameMs;
   const decoder = createDecoder(options.output);
+  // A second decoder for measuring: the playout decodes at playout time, this one on arrival.
+  const analysisDecoder = createDecoder(options.output);
+  const sentEnvelope = new EnvelopeTrack(options.input.sampleRate);
+  const receivedEnvelope = new EnvelopeTrack(options.output.sampleRate);
   const playout = new AudioPlayout<Uint8Array>({
     sampleRate: options.output.sampleRate,
     frameMs: options.frameMs,
@@ -90,6 +106,8 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
   const rtt = new RoundTripTracker(options.frameMs);
   const markEvery = options.markEveryMs > 0 ? Math.max(1, Math.round(options.markEveryMs / options.frameMs)) : Infinity;
   const reply: Int16Array[] = [];
+  /** Indexes in `reply` of silence frames written for stalls. */
+  const gaps: number[] = [];
   const errors: string[] = [];
   const warnings: string[] = [];
 
@@ -122,6 +140,8 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
           await connection.close();
         }
         decoder.close();
+        analysisDecoder.close();
+        const echo = alignEcho(sentEnvelope, receivedEnvelope);
         const played = reply.slice(0, lastRealFrame + 1);
         const out = new Int16Array(played.reduce((n, f) => n + f.length, 0));
         let at = 0;
@@ -133,6 +153,8 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
           reply: out,
           sentMs: rtt.sentMs,
           receivedMs: rtt.receivedMs,
+          echoRtt: summarize(echo.roundTrips),
+          echoMatch: echo.match,
           frameRtt: summarize(rtt.frameRtts()),
           markRtt: summarize(rtt.markRtts()),
           playout: playout.stats(),
@@ -142,6 +164,7 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
           errors,
           warnings,
           refused,
+          gapMs: gaps.filter((k) => k <= lastRealFrame).length * options.frameMs,
           lateTicks,
         });
       };
@@ -153,7 +176,10 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
       const frame = playout.pull(now);
       if (frame === undefined) {
         // A gap in the reply (the server was silent): keep the timeline, trimmed at the end.
-        if (playing) reply.push(new Int16Array(playout.frameSamples));
+        if (playing) {
+          gaps.push(reply.length);
+          reply.push(new Int16Array(playout.frameSamples));
+        }
         return;
       }
       playing = true;
@@ -169,6 +195,7 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
       if (due - Math.max(nextFrame, nextPull) >= 1) lateTicks++;
       while (nextFrame <= due && nextFrame < frames.length) {
         connection.sendAudio(frames[nextFrame]!, nextFrame, nextFrame * options.frameMs);
+        sentEnvelope.add(frames[nextFrame]!, now);
         rtt.sent(options.frameMs, now);
         nextFrame++;
         if (nextFrame % markEvery === 0 && nextFrame < frames.length) {
@@ -210,6 +237,7 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
           try {
             durationMs = payloadDurationMs(options.output, event.payload);
             playout.push({ payload: event.payload, durationMs }, now);
+            receivedEnvelope.add(analysisDecoder.decode(event.payload), now);
           } catch (err) {
             errors.push(`client: undecodable reply payload (${(err as Error).message})`);
             return;
@@ -263,6 +291,7 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
       tick();
     }, (err: unknown) => {
       decoder.close();
+      analysisDecoder.close();
       reject(err instanceof Error ? err : new Error(String(err)));
     });
   });
