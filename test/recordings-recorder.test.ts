@@ -97,13 +97,15 @@ describe('session recorder', () => {
     const store = new RecordingStore(folder.dir);
     await store.open();
     const recorder = createSessionRecorder({ dir: store.realDir, id: 'silent-gw', mode: 'both', sampleRate: 16_000, maxLagMs: 500, flushIntervalMs: 50, store });
+    await recorder.ready;
     for (const frame of frames(tone(16_000, 3, 300), 16_000, 20)) recorder.writeInput(frame);
-    await new Promise((r) => setTimeout(r, 300));
     const signal = store.liveSignal('silent-gw');
     expect(signal).toBeDefined();
+    // 3 s of caller audio and no gateway audio: at least 3 s − maxLag reach the disk while the session is open
+    const expected = 44 + 2.5 * 16_000 * 4;
+    while (signal!.size < expected) expect(await signal!.waitBeyond(signal!.size, 10_000)).toBe('grown');
     const live = await stat(recorder.path);
     expect(live.size).toBe(signal!.size);
-    expect(live.size).toBeGreaterThanOrEqual(44 + 2.5 * 16_000 * 4); // ≥ 3 s − maxLag written
     expect((await store.describe('silent-gw'))?.live).toBe(true);
     await recorder.close();
     expect(store.liveSignal('silent-gw')).toBeUndefined();
@@ -141,14 +143,17 @@ describe('session recorder', () => {
     const errors: string[] = [];
     const recorder = createSessionRecorder({ dir: store.realDir, id: 'full-1', mode: 'input', sampleRate: 16_000, flushIntervalMs: 20, store, onError: (e) => errors.push(e.message) });
     const chunks = frames(tone(16_000, 4, 300), 16_000, 20);
+    await recorder.ready;
     for (const f of chunks.slice(0, 25)) recorder.writeInput(f); // 0.5 s
-    await new Promise((r) => setTimeout(r, 100));
+    const signal = store.liveSignal('full-1')!;
+    while (signal.size < 44 + 16_000) await signal.waitBeyond(signal.size, 10_000);
     const pid = String(process.pid);
     const softBefore = execFileSync('prlimit', ['--pid', pid, '--fsize', '--output', 'SOFT', '--noheadings']).toString().trim();
     execFileSync('prlimit', ['--pid', pid, '--fsize=40000:']);
     try {
       for (const f of chunks.slice(25)) recorder.writeInput(f);
-      await new Promise((r) => setTimeout(r, 200));
+      const deadline = Date.now() + 10_000;
+      while (recorder.stats.state !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     } finally {
       execFileSync('prlimit', ['--pid', pid, `--fsize=${softBefore}:`]);
     }
