@@ -26,11 +26,18 @@ async function startSession(url: string, id: string, extra: Record<string, unkno
 describe('every way a session ends calls shutdown() exactly once', () => {
   let gateway: Gateway;
   let url: string;
+  let idleGateway: Gateway;
+  let idleUrl: string;
   beforeAll(async () => {
-    gateway = createGateway({ handler: probeHandler, port: 0, timeLimitS: 1.5, idleTimeoutS: 1 });
+    gateway = createGateway({ handler: probeHandler, port: 0, timeLimitS: 1.5 });
     url = `${(await gateway.listen()).url.replace('http', 'ws')}/websocket/offer`;
+    idleGateway = createGateway({ handler: probeHandler, port: 0, idleTimeoutS: 1 });
+    idleUrl = `${(await idleGateway.listen()).url.replace('http', 'ws')}/websocket/offer`;
   });
-  afterAll(() => gateway.close());
+  afterAll(async () => {
+    await gateway.close();
+    await idleGateway.close();
+  });
 
   it('client stop', async () => {
     const client = await startSession(url, 'end-stop');
@@ -72,7 +79,7 @@ describe('every way a session ends calls shutdown() exactly once', () => {
   });
 
   it('idle timeout', async () => {
-    const client = await startSession(url, 'end-idle');
+    const client = await startSession(idleUrl, 'end-idle');
     const error = await client.waitFor((m) => m.type === 'error', 5000);
     expect(error.code).toBe('WG_ERR_IDLE_TIMEOUT');
     expect(await client.waitClose()).toBe(4010);

@@ -9,9 +9,9 @@ import { StreamingResampler } from '../resample/streaming-resampler.js';
 
 /**
  * Client media → jitter buffer (encoded payloads, so Opus conceals with its own PLC/FEC) → decoded
- * or concealed frames → resampled to the handler's rate (stateful) → frames for the handler. Pulled
- * on the shared clock; a playhead releases one frame per `frameMs` of real time, so ticks the event
- * loop skipped are caught up rather than lost.
+ * or concealed frames → resampled to the handler's rate (stateful) → frames for the handler. A
+ * playhead releases one frame per `frameMs` of real time — on arrival when the stream is smooth, on
+ * the shared clock when it is not — so ticks the event loop skipped are caught up rather than lost.
  */
 export class InputPipeline {
   private readonly handlerRate: number;
@@ -50,10 +50,17 @@ export class InputPipeline {
     this.playout.push({ payload: media.payload, seq: media.seq, timestamp: media.timestamp, durationMs }, now);
   }
 
-  pull(now: number): AudioFrame[] {
+  /**
+   * Frames due for the handler. A packet's arrival releases audio up to half a frame early, so a
+   * smooth stream goes straight through without waiting for the clock; the clock releases (and, with
+   * nothing buffered, conceals) only once the playhead is a whole frame late, so a packet that is
+   * merely a little late is not replaced by concealment.
+   */
+  pull(now: number, cause: 'arrival' | 'tick'): AudioFrame[] {
     const frames: AudioFrame[] = [];
+    const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
     this.playhead ??= now;
-    while (this.playhead <= now) {
+    while (this.playhead <= now + slack) {
       const pcm = this.playout.pull(now);
       if (pcm === undefined) {
         this.playhead = undefined;

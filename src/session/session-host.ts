@@ -50,7 +50,7 @@ export class SessionHost {
   start(): void {
     const { timeLimitS, idleTimeoutS } = this.options;
     const limits = { timeLimitMs: timeLimitS === null ? null : timeLimitS * 1000, idleTimeoutMs: idleTimeoutS * 1000 };
-    this.sweepTimer = setInterval(() => this.registry.sweep(this.now(), limits), Math.min(1000, limits.timeLimitMs ?? 1000, limits.idleTimeoutMs));
+    this.sweepTimer = setInterval(() => this.registry.sweep(this.now(), limits), Math.min(1000, (limits.timeLimitMs ?? 4000) / 4, limits.idleTimeoutMs / 4));
     this.sweepTimer.unref();
   }
 

@@ -188,7 +188,7 @@ export class Session implements Paced {
   /** Shared clock tick: feed the handler what the jitter buffer releases, send what output is due. */
   onTick(now: number): boolean {
     if (this.closed) return false;
-    for (const frame of this.input.pull(now)) this.receive(frame);
+    for (const frame of this.input.pull(now, 'tick')) this.receive(frame);
     this.sendDue(now);
     this.endSegmentIfDry(now);
     if (this.ending && this.output.isEmpty) {
@@ -233,6 +233,7 @@ export class Session implements Paced {
       this.warn(errorCodeOf(err) === 'WG_ERR_INTERNAL' ? 'WG_ERR_BAD_PAYLOAD' : errorCodeOf(err), (err as Error).message);
       return;
     }
+    for (const frame of this.input.pull(now, 'arrival')) this.receive(frame);
     this.joinPacer();
   }
 
@@ -294,6 +295,7 @@ export class Session implements Paced {
     switch (output.type) {
       case 'audio':
         this.output.pushAudio(output.frame, now);
+        this.sendDue(now); // what is due now (the lead) goes at once, not at the next tick
         this.joinPacer();
         return;
       case 'clear':
