@@ -169,4 +169,18 @@ describe('session recorder', () => {
     expect(bytes.length).toBe(44 + stats.frames * 2);
     expect(bytes.length).toBeLessThanOrEqual(40_000);
   });
+
+  it('a frame it cannot use (a rate the resampler refuses) ends the recording without throwing at the session', async () => {
+    const errors: string[] = [];
+    const recorder = createSessionRecorder({ dir: folder.dir, id: 'odd-rate', mode: 'both', sampleRate: 16_000, onError: (e) => errors.push(e.code) });
+    await recorder.ready;
+    for (const f of frames(tone(16_000, 0.5, 300), 16_000, 20)) recorder.writeInput(f);
+    expect(() => recorder.writeOutput({ samples: new Int16Array(20), sampleRate: 1000, channels: 1, timestamp: 0 })).not.toThrow();
+    expect(() => recorder.writeInput(frames(tone(16_000, 0.02, 300), 16_000, 20)[0]!)).not.toThrow();
+    const stats = await recorder.close();
+    expect(errors).toEqual(['WG_ERR_UNSUPPORTED_FORMAT']);
+    expect(stats).toMatchObject({ state: 'failed', writeErrors: 1, droppedFrames: 20 + 320 });
+    const { layout } = await readRecording(recorder.path);
+    expect(layout.declaredDataBytes).toBe(stats.frames * 4); // still a valid, patched stereo WAV
+  });
 });

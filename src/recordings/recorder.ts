@@ -119,7 +119,9 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
   let writer: GrowingWavWriter | undefined;
   let signal: GrowthSignal | undefined;
   let state: SessionRecorderStats['state'] = 'opening';
-  let openError: WavegateError | undefined;
+  /** Errors not counted by the writer: the file could not be created, or a frame could not be used. */
+  let localErrors = 0;
+  let lastLocalError: WavegateError | undefined;
   let closing: Promise<SessionRecorderStats> | undefined;
   let reported = false;
 
@@ -190,14 +192,16 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
       for (const chunk of preOpen) w.append(chunk);
       preOpen = [];
       preOpenSamples = 0;
+      if (state === 'failed') stopWriter(w); // a frame was refused while the file was being created
     },
     (err: unknown) => {
-      openError = err instanceof WavegateError ? err : new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', String(err));
+      lastLocalError = err instanceof WavegateError ? err : new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', String(err));
+      localErrors++;
       state = 'failed';
       droppedBeforeOpen += preOpenSamples / channels;
       preOpen = [];
       preOpenSamples = 0;
-      report(openError);
+      report(lastLocalError);
     },
   );
 
@@ -212,32 +216,42 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
       input: { ...left.counters },
       output: { ...right.counters },
       droppedFrames: droppedBeforeOpen + (w?.droppedFrames ?? 0),
-      writeErrors: (w?.writeErrors ?? 0) + (openError ? 1 : 0),
-      lastError: (w?.lastError ?? openError)?.message,
+      writeErrors: (w?.writeErrors ?? 0) + localErrors,
+      lastError: (lastLocalError ?? w?.lastError)?.message,
     };
   };
 
   const accepting = (): boolean => state === 'opening' || state === 'recording';
+
+  /** One frame from the session: never throws (a tap must not), a frame it cannot use ends the recording. */
+  const take = (side: 0 | 1, frame: AudioFrame): void => {
+    if (!accepting()) {
+      droppedBeforeOpen += frame.samples.length / Math.max(1, frame.channels);
+      return;
+    }
+    try {
+      route(side, (side === 0 ? left : right).push(frame));
+    } catch (err) {
+      const error = err instanceof WavegateError ? err : new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `frame refused: ${(err as Error).message}`);
+      if (channels === 2) append(interleaver.drain()); // keep what was already aligned
+      state = 'failed';
+      localErrors++;
+      lastLocalError = error;
+      droppedBeforeOpen += frame.samples.length / Math.max(1, frame.channels);
+      report(error);
+      if (writer !== undefined) stopWriter(writer);
+    }
+  };
 
   return {
     id: o.id,
     path,
     ready: opening,
     writeInput(frame) {
-      if (o.mode === 'output') return;
-      if (!accepting()) {
-        droppedBeforeOpen += frame.samples.length / frame.channels;
-        return;
-      }
-      route(0, left.push(frame));
+      if (o.mode !== 'output') take(0, frame);
     },
     writeOutput(frame) {
-      if (o.mode === 'input') return;
-      if (!accepting()) {
-        droppedBeforeOpen += frame.samples.length / frame.channels;
-        return;
-      }
-      route(1, right.push(frame));
+      if (o.mode !== 'input') take(1, frame);
     },
     get stats() {
       return stats();
