@@ -87,6 +87,7 @@ describe('recording real gateway sessions', () => {
     expect(layout.declaredDataBytes).toBe(got.length * 2); // header patched on close
     expect(samples.length).toBe(got.length); // samples recorded == samples received
     expect(bytesOf(samples).equals(bytesOf(got))).toBe(true);
+    expect(gateway.recordings?.totals).toEqual({ closed: 1, failed: 0, writeErrors: 0, droppedFrames: 0, frames: got.length });
     // and what was received is the fixture (padded to whole 20 ms frames) when the jitter buffer did not have to conceal or stretch
     const padded = new Int16Array(Math.ceil(fixture.samples.length / 320) * 320);
     padded.set(fixture.samples);

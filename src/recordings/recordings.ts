@@ -42,8 +42,21 @@ export interface Recordings {
   readonly active: ReadonlyMap<string, SessionRecorder>;
   /** What the last start-up repair did. */
   readonly lastRepair: RepairReport | undefined;
+  /** Process-wide counts over the recordings of closed sessions (for metrics and logs). */
+  readonly totals: Readonly<RecordingTotals>;
   /** `/recordings/{id}.wav`, signed for `signedUrlTtlS` when a secret is set. */
   signedPath(id: string, nowMs?: number): string;
+}
+
+export interface RecordingTotals {
+  /** Recordings closed, and how many of them ended early (write error, disk full, file taken). */
+  closed: number;
+  failed: number;
+  writeErrors: number;
+  /** Sample frames that never reached a file. */
+  droppedFrames: number;
+  /** Sample frames written. */
+  frames: number;
 }
 
 export function createRecordings(input: Partial<RecordingsOptions> & Pick<RecordingsOptions, 'dir'>): Recordings {
@@ -54,6 +67,7 @@ export function createRecordings(input: Partial<RecordingsOptions> & Pick<Record
   const http = createRecordingsHttp(store, { secret: options.secret, liveWaitMs: options.liveWaitMs, signedUrlTtlS: options.signedUrlTtlS });
   const active = new Map<string, SessionRecorder>();
   let lastRepair: RepairReport | undefined;
+  const totals: RecordingTotals = { closed: 0, failed: 0, writeErrors: 0, droppedFrames: 0, frames: 0 };
   let recheck: NodeJS.Timeout | undefined;
 
   const repair = async (): Promise<void> => {
@@ -83,7 +97,12 @@ export function createRecordings(input: Partial<RecordingsOptions> & Pick<Record
       onInput: (frame) => recorder.writeInput(frame),
       onOutput: (frame) => recorder.writeOutput(frame),
       close: async () => {
-        await recorder.close();
+        const stats = await recorder.close();
+        totals.closed++;
+        if (stats.state === 'failed') totals.failed++;
+        totals.writeErrors += stats.writeErrors;
+        totals.droppedFrames += stats.droppedFrames;
+        totals.frames += stats.frames;
         if (active.get(info.id) === recorder) active.delete(info.id);
       },
     };
@@ -112,6 +131,7 @@ export function createRecordings(input: Partial<RecordingsOptions> & Pick<Record
     get lastRepair() {
       return lastRepair;
     },
+    totals,
     signedPath: (id, nowMs = Date.now()) => recordingPath(id, options.secret, Math.floor(nowMs / 1000) + options.signedUrlTtlS),
   };
 }
