@@ -89,9 +89,9 @@ describe('speech recognition through the resampler', () => {
     expect(baseline.referenceWords).toBeGreaterThan(150);
     expect(baseline.wer).toBeLessThan(0.15); // the recognizer really works here (README of the fixtures: ≈ 7 %)
     expect(Math.abs(resampled.wer - baseline.wer)).toBeLessThanOrEqual(0.01);
-    expect(minSnr).toBeGreaterThan(25);
+    expect(minSnr).toBeGreaterThan(50); // measured 64.6 dB: sox up and our down together
     for (const r of rows) expect(wordErrors(r.text, r.after).referenceWords).toBeGreaterThan(0);
-  }, 300_000); // ≈ 48 recognizer runs of 1–2 s CPU each, two at a time: ~30 s on an idle 2-core machine
+  }, 600_000); // ≈ 48 recognizer runs of 1–2 s CPU each, two at a time: ~30 s on an idle 2-core machine
 
   it('the runner reports a missing program as WG_ERR_HANDLER_UNAVAILABLE and a bad file as WG_ERR_HANDLER_FAILED', async () => {
     const missing = await transcribeFile(join(FIXTURES, 's01-slt.wav'), { command: 'pocketsphinx_continuous_not_here' }).catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 /**
- * A tiny WebAssembly module (181 bytes) with one function, written out here in the binary format so the
+ * A tiny WebAssembly module (161 bytes) with one function, written out here in the binary format so the
  * package needs no toolchain and downloads nothing:
  *
  *   (module
