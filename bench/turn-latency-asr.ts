@@ -104,14 +104,16 @@ async function strategies(fixtures: readonly SpeechFixture[]): Promise<Record<st
 
 async function main(): Promise<void> {
   const fixtures = loadSpeechFixtures();
-  const reference = corpusWordErrors(await Promise.all(fixtures.map(async (f) => ({ reference: f.text, hypothesis: await transcribePcm(f.samples) }))));
+  const clean: Array<{ reference: string; hypothesis: string }> = [];
+  for (const f of fixtures) clean.push({ reference: f.text, hypothesis: await transcribePcm(f.samples) });
+  const reference = corpusWordErrors(clean);
   const gateway = createGateway({ handler: asr, port: 0 });
   const { url } = await gateway.listen();
   const wsUrl = `${url.replace('http', 'ws')}/websocket/offer`;
   const runs: Record<string, unknown> = {};
   try {
     for (const rate of [16_000, 48_000]) {
-      const results = await transcribeAll(wsUrl, fixtures, rate, 3);
+      const results = await transcribeAll(wsUrl, fixtures, rate, 2);
       const wer = corpusWordErrors(results.map((r) => ({ reference: r.reference, hypothesis: r.hypothesis })));
       const latencies = results.map((r) => r.latencyMs);
       runs[`l16-${rate}`] = {

@@ -28,7 +28,7 @@ afterAll(() => gateway.close());
 describe('asr handler through the gateway', () => {
   for (const rate of [16_000, 48_000]) {
     it(`WER over all fixtures at ${rate / 1000} kHz is within 2 points of pocketsphinx on the clean files`, { timeout: 600_000 }, async () => {
-      const results = await transcribeAll(wsUrl, fixtures, rate, 3);
+      const results = await transcribeAll(wsUrl, fixtures, rate, 2);
       const wer = corpusWordErrors(results.map((r) => ({ reference: r.reference, hypothesis: r.hypothesis })));
       console.log(`asr @ ${rate} Hz: WER ${(wer.wer * 100).toFixed(1)}% (${wer.errors}/${wer.referenceWords}), clean ${(CLEAN_WER * 100).toFixed(1)}%`);
       expect(wer.referenceWords).toBe(206);

@@ -88,7 +88,12 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   startUtterance(options: UtteranceOptions = {}): RecognitionStream {
     if (this.closed) throw new Error('the recogniser is closed');
     const proc = this.spare ?? this.spawn();
-    this.spare = this.o.keepWarm ? this.spawn() : undefined;
+    this.spare = undefined;
+    // The next decoder loads once this one is done, not beside it: loading (~0.4 s of CPU) would
+    // compete with the live decoding, and a next turn starts ≥ 0.5 s after this one ends anyway.
+    const replenish = () => {
+      if (this.o.keepWarm && !this.closed && this.spare === undefined) this.spare = this.spawn();
+    };
     const heard: string[] = [];
     proc.onLine = (line) => {
       heard.push(line);
@@ -101,17 +106,20 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
       },
       finish: async () => {
         if (state === 'aborted') throw new Error('the utterance was aborted');
+        if (state === 'finishing') throw new Error('finish() was already called');
         state = 'finishing';
         try {
           return await proc.finish(this.o.finishTimeoutMs);
         } finally {
           this.live.delete(proc);
+          replenish();
         }
       },
       abort: () => {
         state = 'aborted';
         proc.kill();
         this.live.delete(proc);
+        replenish();
       },
     };
   }
