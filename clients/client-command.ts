@@ -23,7 +23,8 @@ out through a jitter buffer into --out, and prints round-trip latency percentile
   --id ID               session id (websocket_id; default a random one)
   --json                send l16/opus as base64 JSON too (with sequence numbers), not binary
   --mark-every MS       send a mark this often to time the mark round trip (default 500, 0 = off)
-  --quiet MS            after the last frame, finish once the reply was silent this long (default 300)
+  --quiet MS            after the last frame and the echo of a final mark, finish once the reply
+                        was silent this long (default 500)
   --drain-timeout MS    after the last frame, finish at the latest after this long (default 5000)
   --progress            show the progress line even when stderr is not a terminal
   --no-progress         never show it
@@ -69,7 +70,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         id: { type: 'string' },
         json: { type: 'boolean', default: false },
         'mark-every': { type: 'string', default: '500' },
-        quiet: { type: 'string', default: '300' },
+        quiet: { type: 'string', default: '500' },
         'drain-timeout': { type: 'string', default: '5000' },
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },

@@ -23,7 +23,7 @@ export interface StreamOptions {
   frameMs: 10 | 20 | 40 | 60;
   /** Send a mark this often (ms of audio) to measure the mark round trip; 0 = only the final one. */
   markEveryMs: number;
-  /** After the last frame: wait this long without reply audio before finishing, ms. */
+  /** After the last frame (and the final mark's echo): finish once no reply audio came for this long, ms. */
   quietMs: number;
   /** After the last frame: finish at the latest after this long, ms. */
   drainTimeoutMs: number;
@@ -85,7 +85,8 @@ const END_MARK = 'wavegate-client-end';
  * to the next deadline (never setInterval); a late wake-up sends everything due. The same clock pulls
  * one playout frame per tick once reply audio arrives. Each media message carries `sequenceNumber` k
  * and `timestamp` k·frameMs (JSON only; binary frames cannot). After the last frame the client sends a
- * mark and waits for the reply to go quiet (bounded by `drainTimeoutMs`), then sends `stop`.
+ * mark, waits for its echo and for the reply to go quiet and play out (bounded by `drainTimeoutMs`),
+ * then sends `stop`.
  */
 export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<StreamResult> {
   const frameSamples = Math.round((options.input.sampleRate * options.frameMs) / 1000);
@@ -118,6 +119,7 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
   let lastRealFrame = -1;
   let lastMediaAt = -Infinity;
   let sendDoneAt: number | undefined;
+  let endMarkEchoed = false;
   let replyComplete: StreamResult['ending'] | undefined;
   let refused: StreamResult['refused'];
   let closeInfo: { code: number; reason: string } | undefined;
@@ -219,17 +221,20 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
         options.onProgress({ sentMs: rtt.sentMs, totalMs, receivedMs: rtt.receivedMs, bufferedMs: s.bufferedMs, targetDelayMs: s.targetDelayMs, lastRttMs: lastRtt });
       }
       if (sendDoneAt !== undefined) {
+        // The reply is complete when the server ended it, or echoed the final mark (a server that never
+        // echoes marks — FastRTC — is judged on quiet alone); then it must also have gone quiet (the mark
+        // can overtake the last audio still in the server's input buffer) and be played out.
         const drained = !playout.active || playout.stats().bufferedPackets === 0;
+        const marksEchoed = endMarkEchoed || (rtt.markRtts().length === 0 && now - sendDoneAt >= options.quietMs);
         if (now - sendDoneAt >= options.drainTimeoutMs) return finish('drain_timeout');
         if (replyComplete !== undefined && drained) return finish(replyComplete);
-        if (now - lastMediaAt >= options.quietMs && drained && (replyComplete !== undefined || rtt.receivedMs > 0 || now - sendDoneAt >= options.quietMs)) {
-          return finish('drained');
-        }
+        if (marksEchoed && now - lastMediaAt >= options.quietMs && drained) return finish('drained');
       }
       timer = setTimeout(tick, schedule.delayUntil(due + 1, performance.now()));
     };
 
     const onEvent = (event: ServerEvent) => {
+      if (finished) return; // what arrives while closing is not part of the result
       const now = performance.now();
       switch (event.type) {
         case 'media': {
@@ -250,6 +255,7 @@ export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<St
         }
         case 'mark':
           rtt.markEchoed(event.name, now);
+          if (event.name === END_MARK) endMarkEchoed = true;
           return;
         case 'clear':
           playout.flush();
