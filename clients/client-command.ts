@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { MediaFormat } from '../src/codecs/media-format.js';
-import { StreamingResampler } from '../src/resample/streaming-resampler.js';
-import { readWav, writeWav } from '../src/wav/wav-file.js';
-import { mixToMono } from './frame-chunker.js';
+import { writeWav } from '../src/wav/wav-file.js';
 import type { Summary } from './percentiles.js';
 import { streamAudio, type StreamProgress, type StreamResult } from './stream-audio.js';
+import { loadAudio } from './wavegate-client.js';
 import { CLIENT_ENCODINGS, type ClientEncoding } from './wavegate-connection.js';
 
 const HELP = `usage: wavegate client --in speech.wav --out reply.wav [options]
@@ -98,14 +97,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     const input: MediaFormat = { encoding: CLIENT_ENCODINGS[encoding], sampleRate: sendRate, channels: 1 };
     const output: MediaFormat = { encoding: CLIENT_ENCODINGS[encoding], sampleRate: outRate ?? (encoding === 'mulaw' ? 24_000 : sendRate), channels: 1 };
 
-    const wav = await readWav(values.in);
-    const mono = mixToMono(wav.samples, wav.channels);
-    const resampler = new StreamingResampler(wav.sampleRate, sendRate);
-    const head = resampler.process(mono);
-    const tail = resampler.flush();
-    const pcm = new Int16Array(head.length + tail.length);
-    pcm.set(head);
-    pcm.set(tail, head.length);
+    const pcm = await loadAudio(values.in, sendRate);
 
     const showProgress = values['no-progress'] ? false : (values.progress ?? process.stderr.isTTY === true);
     const result = await streamAudio(pcm, {
@@ -115,15 +107,10 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       output,
       negotiate: !fastrtcPlain,
       binary: encoding !== 'mulaw' && !values.json,
-      frameMs: 20,
       markEveryMs: positiveInt('mark-every', values['mark-every'])!,
       quietMs: positiveInt('quiet', values.quiet)!,
       drainTimeoutMs: positiveInt('drain-timeout', values['drain-timeout'])!,
-      openTimeoutMs: 10_000,
-      jitter: {},
       onProgress: showProgress ? progressLine : undefined,
-      progressEveryMs: 250,
-      onServerEvent: undefined,
     });
     if (showProgress) process.stderr.write('\n');
 

@@ -14,12 +14,19 @@ import { RoundTripTracker } from './round-trip-tracker.js';
 import { WavegateConnection } from './wavegate-connection.js';
 
 export interface StreamOptions {
+  /** ws:// or wss:// URL of the FastRTC endpoint, e.g. ws://127.0.0.1:8000/websocket/offer. */
   url: string;
+  /** Session id (websocket_id). */
   id: string;
+  /** What is sent: `pcm` must be mono at input.sampleRate. */
   input: MediaFormat;
+  /** What comes back (must match the server's output format). */
   output: MediaFormat;
+  /** Put mediaFormat/outputFormat in `start` (default); false sends FastRTC's plain start. */
   negotiate: boolean;
+  /** L16/Opus as binary frames (default); false sends base64 JSON with sequence numbers. */
   binary: boolean;
+  /** Frame duration, ms (default 20). */
   frameMs: 10 | 20 | 40 | 60;
   /** Send a mark this often (ms of audio) to measure the mark round trip; 0 = only the final one. */
   markEveryMs: number;
@@ -34,6 +41,39 @@ export interface StreamOptions {
   progressEveryMs: number;
   /** Server events besides media/marks/clear (logs, transcripts, errors), for callers that want them. */
   onServerEvent: ((event: ServerEvent) => void) | undefined;
+}
+
+export const DEFAULT_STREAM_OPTIONS = {
+  negotiate: true,
+  binary: true,
+  frameMs: 20,
+  markEveryMs: 500,
+  quietMs: 500,
+  drainTimeoutMs: 5000,
+  openTimeoutMs: 10_000,
+  jitter: {},
+  onProgress: undefined,
+  progressEveryMs: 250,
+  onServerEvent: undefined,
+} as const satisfies Omit<StreamOptions, 'url' | 'id' | 'input' | 'output'>;
+
+export type StreamInput = Partial<StreamOptions> & Pick<StreamOptions, 'url' | 'id' | 'input' | 'output'>;
+
+function check(ok: boolean, name: string, value: unknown, expected: string): void {
+  if (!ok) throw new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
+}
+
+/** Defaults first, then the caller's options; every option checked, naming the offending value. */
+export function resolveStreamOptions(options: StreamInput): StreamOptions {
+  const o: StreamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options };
+  const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  check(typeof o.url === 'string' && /^wss?:\/\//.test(o.url), 'url', o.url, 'a ws:// or wss:// URL');
+  check(typeof o.id === 'string' && o.id.length > 0, 'id', o.id, 'a non-empty string');
+  check([10, 20, 40, 60].includes(o.frameMs), 'frameMs', o.frameMs, 'one of 10, 20, 40, 60');
+  for (const name of ['markEveryMs', 'quietMs', 'drainTimeoutMs', 'openTimeoutMs', 'progressEveryMs'] as const) check(ms(o[name]), name, o[name], 'a number of ms ≥ 0');
+  check(typeof o.negotiate === 'boolean', 'negotiate', o.negotiate, 'a boolean');
+  check(typeof o.binary === 'boolean', 'binary', o.binary, 'a boolean');
+  return o;
 }
 
 export interface StreamProgress {
@@ -88,7 +128,8 @@ const END_MARK = 'wavegate-client-end';
  * mark, waits for its echo and for the reply to go quiet and play out (bounded by `drainTimeoutMs`),
  * then sends `stop`.
  */
-export function streamAudio(pcm: Int16Array, options: StreamOptions): Promise<StreamResult> {
+export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<StreamResult> {
+  const options = resolveStreamOptions(input);
   const frameSamples = Math.round((options.input.sampleRate * options.frameMs) / 1000);
   const frames = chunkFrames(pcm, frameSamples);
   const totalMs = frames.length * options.frameMs;

@@ -4,6 +4,7 @@ import { DeadlineSchedule } from '../clients/deadline-schedule.js';
 import { chunkFrames, mixToMono } from '../clients/frame-chunker.js';
 import { percentile, summarize } from '../clients/percentiles.js';
 import { RoundTripTracker } from '../clients/round-trip-tracker.js';
+import { DEFAULT_STREAM_OPTIONS, resolveStreamOptions } from '../clients/stream-audio.js';
 import { FastRtcSerializer } from '../src/transport/fastrtc/fastrtc-serializer.js';
 
 describe('frame chunker', () => {
@@ -136,5 +137,27 @@ describe('client wire messages', () => {
     expect(parse('{"type":"log","data":"pause_detected"}')).toEqual({ type: 'other', message: { type: 'log', data: 'pause_detected' } });
     expect(parse('not json')).toEqual({ type: 'malformed', text: 'not json' });
     expect(parse('[1]')).toEqual({ type: 'malformed', text: '[1]' });
+  });
+});
+
+describe('stream options', () => {
+  const required = {
+    url: 'ws://127.0.0.1:8000/websocket/offer',
+    id: 'a',
+    input: { encoding: 'audio/x-mulaw', sampleRate: 48000, channels: 1 },
+    output: { encoding: 'audio/x-mulaw', sampleRate: 24000, channels: 1 },
+  } as const;
+
+  test('defaults first, then the caller’s', () => {
+    expect(resolveStreamOptions(required)).toEqual({ ...DEFAULT_STREAM_OPTIONS, ...required });
+    expect(resolveStreamOptions({ ...required, quietMs: 0, negotiate: false })).toMatchObject({ quietMs: 0, negotiate: false, frameMs: 20 });
+  });
+
+  test('every option checked, naming the offending value', () => {
+    expect(() => resolveStreamOptions({ ...required, url: 'http://x' })).toThrow('Expected `url` to be a ws:// or wss:// URL, got `http://x` (string)');
+    expect(() => resolveStreamOptions({ ...required, id: '' })).toThrow(/`id`/);
+    expect(() => resolveStreamOptions({ ...required, frameMs: 30 as 20 })).toThrow('Expected `frameMs` to be one of 10, 20, 40, 60, got `30` (number)');
+    expect(() => resolveStreamOptions({ ...required, quietMs: -1 })).toThrow(/`quietMs`/);
+    expect(() => resolveStreamOptions({ ...required, binary: 'yes' as unknown as boolean })).toThrow(/`binary`/);
   });
 });
