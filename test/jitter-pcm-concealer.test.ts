@@ -62,6 +62,11 @@ describe('pcm concealer', () => {
     const { period, correlation: r } = estimatePitchPeriod(x, 40, 267, 267);
     expect(Math.abs(period - RATE / 150)).toBeLessThanOrEqual(1);
     expect(r).toBeGreaterThan(0.99);
+    // At 48 kHz the search runs on a decimated copy first, then refines at full resolution.
+    const x48 = Float32Array.from({ length: 4800 }, (_, i) => Math.sin((2 * Math.PI * 173 * i) / 48_000) + 0.4 * Math.sin((2 * Math.PI * 346 * i) / 48_000 + 1));
+    const at48 = estimatePitchPeriod(x48, 120, 800, 800);
+    expect(Math.abs(at48.period - 48_000 / 173)).toBeLessThanOrEqual(1);
+    expect(at48.correlation).toBeGreaterThan(0.99);
   });
 
   test('concealment continues a voiced waveform without a click and close to the true continuation', () => {
