@@ -36,4 +36,6 @@ export interface EncoderOptions {
   dtx?: boolean;
   /** Expected packet loss in percent (drives how much FEC Opus spends). */
   packetLossPercent?: number;
+  /** Opus mode: 'voip' (SILK/hybrid, speech; the default), 'audio' (music), 'lowdelay' (CELT only). */
+  application?: 'voip' | 'audio' | 'lowdelay';
 }

@@ -1,4 +1,5 @@
 import { createDecoder, createEncoder } from '../../src/codecs/codec-factory.js';
+import type { EncoderOptions } from '../../src/codecs/codec.js';
 import type { MediaFormat } from '../../src/codecs/media-format.js';
 import { concat } from './audio-compare.js';
 import { sendPaced, WsTestClient } from './ws-test-client.js';
@@ -20,8 +21,9 @@ export async function streamThroughGateway(
   format: MediaFormat,
   extraStart: Record<string, unknown> = {},
   tailMs = 600,
+  encoderOptions: Omit<EncoderOptions, 'frameMs'> = {},
 ): Promise<StreamResult> {
-  const encoder = createEncoder(format, { frameMs: 20 });
+  const encoder = createEncoder(format, { ...encoderOptions, frameMs: 20 });
   const decoder = createDecoder(format);
   const frameSamples = (format.sampleRate * 20) / 1000;
   const payloads: Uint8Array[] = [];
