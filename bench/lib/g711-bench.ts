@@ -4,6 +4,7 @@
  * with TypedArray.set, the physical limit of any per-frame code path. MB/s counts μ-law bytes (decode:
  * input, encode: output), 1 MB = 10^6 bytes. Frames are separate subarray views made before timing, as
  * they arrive from a transport; the `Into` variants write into one reused buffer, the others allocate.
+ * One row decodes the whole signal in one call, to separate the per-sample cost from the per-frame one.
  */
 import { decodeAlaw, decodeAlawInto, decodeMulaw, decodeMulawInto, encodeAlaw, encodeAlawInto, encodeMulaw, encodeMulawInto } from '../../src/codecs/g711.js';
 import { measureRate, type RateStats, type TimingOptions } from './bench-timing.js';
@@ -34,6 +35,8 @@ export function benchG711(speech: Int16Array, timing: TimingOptions, bytesPerRep
   const byteOut = new Uint8Array(FRAME_BYTES);
   const copyOut160 = new Uint8Array(FRAME_BYTES);
   const copyOut320 = new Int16Array(FRAME_BYTES);
+  const wholeMulaw = encodeMulaw(speech.subarray(0, pcmFrames.length * FRAME_BYTES));
+  const wholeOut = new Int16Array(wholeMulaw.length);
   let sink = 0; // keeps results observable so no work is optimised away
 
   const run = (body: () => void) => (): number => {
@@ -44,6 +47,7 @@ export function benchG711(speech: Int16Array, timing: TimingOptions, bytesPerRep
     ['copy 160 B frames (TypedArray.set)', run(() => { for (const f of mulawFrames) copyOut160.set(f); sink += copyOut160[7]!; })], // prettier-ignore
     ['copy 320 B frames (PCM16 size)', run(() => { for (const f of pcmFrames) copyOut320.set(f); sink += copyOut320[7]!; })], // prettier-ignore
     ['μ-law decode, into buffer', run(() => { for (const f of mulawFrames) decodeMulawInto(f, pcmOut); sink += pcmOut[7]!; })], // prettier-ignore
+    [`μ-law decode, one ${Math.round(wholeMulaw.length / 1000)} kB buffer (no framing)`, run(() => { decodeMulawInto(wholeMulaw, wholeOut); sink += wholeOut[7]!; })], // prettier-ignore
     ['μ-law decode, allocating', run(() => { for (const f of mulawFrames) sink += decodeMulaw(f)[7]!; })], // prettier-ignore
     ['μ-law encode, into buffer', run(() => { for (const f of pcmFrames) encodeMulawInto(f, byteOut); sink += byteOut[7]!; })], // prettier-ignore
     ['μ-law encode, allocating', run(() => { for (const f of pcmFrames) sink += encodeMulaw(f)[7]!; })], // prettier-ignore

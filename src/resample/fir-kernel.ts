@@ -16,49 +16,86 @@ export interface PreparedTable {
   readonly address: number;
 }
 
+/**
+ * One block of filter outputs. Output i (i < count) is the inner product of the taps starting at
+ * `start_i` with coefficient row `phase_i`, where start_0 = start, phase_0 = phase, and each step
+ * adds `down` to the phase and carries whole multiples of `up` into the start position.
+ */
+export interface FilterBlock {
+  readonly start: number;
+  readonly phase: number;
+  readonly up: number;
+  readonly down: number;
+  readonly count: number;
+  /** out[offset + i·stride] receives output i. */
+  readonly out: Float32Array;
+  readonly offset: number;
+  readonly stride: number;
+}
+
 export interface FirKernel {
   readonly name: KernelName;
   prepare(table: PolyphaseTable): PreparedTable;
-  /** Makes signal[0..length) the samples `dot` reads, until the next load. */
-  load(signal: Float32Array, length: number): void;
-  /** Σ signal[start + k] · row[phase][k] for k < taps. */
-  dot(prepared: PreparedTable, start: number, phase: number): number;
+  /** Computes a block of outputs from signal[0..length). */
+  run(prepared: PreparedTable, signal: Float32Array, length: number, block: FilterBlock): void;
 }
 
-/** Σ x[xi + k]·h[hi + k], k < n (n a multiple of 8), in float32 and in the wasm kernel's exact order. */
+/**
+ * Σ x[xi + k]·h[hi + k], k < n (n a multiple of 16), in float32 and in the wasm kernel's exact order:
+ * sixteen running sums (four vectors of four lanes: a0–a3, a4–a7, a8–a11, a12–a15), the vectors added
+ * first + second, + third, + fourth, then the four lanes left to right.
+ */
 export function dotReference(x: Float32Array, xi: number, h: Float32Array, hi: number, n: number): number {
   const f = Math.fround;
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0; // prettier-ignore
-  for (let k = 0; k < n; k += 8) {
-    const x0 = xi + k;
-    const h0 = hi + k;
-    a0 = f(a0 + f(x[x0]! * h[h0]!));
-    a1 = f(a1 + f(x[x0 + 1]! * h[h0 + 1]!));
-    a2 = f(a2 + f(x[x0 + 2]! * h[h0 + 2]!));
-    a3 = f(a3 + f(x[x0 + 3]! * h[h0 + 3]!));
-    a4 = f(a4 + f(x[x0 + 4]! * h[h0 + 4]!));
-    a5 = f(a5 + f(x[x0 + 5]! * h[h0 + 5]!));
-    a6 = f(a6 + f(x[x0 + 6]! * h[h0 + 6]!));
-    a7 = f(a7 + f(x[x0 + 7]! * h[h0 + 7]!));
+  let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0; // prettier-ignore
+  for (let k = 0; k < n; k += 16) {
+    const p = xi + k;
+    const q = hi + k;
+    a0 = f(a0 + f(x[p]! * h[q]!));
+    a1 = f(a1 + f(x[p + 1]! * h[q + 1]!));
+    a2 = f(a2 + f(x[p + 2]! * h[q + 2]!));
+    a3 = f(a3 + f(x[p + 3]! * h[q + 3]!));
+    a4 = f(a4 + f(x[p + 4]! * h[q + 4]!));
+    a5 = f(a5 + f(x[p + 5]! * h[q + 5]!));
+    a6 = f(a6 + f(x[p + 6]! * h[q + 6]!));
+    a7 = f(a7 + f(x[p + 7]! * h[q + 7]!));
+    a8 = f(a8 + f(x[p + 8]! * h[q + 8]!));
+    a9 = f(a9 + f(x[p + 9]! * h[q + 9]!));
+    a10 = f(a10 + f(x[p + 10]! * h[q + 10]!));
+    a11 = f(a11 + f(x[p + 11]! * h[q + 11]!));
+    a12 = f(a12 + f(x[p + 12]! * h[q + 12]!));
+    a13 = f(a13 + f(x[p + 13]! * h[q + 13]!));
+    a14 = f(a14 + f(x[p + 14]! * h[q + 14]!));
+    a15 = f(a15 + f(x[p + 15]! * h[q + 15]!));
   }
-  return f(f(f(f(a0 + a4) + f(a1 + a5)) + f(a2 + a6)) + f(a3 + a7));
+  const l0 = f(f(f(a0 + a4) + a8) + a12);
+  const l1 = f(f(f(a1 + a5) + a9) + a13);
+  const l2 = f(f(f(a2 + a6) + a10) + a14);
+  const l3 = f(f(f(a3 + a7) + a11) + a15);
+  return f(f(f(l0 + l1) + l2) + l3);
 }
 
 class JsKernel implements FirKernel {
   readonly name = 'js' as const;
-  private signal: Float32Array = new Float32Array(0);
 
   prepare(table: PolyphaseTable): PreparedTable {
     return { table, address: 0 };
   }
 
-  load(signal: Float32Array): void {
-    this.signal = signal;
-  }
-
-  dot(prepared: PreparedTable, start: number, phase: number): number {
+  run(prepared: PreparedTable, signal: Float32Array, _length: number, b: FilterBlock): void {
     const { taps, coefficients } = prepared.table;
-    return dotReference(this.signal, start, coefficients, phase * taps, taps);
+    let start = b.start;
+    let phase = b.phase;
+    for (let i = 0, o = b.offset; i < b.count; i++, o += b.stride) {
+      b.out[o] = dotReference(signal, start, coefficients, phase * taps, taps);
+      phase += b.down;
+      if (phase >= b.up) {
+        const q = Math.floor(phase / b.up);
+        start += q;
+        phase -= q * b.up;
+      }
+    }
   }
 }
 
@@ -68,7 +105,7 @@ const PAGE = 65_536;
  * One wasm instance per thread, shared by every resampler in it (JavaScript runs one call at a time,
  * so the scratch area is never used by two at once). Memory: coefficient tables from address 0 up,
  * allocated once per table and kept (callers cache tables, so this is bounded by the distinct rate
- * pairs in use), then the scratch area where `load` copies the signal.
+ * pairs in use), then the scratch area where `run` copies the signal.
  */
 class WasmKernel implements FirKernel {
   readonly name = 'wasm-simd' as const;
@@ -99,14 +136,25 @@ class WasmKernel implements FirKernel {
     return prepared;
   }
 
-  load(signal: Float32Array, length: number): void {
-    this.ensure(this.tablesEnd + length * 4);
-    this.view.set(length === signal.length ? signal : signal.subarray(0, length), this.tablesEnd / 4);
-  }
-
-  dot(prepared: PreparedTable, start: number, phase: number): number {
+  run(prepared: PreparedTable, signal: Float32Array, length: number, b: FilterBlock): void {
+    const base = this.tablesEnd; // the scratch area: the signal is copied here
+    this.ensure(base + length * 4);
+    this.view.set(length === signal.length ? signal : signal.subarray(0, length), base / 4);
+    const dot = this.simd.dot;
     const taps = prepared.table.taps;
-    return this.simd.dot(this.tablesEnd + start * 4, prepared.address + phase * taps * 4, taps);
+    const rowBytes = taps * 4;
+    const { up, down, out, stride } = b;
+    let x = base + b.start * 4;
+    let phase = b.phase;
+    for (let i = 0, o = b.offset; i < b.count; i++, o += stride) {
+      out[o] = dot(x, prepared.address + phase * rowBytes, taps);
+      phase += down;
+      if (phase >= up) {
+        const q = Math.floor(phase / up);
+        x += q * 4;
+        phase -= q * up;
+      }
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ResampleRatio } from './resample-ratio.js';
+import { DOT_LANES } from './simd-dot-wasm.js';
 
 /**
  * Windowed-sinc polyphase filter design (Kaiser window), the textbook method: J. F. Kaiser, "Nonrecursive
@@ -23,7 +24,7 @@ export interface FilterSpec {
 }
 
 export interface PolyphaseTable {
-  /** Taps per phase, a multiple of 8 (the SIMD kernel takes 8 per step). */
+  /** Taps per phase, a multiple of 16 (the SIMD kernel takes 16 per step). */
   readonly taps: number;
   readonly phases: number;
   /** phases × taps coefficients, phase-major: row p starts at p·taps. */
@@ -50,12 +51,12 @@ export function kaiserBeta(a: number): number {
   return 0;
 }
 
-/** Taps per phase (at the input rate), rounded up to a multiple of 8. */
+/** Taps per phase (at the input rate), rounded up to a multiple of DOT_LANES (16). */
 export function tapsFor(ratio: ResampleRatio, spec: FilterSpec): number {
   const lowNyquist = Math.min(ratio.inputRate, ratio.outputRate) / 2;
   const transition = ((1 - spec.passband) * lowNyquist) / ratio.inputRate; // cycles per input sample
   const length = (spec.stopbandDb - 7.95) / (14.36 * transition); // Kaiser's length estimate
-  return Math.max(8, Math.ceil(length / 8) * 8);
+  return Math.max(DOT_LANES, Math.ceil(length / DOT_LANES) * DOT_LANES);
 }
 
 function sinc(x: number): number {

@@ -1,27 +1,31 @@
 /**
- * A tiny WebAssembly module (161 bytes) with one function, written out here in the binary format so the
- * package needs no toolchain and downloads nothing:
+ * A tiny WebAssembly module (219 bytes) with one function, written out here in the binary format
+ * so the package needs no toolchain and downloads nothing:
  *
  *   (module
  *     (memory (export "memory") 1)
  *     (func (export "dot") (param $x i32) (param $h i32) (param $n i32) (result f32)
- *       (local $acc0 v128) (local $acc1 v128) (local $end i32)
+ *       (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $end i32)
  *       (local.set $end (i32.add (local.get $h) (i32.shl (local.get $n) (i32.const 2))))
- *       (loop $next                                    ;; 8 products per turn, n must be a multiple of 8
+ *       (loop $next                                    ;; 16 products per turn, n must be a multiple of 16
  *         (local.set $acc0 (f32x4.add (local.get $acc0)
  *           (f32x4.mul (v128.load (local.get $x)) (v128.load (local.get $h)))))
- *         (local.set $acc1 (f32x4.add (local.get $acc1)
- *           (f32x4.mul (v128.load offset=16 (local.get $x)) (v128.load offset=16 (local.get $h)))))
- *         (local.set $x (i32.add (local.get $x) (i32.const 32)))
- *         (br_if $next (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 32))) (local.get $end))))
- *       (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+ *         … the same for $acc1, $acc2, $acc3 at offsets 16, 32, 48
+ *         (local.set $x (i32.add (local.get $x) (i32.const 64)))
+ *         (br_if $next (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 64))) (local.get $end))))
+ *       (local.set $acc0 (f32x4.add (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1))
+ *                                              (local.get $acc2)) (local.get $acc3)))
  *       lanes 0 + 1 + 2 + 3 of $acc0, added left to right))
  *
  * `dot(x, h, n)` is Σ x[i]·h[i] over n Float32 values at byte addresses x and h, summed in float32 in a
- * fixed order (eight running sums, lane k taking i ≡ k mod 8). `dotReference` in fir-kernel.ts repeats
- * that order in plain JavaScript with Math.fround, and the tests check the two agree bit for bit.
- * WebAssembly SIMD (fixed-width 128-bit) is on by default in V8 since Node 16.4.
+ * fixed order (sixteen running sums, lane k taking i ≡ k mod 16; four independent vector sums keep the
+ * adder pipeline full). `dotReference` in fir-kernel.ts repeats that order in plain JavaScript with
+ * Math.fround, and the tests check the two agree bit for bit. WebAssembly SIMD (fixed-width 128-bit)
+ * is on by default in V8 since Node 16.4.
  */
+
+/** Taps per turn of the loop: filter lengths are rounded up to a multiple of this. */
+export const DOT_LANES = 16;
 
 function uleb(value: number): number[] {
   const out: number[] = [];
@@ -32,6 +36,20 @@ function uleb(value: number): number[] {
     out.push(byte);
   } while (value !== 0);
   return out;
+}
+
+/** Signed LEB128, for i32.const immediates. */
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
 }
 
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
@@ -59,13 +77,13 @@ const F32X4_EXTRACT_LANE = (lane: number): number[] => [...simd(0x1f), lane];
 const F32X4_ADD = simd(0xe4);
 const F32X4_MUL = simd(0xe6);
 
-// Locals: 0 $x, 1 $h, 2 $n (params), 3 $acc0, 4 $acc1 (v128, zero-initialised), 5 $end.
+// Locals: 0 $x, 1 $h, 2 $n (params), 3–6 $acc0–$acc3 (v128, zero-initialised), 7 $end.
 const X = 0;
 const H = 1;
 const N = 2;
-const ACC0 = 3;
-const ACC1 = 4;
-const ENDP = 5;
+const ACC = [3, 4, 5, 6] as const;
+const ENDP = 7;
+const STEP = DOT_LANES * 4; // bytes per turn
 
 const accumulate = (acc: number, offset: number): number[] => [
   LOCAL_GET, acc,
@@ -76,20 +94,19 @@ const accumulate = (acc: number, offset: number): number[] => [
 ];
 
 const DOT_BODY: number[] = [
-  2, 2, V128, 1, I32, // local declarations: 2 × v128, 1 × i32
-  LOCAL_GET, H, LOCAL_GET, N, I32_CONST, 2, I32_SHL, I32_ADD, LOCAL_SET, ENDP,
+  2, 4, V128, 1, I32, // local declarations: 4 × v128, 1 × i32
+  LOCAL_GET, H, LOCAL_GET, N, I32_CONST, ...sleb(2), I32_SHL, I32_ADD, LOCAL_SET, ENDP,
   LOOP, EMPTY_BLOCK,
-  ...accumulate(ACC0, 0),
-  ...accumulate(ACC1, 16),
-  LOCAL_GET, X, I32_CONST, 32, I32_ADD, LOCAL_SET, X,
-  LOCAL_GET, H, I32_CONST, 32, I32_ADD, LOCAL_TEE, H,
+  ...ACC.flatMap((acc, k) => accumulate(acc, 16 * k)),
+  LOCAL_GET, X, I32_CONST, ...sleb(STEP), I32_ADD, LOCAL_SET, X,
+  LOCAL_GET, H, I32_CONST, ...sleb(STEP), I32_ADD, LOCAL_TEE, H,
   LOCAL_GET, ENDP, I32_LT_U, BR_IF, 0,
   END,
-  LOCAL_GET, ACC0, LOCAL_GET, ACC1, ...F32X4_ADD, LOCAL_TEE, ACC0,
-  ...F32X4_EXTRACT_LANE(0),
-  LOCAL_GET, ACC0, ...F32X4_EXTRACT_LANE(1), F32_ADD,
-  LOCAL_GET, ACC0, ...F32X4_EXTRACT_LANE(2), F32_ADD,
-  LOCAL_GET, ACC0, ...F32X4_EXTRACT_LANE(3), F32_ADD,
+  LOCAL_GET, ACC[0], LOCAL_GET, ACC[1], ...F32X4_ADD, LOCAL_GET, ACC[2], ...F32X4_ADD, LOCAL_GET, ACC[3], ...F32X4_ADD,
+  LOCAL_TEE, ACC[0], ...F32X4_EXTRACT_LANE(0),
+  LOCAL_GET, ACC[0], ...F32X4_EXTRACT_LANE(1), F32_ADD,
+  LOCAL_GET, ACC[0], ...F32X4_EXTRACT_LANE(2), F32_ADD,
+  LOCAL_GET, ACC[0], ...F32X4_EXTRACT_LANE(3), F32_ADD,
   END,
 ];
 
