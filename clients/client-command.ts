@@ -151,6 +151,7 @@ function printSummary(r: StreamResult, outPath: string, outRate: number, asJson:
       `concealed ${p.concealedSamples} samples (${p.concealmentEvents} events), +${p.insertedSamplesForDeceleration}/-${p.removedSamplesForAcceleration} samples stretched, ` +
       `late ${p.packetsLate}, overflow ${p.packetsOverflow}, flushed ${p.packetsFlushed}`,
   ];
+  if (r.clears > 0) lines.push(`the server cleared playback ${r.clears} time(s) (barge-in): queued reply audio dropped`);
   if (r.gapMs > 0) lines.push(`the reply stalled: ${r.gapMs} ms of silence written where nothing was left to conceal`);
   if (r.lateTicks > 0) lines.push(`sender woke more than a frame late ${r.lateTicks} times`);
   if (r.refused) lines.push(`refused by the server: ${r.refused.reason}${r.refused.limit === undefined ? '' : ` (limit ${r.refused.limit})`}`);

@@ -111,6 +111,8 @@ export interface StreamResult {
   readonly warnings: readonly string[];
   /** Set when the server refused the session (concurrency limit). */
   readonly refused: { readonly limit: number | undefined; readonly reason: string } | undefined;
+  /** `clear` messages received (barge-in): each flushed the playout buffer. */
+  readonly clears: number;
   /** Silence written into the reply where it stalled for longer than the jitter buffer conceals, ms. */
   readonly gapMs: number;
   /** Times the sender woke up more than one frame late (event loop stalls). */
@@ -167,6 +169,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
   let lastProgressAt = -Infinity;
   let lastRtt: number | undefined;
   let lateTicks = 0;
+  let clears = 0;
   let timer: NodeJS.Timeout | undefined;
 
   return new Promise<StreamResult>((resolve, reject) => {
@@ -207,6 +210,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
           errors,
           warnings,
           refused,
+          clears,
           gapMs: gaps.filter((k) => k <= lastRealFrame).length * options.frameMs,
           lateTicks,
         });
@@ -299,6 +303,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
           if (event.name === END_MARK) endMarkEchoed = true;
           return;
         case 'clear':
+          clears++;
           playout.flush();
           return;
         case 'end_stream':

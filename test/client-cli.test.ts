@@ -246,6 +246,21 @@ describe('wavegate client CLI against wavegate serve (plain node, real sockets)'
     }
   });
 
+  test("the server's clear (barge-in) reaches the client, which flushes its playout and carries on", async () => {
+    const clearing = await startServer(['--handler', 'test/client-clear-handler.mjs']);
+    try {
+      const run = await runCli(['client', '--in', INPUT, '--out', join(dir, 'clear.wav'), '--url', clearing.url, '--summary-json', ...PATIENT]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as Record<string, any>;
+      expect(summary.clears).toBe(1);
+      expect(summary.ending).toBe('drained');
+      // Audio kept coming after the clear (sent after one second of input).
+      expect(summary.receivedMs).toBeGreaterThan(2000);
+    } finally {
+      await stopServer(clearing.child);
+    }
+  });
+
   test('bad use fails with exit 1 and a clear message', async () => {
     const unreachable = await runCli(['client', '--in', INPUT, '--out', join(dir, 'x.wav'), '--url', 'ws://127.0.0.1:9/websocket/offer']);
     expect(unreachable.code).toBe(1);
