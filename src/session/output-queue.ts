@@ -98,9 +98,11 @@ export class OutputQueue {
   }
 
   private startRun(now: number): void {
-    // A run whose timeline is still ahead of real time continues (the lead is not granted twice);
-    // after a pause or a clear the timeline starts afresh at now.
-    const continuing = this.running && this.runStart + this.sentInRun * this.frameMs - this.leadMs >= now;
+    // A run whose timeline is still ahead of real time (audio sent so far plays until
+    // runStart + sentInRun·frameMs) continues, so the lead is not granted twice; after a pause or a
+    // clear the timeline starts afresh at now. (Subtracting the lead here restarted the run on every
+    // frame a handler pushed one at a time, so a whole reply went out at once.)
+    const continuing = this.running && this.runStart + this.sentInRun * this.frameMs >= now;
     if (!continuing) {
       this.runStart = now;
       this.sentInRun = 0;

@@ -151,7 +151,8 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
   private onSignal(signal: TurnSignal, timestamp: number): void {
     if (signal.type === 'started_talking') {
       this.send({ type: 'log', data: 'started_talking' });
-      this.turnStartMs = timestamp;
+      // The turn's audio starts with the pre-roll, before the frame that decided it.
+      this.turnStartMs = Math.max(0, timestamp - (signal.preroll.length * 1000) / this.ctx!.inputSampleRate);
       this.bargeIn();
       if (this.o.listen && this.ctx) {
         const ctx = this.ctx;
