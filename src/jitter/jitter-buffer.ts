@@ -107,7 +107,7 @@ export class JitterBuffer<T> {
       forgetFactor: o.forgetFactor,
       startWeight: 2,
     });
-    this.#order = new PlayoutOrder<T>(o.frameMs);
+    this.#order = new PlayoutOrder<T>(o.frameMs, o.maxUnderrunMs);
     this.#targetMs = this.#computeTarget();
   }
 

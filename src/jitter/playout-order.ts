@@ -41,6 +41,8 @@ export class PlayoutOrder<T> {
   #stepMs: number;
   #arrivalIndex = 0;
   #senderClockMs = 0;
+  #lastArrivalMs: number | undefined;
+  readonly #arrivalPauseMs: number;
   #highestEndPos: number | undefined;
   #played = new Set<number>();
   #playedQueue: number[] = [];
@@ -50,7 +52,13 @@ export class PlayoutOrder<T> {
   #receivedInEpoch = 0;
   #lostBeforeEpoch = 0;
 
-  constructor(frameMs: number) {
+  /**
+   * `arrivalPauseMs`: in arrival order (no sequence numbers or timestamps), a packet that reaches an
+   * empty buffer this long after the previous one starts a new talk spurt: the sender is taken to have
+   * paused, so the pause is not counted as network delay.
+   */
+  constructor(frameMs: number, arrivalPauseMs = Infinity) {
+    this.#arrivalPauseMs = arrivalPauseMs;
     this.#stepMs = frameMs;
   }
 
@@ -95,6 +103,9 @@ export class PlayoutOrder<T> {
       senderMs = pos;
     } else {
       pos = this.#arrivalIndex++;
+      const sinceLast = this.#lastArrivalMs === undefined ? 0 : now - this.#lastArrivalMs;
+      if (this.#entries.length === 0 && sinceLast > this.#arrivalPauseMs) this.#senderClockMs += sinceLast - durationMs;
+      this.#lastArrivalMs = now;
       senderMs = this.#senderClockMs;
       this.#senderClockMs += durationMs;
     }

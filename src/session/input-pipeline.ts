@@ -39,9 +39,9 @@ export class InputPipeline {
     this.resampler = handlerRate === format.sampleRate ? undefined : new StreamingResampler(format.sampleRate, handlerRate);
   }
 
-  /** True while the stream is flowing (the session stays on the clock). */
+  /** True while packets wait to be played out (the session stays on the clock). */
   get isActive(): boolean {
-    return this.playout.active || this.playhead !== undefined;
+    return this.playout.buffer.bufferedMs > 0;
   }
 
   /** Throws a WavegateError when the payload cannot be of this format (empty, half a sample, bad TOC). */
@@ -52,15 +52,20 @@ export class InputPipeline {
 
   /**
    * Frames due for the handler. A packet's arrival releases audio up to half a frame early, so a
-   * smooth stream goes straight through without waiting for the clock; the clock releases (and, with
-   * nothing buffered, conceals) only once the playhead is a whole frame late, so a packet that is
-   * merely a little late is not replaced by concealment.
+   * smooth stream goes straight through without waiting for the clock. The clock releases buffered
+   * packets (and conceals gaps between them) once the playhead is a whole frame late; with nothing
+   * buffered it does nothing, so a stream that stops gets no made-up tail, and a stream that stalls
+   * has its gap concealed when it resumes (the playhead catches up, bounded by the buffer's
+   * maxUnderrunMs).
    */
   pull(now: number, cause: 'arrival' | 'tick'): AudioFrame[] {
     const frames: AudioFrame[] = [];
     const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
-    this.playhead ??= now;
+    if (cause === 'tick' && this.playout.buffer.bufferedMs === 0) return frames;
+    // After a pause longer than the buffer would conceal, this is a new talk spurt: start afresh.
+    if (this.playhead === undefined || this.playhead < now - this.playout.buffer.options.maxUnderrunMs) this.playhead = now;
     while (this.playhead <= now + slack) {
+      if (cause === 'tick' && this.playout.buffer.bufferedMs === 0) break;
       const pcm = this.playout.pull(now);
       if (pcm === undefined) {
         this.playhead = undefined;

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { encodeMulaw } from '../src/codecs/g711.js';
+import { InputPipeline } from '../src/session/input-pipeline.js';
+
+const format = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
+const packet = (k: number) => encodeMulaw(Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((k * 160 + i) / 3))));
+
+/** Drives the pipeline like the session does: packets at `arrivals[k]`, clock ticks every 20 ms at `tickPhase`. */
+function run(arrivals: number[], tickPhase: number) {
+  const input = new InputPipeline(format, 8000, 20);
+  const released: Array<{ at: number; k: number }> = [];
+  let k = 0;
+  const events = [
+    ...arrivals.map((t, i) => ({ t, kind: 'arrival' as const, i })),
+    ...Array.from({ length: Math.ceil((Math.max(...arrivals) + 200) / 20) }, (_, n) => ({ t: tickPhase + n * 20, kind: 'tick' as const, i: -1 })),
+  ].sort((a, b) => a.t - b.t);
+  for (const e of events) {
+    if (e.kind === 'arrival') input.push({ payload: packet(e.i), seq: undefined, timestamp: undefined }, e.t);
+    for (const frame of input.pull(e.t, e.kind)) released.push({ at: e.t, k: k++ + 0 * frame.samples.length });
+  }
+  return { released, stats: input.stats() };
+}
+
+describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
+  it('passes a smooth stream straight through on arrival, whatever the clock phase, without concealment', () => {
+    for (const phase of [0, 3, 9.5, 17]) {
+      const arrivals = Array.from({ length: 50 }, (_, i) => 1000 + i * 20);
+      const { released, stats } = run(arrivals, phase);
+      expect(stats.concealedSamples, `phase ${phase}`).toBe(0);
+      expect(stats.jitterBufferEmittedCount).toBe(50 * 160);
+      // Each frame leaves within one frame of its packet's arrival.
+      for (let i = 1; i < 49; i++) expect(released[i]!.at - arrivals[i]!).toBeLessThanOrEqual(20);
+    }
+  });
+
+  it('rides out a little arrival jitter without concealment', () => {
+    const arrivals = Array.from({ length: 50 }, (_, i) => 1000 + i * 20 + (i % 3 === 1 ? 8 : 0));
+    const { stats } = run(arrivals, 5);
+    expect(stats.concealedSamples).toBe(0);
+    expect(stats.jitterBufferEmittedCount).toBe(50 * 160);
+  });
+
+  it('starts a new talk spurt after a long pause without made-up audio', () => {
+    const arrivals = [...Array.from({ length: 20 }, (_, i) => 1000 + i * 20), ...Array.from({ length: 20 }, (_, i) => 3000 + i * 20)];
+    const { stats, released } = run(arrivals, 5);
+    expect(stats.insertedSamplesForDeceleration).toBe(0); // the pause is not mistaken for network delay
+    expect(stats.concealedSamples).toBe(0);
+    expect(released.length).toBe(40);
+  });
+
+  it('conceals a stall and counts it', () => {
+    const arrivals = Array.from({ length: 50 }, (_, i) => 1000 + i * 20 + (i >= 20 ? 100 : 0));
+    const { stats } = run(arrivals, 5);
+    expect(stats.concealedSamples).toBeGreaterThan(0);
+    expect(stats.concealmentEvents).toBeGreaterThanOrEqual(1);
+  });
+});
