@@ -16,6 +16,7 @@ export interface LoadOptions {
   workers: number;
   /** Sessions of the idle variant (connected, started, silent); 0 skips it. */
   idleSessions: number;
+  idleWarmupS: number;
   idleHoldS: number;
   frameMs: number;
   /** Sub-slots of the frame period the sessions are spread over. */
@@ -34,12 +35,13 @@ const DEFAULTS: LoadOptions = {
   quick: false,
   variants: [...VARIANT_NAMES],
   targets: [...TARGET_NAMES],
-  steps: [50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1500],
+  steps: [10, 50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1500],
   warmupS: 2,
   holdS: 6,
-  drainMs: 1000,
+  drainMs: 1200,
   workers: 2,
   idleSessions: 1000,
+  idleWarmupS: 2,
   idleHoldS: 10,
   frameMs: 20,
   slots: 4,
@@ -51,13 +53,14 @@ const DEFAULTS: LoadOptions = {
 };
 
 const QUICK: Partial<LoadOptions> = {
-  steps: [50, 200, 400, 800],
+  steps: [10, 100, 300],
   warmupS: 1,
   holdS: 2,
-  drainMs: 600,
+  drainMs: 1100,
   idleSessions: 1000,
-  idleHoldS: 4,
-  budgetS: 100,
+  idleWarmupS: 1,
+  idleHoldS: 3,
+  budgetS: 90,
   out: 'bench/results/load-quick.json',
   chart: 'bench/results/load-quick.svg',
 };

@@ -26,17 +26,19 @@ export type ToWorker =
   | { readonly type: 'close'; readonly timeoutMs: number };
 
 export interface RunResult {
+  /** Marker round trips of the markers sent during the hold, ms. */
   readonly rtt: HistogramSnapshot;
-  /** How late the generator handed frames to the socket against their drift-free schedule. */
+  /** How late the generator handed frames to the socket against their drift-free schedule (hold only). */
   readonly sendLag: HistogramSnapshot;
-  readonly sent: number;
-  readonly received: number;
-  readonly lost: number;
-  /** Replies beyond the frames sent (a gateway inserting audio) or too late to match. */
-  readonly extra: number;
-  readonly unmatched: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  readonly markersSent: number;
+  readonly markersMatched: number;
+  /** Markers not back within MARKER_TIMEOUT_MS, or not back at all by the end of the drain. */
+  readonly markersLost: number;
+  readonly spuriousOnsets: number;
   readonly skippedBackpressure: number;
-  /** Frames the generator skipped because it fell more than a few slots behind its own clock. */
+  /** Frames the generator skipped because it fell more than a few periods behind its own clock. */
   readonly skippedGeneratorLate: number;
   /** Sessions whose socket closed before the end of the run, by close code. */
   readonly closedEarly: Record<string, number>;

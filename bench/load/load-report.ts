@@ -1,10 +1,17 @@
 import type { LoadOptions, TargetName } from './load-options.js';
-import type { StepResult } from './load-step.js';
+import { judge, type StepResult } from './load-step.js';
 import { VARIANTS, type VariantName } from './media-variants.js';
 
 export interface RampResult {
-  /** Largest step that passed, every smaller step having passed too; 0 when the first failed. */
+  /** Largest step that passed (p99 ≤ frameMs + p99BudgetMs), every smaller step having passed too; 0 when the first failed. */
   readonly capacity: number;
+  /**
+   * The same with the budget counted from this server's own latency floor: p99 ≤ max(frameMs, p99 of
+   * the first step) + p99BudgetMs. Separates a fixed added latency (a jitter buffer) from saturation;
+   * the ramp goes on while this holds.
+   */
+  readonly floorBudgetMs: number;
+  readonly saturationCapacity: number;
   /** Why the ramp ended: the first failing step's reason, the end of the step list, or the time budget. */
   readonly stoppedBy: string;
   readonly steps: readonly StepResult[];
@@ -29,30 +36,45 @@ export interface TargetCheck {
 
 export type Ramps = Partial<Record<VariantName, Partial<Record<TargetName, RampResult>>>>;
 
-export function capacityOf(steps: readonly StepResult[]): number {
+export function capacityOf(steps: readonly StepResult[], pass: (step: StepResult) => boolean = (s) => s.pass): number {
   let capacity = 0;
   for (const step of steps) {
-    if (!step.pass) break;
+    if (!pass(step)) break;
     capacity = step.sessions;
   }
   return capacity;
 }
 
+/** The ramp's own budget: from the first step's p99 (its floor), never tighter than the absolute one. */
+export function floorBudget(first: StepResult | undefined, options: LoadOptions): number {
+  const absolute = options.frameMs + options.p99BudgetMs;
+  if (first === undefined || !Number.isFinite(first.rttMs.p99)) return absolute;
+  return Math.max(absolute, Math.ceil(first.rttMs.p99) + options.p99BudgetMs);
+}
+
+export function passesFloorBudget(step: StepResult, budgetMs: number, options: LoadOptions): boolean {
+  return judge(step, budgetMs, options.maxLossRatio) === undefined;
+}
+
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100;
 
-export function ratios(ramps: Ramps): Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined } {
-  const out: Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined } = {};
+export type Ratios = Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined };
+
+/** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay). */
+export function ratios(ramps: Ramps, key: 'capacity' | 'saturationCapacity' = 'capacity'): Ratios {
+  const out: Ratios = {};
   for (const [variant, r] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
-    out[variant] = ratio(r?.gateway?.capacity, r?.baseline?.capacity);
+    out[variant] = ratio(r?.gateway?.[key], r?.baseline?.[key]);
   }
-  out.l16VsMulawRelay = ratio(ramps['l16-binary']?.gateway?.capacity, ramps['mulaw-json']?.baseline?.capacity);
+  out.l16VsMulawRelay = ratio(ramps['l16-binary']?.gateway?.[key], ramps['mulaw-json']?.baseline?.[key]);
   return out;
 }
 
 /** The issue's targets, reported as they stand (the benchmark is not tuned to them). */
 export function checkTargets(ramps: Ramps, idle: IdleResult | undefined, options: LoadOptions): TargetCheck[] {
   const r = ratios(ramps);
+  const rf = ratios(ramps, 'saturationCapacity');
   const checks: TargetCheck[] = [];
   const add = (goal: string, value: number | undefined, met: (v: number) => boolean, unit = '') =>
     checks.push({ goal, value: value === undefined ? 'not measured' : `${value}${unit}`, met: value === undefined ? undefined : met(value) });
@@ -61,6 +83,10 @@ export function checkTargets(ramps: Ramps, idle: IdleResult | undefined, options
   add(`${options.idleSessions} idle sessions < 3% of a core`, idle?.cpuPercent, (v) => v < 3, '%');
   add('≤ 64 KiB RSS per session (idle)', idle?.rssPerSessionKiB, (v) => v <= 64, ' KiB');
   add('Opus echo ≥ 200 sessions', ramps['opus-binary']?.gateway?.capacity, (v) => v >= 200, ' sessions');
+  // Context, not targets: the same capacities with each server's budget counted from its own floor.
+  add('(floor budget) μ-law echo ≥ 0.9 × bare relay', rf['mulaw-json'], (v) => v >= 0.9, '×');
+  add('(floor budget) binary L16 ≥ 1.0 × bare JSON relay', rf.l16VsMulawRelay, (v) => v >= 1.0, '×');
+  add('(floor budget) Opus echo ≥ 200 sessions', ramps['opus-binary']?.gateway?.saturationCapacity, (v) => v >= 200, ' sessions');
   return checks;
 }
 
@@ -88,16 +114,23 @@ export function markdownTable(ramps: Ramps): string {
 }
 
 export function capacityTable(ramps: Ramps): string {
-  const r = ratios(ramps);
-  const rows = ['| variant | bare relay capacity | gateway capacity | gateway / relay |', '|---|---:|---:|---:|'];
+  const strict = ratios(ramps);
+  const floor = ratios(ramps, 'saturationCapacity');
+  const rows = [
+    '| variant | bare relay | gateway | gateway / relay | gateway floor p99 → its budget | bare relay, floor budget | gateway, floor budget | gateway / relay, floor budget |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const [variant, byTarget] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
-    const cap = (t: TargetName) => {
+    const cap = (t: TargetName, key: 'capacity' | 'saturationCapacity') => {
       const ramp = byTarget?.[t];
       if (!ramp) return '–';
       const top = ramp.steps.at(-1);
-      return `${ramp.capacity}${top?.pass ? ` (no failure up to ${top.sessions}: ${ramp.stoppedBy})` : ''}`;
+      const notReached = key === 'saturationCapacity' && top !== undefined && ramp.saturationCapacity === top.sessions;
+      return `${ramp[key]}${notReached ? '+' : ''}`;
     };
-    rows.push(`| ${VARIANTS[variant].label} | ${cap('baseline')} | ${cap('gateway')} | ${r[variant] ?? '–'} |`);
+    const g = byTarget?.gateway;
+    const floorText = g ? `${f(g.steps[0]?.rttMs.p99 ?? Number.NaN)} → ${g.floorBudgetMs} ms` : '–';
+    rows.push(`| ${VARIANTS[variant].label} | ${cap('baseline', 'capacity')} | ${cap('gateway', 'capacity')} | ${strict[variant] ?? '–'} | ${floorText} | ${cap('baseline', 'saturationCapacity')} | ${cap('gateway', 'saturationCapacity')} | ${floor[variant] ?? '–'} |`);
   }
   return rows.join('\n');
 }

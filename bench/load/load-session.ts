@@ -1,52 +1,78 @@
 import WebSocket from 'ws';
-import { isMediaReply } from './media-variants.js';
+import { LOUD_MEAN_SQUARE } from './media-variants.js';
+import type { ReplyMeter } from './reply-meter.js';
 
-/** Called with each matched reply's round trip and the time its frame was sent (ms, performance.now). */
-export type RttSink = (rttMs: number, sentAt: number) => void;
-
-/** Send times of the last RING frames; a reply further behind than that (10 s) counts as over-range. */
-const RING = 512;
+/** Markers not back within this long are lost (and no longer matched). */
+export const MARKER_TIMEOUT_MS = 1000;
 /** A client whose socket holds this much unsent data skips frames instead of queueing more. */
 const MAX_BUFFERED = 1 << 20;
+const FIFO = 256;
+
+/** Called with each marker's round trip and the time it was sent (ms, performance.now). */
+export type RttSink = (rttMs: number, sentAt: number) => void;
 
 export interface SessionTotals {
-  sent: number;
-  received: number;
-  /** Replies older than the ring (≥ 10 s late) or with nothing sent to match. */
-  unmatched: number;
+  framesSent: number;
+  framesReceived: number;
+  markersSent: number;
+  markersMatched: number;
+  /** Markers that did not come back within MARKER_TIMEOUT_MS (or by the end of the drain). */
+  markersLost: number;
+  /** Loud onsets with no marker outstanding (should stay 0). */
+  spuriousOnsets: number;
   /** Frames not sent because the socket's send buffer was full. */
   skippedBackpressure: number;
 }
 
 /**
- * One benchmark session on one WebSocket. Matching is by count: the n-th media message back answers
- * the n-th frame sent. μ-law and resampling change every byte, so markers cannot ride in the payload;
- * with an echo, one 20 ms frame in gives one 20 ms frame out, in order.
+ * One benchmark session on one WebSocket. Every MARKER_PERIOD-th frame sent is a loud tone; a reply
+ * frame that turns loud after a quiet one is that marker coming back (markers are matched in order,
+ * oldest first). Counting frames cannot match replies to frames: the gateway's jitter buffer conceals,
+ * stretches and resamples, so the n-th frame back is not the n-th frame sent; the marker's sound is.
  */
 export class LoadSession {
   readonly socket: WebSocket;
-  private readonly sendTimes = new Float64Array(RING);
-  readonly totals: SessionTotals = { sent: 0, received: 0, unmatched: 0, skippedBackpressure: 0 };
+  readonly totals: SessionTotals = {
+    framesSent: 0,
+    framesReceived: 0,
+    markersSent: 0,
+    markersMatched: 0,
+    markersLost: 0,
+    spuriousOnsets: 0,
+    skippedBackpressure: 0,
+  };
   closeCode: number | undefined;
+  private readonly pending = new Float64Array(FIFO);
+  private head = 0;
+  private tail = 0;
+  private loud = false;
 
-  constructor(socket: WebSocket, onRtt: RttSink) {
+  constructor(socket: WebSocket, meter: ReplyMeter, onRtt: RttSink) {
     this.socket = socket;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isMediaReply(data, isBinary)) return;
+      const meanSquare = meter(data, isBinary);
+      if (meanSquare === undefined) return;
       const now = performance.now();
-      const n = this.totals.received++;
-      if (n >= this.totals.sent || n < this.totals.sent - RING) {
-        this.totals.unmatched++;
-        return;
+      this.totals.framesReceived++;
+      const loud = meanSquare > LOUD_MEAN_SQUARE;
+      if (loud && !this.loud) {
+        this.expire(now);
+        if (this.head === this.tail) {
+          this.totals.spuriousOnsets++;
+        } else {
+          const sentAt = this.pending[this.head % FIFO]!;
+          this.head++;
+          this.totals.markersMatched++;
+          onRtt(now - sentAt, sentAt);
+        }
       }
-      const sentAt = this.sendTimes[n % RING]!;
-      onRtt(now - sentAt, sentAt);
+      this.loud = loud;
     });
     socket.on('close', (code) => {
       this.closeCode = code;
     });
     socket.on('error', () => {
-      // 'close' follows; the code tells what happened.
+      // 'close' follows; its code tells what happened.
     });
   }
 
@@ -54,24 +80,40 @@ export class LoadSession {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Sends frame k; returns the time it was handed to the socket, or undefined when skipped. */
-  send(frame: string | Buffer): number | undefined {
+  /** Sends one frame; returns the time it was handed to the socket, or undefined when skipped. */
+  send(frame: string | Buffer, marker: boolean): number | undefined {
     if (!this.open) return undefined;
     if (this.socket.bufferedAmount > MAX_BUFFERED) {
       this.totals.skippedBackpressure++;
       return undefined;
     }
     const now = performance.now();
-    this.sendTimes[this.totals.sent % RING] = now;
-    this.totals.sent++;
+    if (marker) {
+      if (this.tail - this.head === FIFO) {
+        this.head++;
+        this.totals.markersLost++;
+      }
+      this.pending[this.tail % FIFO] = now;
+      this.tail++;
+      this.totals.markersSent++;
+    }
+    this.totals.framesSent++;
     this.socket.send(frame);
     return now;
   }
 
-  static open(url: string, startMessage: string, onRtt: RttSink, timeoutMs: number): Promise<LoadSession> {
+  /** Markers outstanding longer than MARKER_TIMEOUT_MS count as lost; `now = ∞` ends the run. */
+  expire(now: number): void {
+    while (this.head !== this.tail && now - this.pending[this.head % FIFO]! > MARKER_TIMEOUT_MS) {
+      this.head++;
+      this.totals.markersLost++;
+    }
+  }
+
+  static open(url: string, startMessage: string, meter: ReplyMeter, onRtt: RttSink, timeoutMs: number): Promise<LoadSession> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
-      const session = new LoadSession(socket, onRtt);
+      const session = new LoadSession(socket, meter, onRtt);
       socket.once('open', () => {
         socket.send(startMessage);
         resolve(session);

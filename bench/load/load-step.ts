@@ -31,16 +31,18 @@ export interface StepResult {
   readonly opened: number;
   readonly failedToOpen: number;
   readonly firstError: string | undefined;
-  /** Round trips of the frames sent during the hold, ms. */
+  /** Round trips of the markers sent during the hold, ms (a marker every MARKER_PERIOD frames). */
   readonly rttMs: Percentiles;
-  /** Frames whose round trip exceeded frameMs + p99BudgetMs. */
+  /** Markers whose round trip exceeded frameMs + p99BudgetMs. */
   readonly late: number;
-  readonly sent: number;
-  readonly received: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  readonly markersSent: number;
+  readonly markersMatched: number;
+  /** Markers not back within 1 s (warmup, hold and drain). */
   readonly lost: number;
   readonly lossRatio: number;
-  readonly extra: number;
-  readonly unmatched: number;
+  readonly spuriousOnsets: number;
   readonly generatorSkipped: number;
   readonly closedEarly: Record<string, number>;
   /** How late the generator sent frames against its own clock, ms (when high, the generator is the limit). */
@@ -60,6 +62,20 @@ export interface StepResult {
   readonly serverDropped: number;
   readonly pass: boolean;
   readonly failReason: string | undefined;
+}
+
+/** Why a step fails a p99 budget (all sessions open, none closed early, p99 within budget, loss within bound), or undefined. */
+export function judge(
+  step: Pick<StepResult, 'opened' | 'sessions' | 'firstError' | 'closedEarly' | 'rttMs' | 'lossRatio'> & { active?: boolean },
+  budgetMs: number,
+  maxLossRatio: number,
+): string | undefined {
+  const active = step.active ?? true;
+  if (step.opened < step.sessions) return `${step.sessions - step.opened} sessions failed to open (${step.firstError ?? '?'})`;
+  if (Object.keys(step.closedEarly).length > 0) return `sessions closed early: ${JSON.stringify(step.closedEarly)}`;
+  if (active && !(step.rttMs.p99 <= budgetMs)) return `p99 ${step.rttMs.p99} ms > ${budgetMs} ms`;
+  if (active && step.lossRatio > maxLossRatio) return `lost ${(step.lossRatio * 100).toFixed(2)}% > ${maxLossRatio * 100}%`;
+  return undefined;
 }
 
 const sleepUntil = (t: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
@@ -123,7 +139,7 @@ async function connect(ctx: StepContext, sessions: number): Promise<{ opened: nu
 export async function runStep(ctx: StepContext, sessions: number): Promise<StepResult> {
   const { pool, server, options } = ctx;
   const active = ctx.variant !== 'idle';
-  const warmupMs = active ? options.warmupS * 1000 : 2000;
+  const warmupMs = (active ? options.warmupS : options.idleWarmupS) * 1000;
   const holdMs = (active ? options.holdS : options.idleHoldS) * 1000;
   const drainMs = active ? options.drainMs : 0;
   const label = `${ctx.target} ${ctx.variant} ${sessions}`;
@@ -181,20 +197,25 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const sum = (f: (r: RunResult) => number) => replies.reduce((n, r) => n + f(r), 0);
   const closedEarly: Record<string, number> = {};
   for (const r of replies) for (const [code, n] of Object.entries(r.closedEarly)) closedEarly[code] = (closedEarly[code] ?? 0) + n;
-  const sent = sum((r) => r.sent);
-  const lost = sum((r) => r.lost);
-  const lossRatio = sent === 0 ? 0 : lost / sent;
+  const markersSent = sum((r) => r.markersSent);
+  const lost = sum((r) => r.markersLost);
+  const lossRatio = markersSent === 0 ? 0 : lost / markersSent;
   const serverCounters = counterDeltas(before, after);
   const budget = options.frameMs + options.p99BudgetMs;
   const p = percentiles(rtt);
   const serverCpu = cpuPercent(proc0, proc1);
   const generatorCpu = (genUs.user + genUs.system) / 1000 / (genT1 - genT0) * 100;
   const busy = (100 * (sys1.busyS - sys0.busyS)) / ((genT1 - genT0) / 1000);
-  let failReason: string | undefined;
-  if (opened < sessions) failReason = `${sessions - opened} sessions failed to open (${firstError ?? '?'})`;
-  else if (Object.keys(closedEarly).length > 0) failReason = `sessions closed early: ${JSON.stringify(closedEarly)}`;
-  else if (active && !(p.p99 <= budget)) failReason = `p99 ${p.p99} ms > ${budget} ms`;
-  else if (active && lossRatio > options.maxLossRatio) failReason = `lost ${(lossRatio * 100).toFixed(2)}% > ${options.maxLossRatio * 100}%`;
+  const result = {
+    opened,
+    sessions,
+    firstError,
+    closedEarly,
+    active,
+    rttMs: p,
+    lossRatio,
+  };
+  const failReason = judge(result, budget, options.maxLossRatio);
   return {
     sessions,
     opened,
@@ -202,12 +223,13 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     firstError,
     rttMs: p,
     late: rtt.countAbove(budget),
-    sent,
-    received: sum((r) => r.received),
+    framesSent: sum((r) => r.framesSent),
+    framesReceived: sum((r) => r.framesReceived),
+    markersSent,
+    markersMatched: sum((r) => r.markersMatched),
     lost,
     lossRatio: Math.round(lossRatio * 1e6) / 1e6,
-    extra: sum((r) => r.extra),
-    unmatched: sum((r) => r.unmatched),
+    spuriousOnsets: sum((r) => r.spuriousOnsets),
     generatorSkipped: sum((r) => r.skippedGeneratorLate + r.skippedBackpressure),
     closedEarly,
     sendLagMs: percentiles(sendLag),

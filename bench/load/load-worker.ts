@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { LatencyHistogram } from './latency-histogram.js';
 import { LoadSession } from './load-session.js';
 import type { FromWorker, ToWorker } from './load-protocol.js';
-import { buildFrames, startMessage, VARIANTS } from './media-variants.js';
+import { buildFrames, isMarkerFrame, startMessage, VARIANTS } from './media-variants.js';
+import { createReplyMeter } from './reply-meter.js';
 
 /** Falling further behind than this many frame periods skips frames instead of bursting them. */
 const MAX_CATCHUP_FRAMES = 3;
@@ -41,7 +42,8 @@ async function connect(message: Extract<ToWorker, { type: 'connect' }>): Promise
     while (next < message.count) {
       const i = next++;
       try {
-        sessions.push(await LoadSession.open(message.url, startMessage(variant, `${message.idPrefix}-${i}`), onRtt, message.connectTimeoutMs));
+        const meter = createReplyMeter(message.variant);
+        sessions.push(await LoadSession.open(message.url, startMessage(variant, `${message.idPrefix}-${i}`), meter, onRtt, message.connectTimeoutMs));
       } catch (err) {
         failed++;
         firstError ??= err instanceof Error ? err.message : String(err);
@@ -81,10 +83,13 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         sending = false;
         return;
       }
-      const frame = frames[Math.floor(nextSlot / message.slots) % frames.length]!;
+      const k = Math.floor(nextSlot / message.slots);
+      const frame = frames[k % frames.length]!;
+      const marker = isMarkerFrame(k);
+      const measured = scheduled >= measureFrom;
       for (const session of bySlot[nextSlot % message.slots]!) {
-        const sentAt = session.send(frame);
-        if (sentAt !== undefined) sendLag.record(sentAt - scheduled);
+        const sentAt = session.send(frame, marker);
+        if (sentAt !== undefined && measured) sendLag.record(sentAt - scheduled);
       }
     }
     timer = setTimeout(tick, Math.max(0, start + nextSlot * slotMs - performance.now()));
@@ -103,31 +108,22 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     let sent = 0;
     let received = 0;
     for (const s of sessions) {
-      sent += s.totals.sent;
-      received += s.totals.received;
+      sent += s.totals.framesSent;
+      received += s.totals.framesReceived;
     }
     post({ type: 'progress', rtt: progressRtt.snapshot(), sent, received });
     progressRtt.reset();
   }
   if (sending) clearTimeout(timer);
 
-  let sent = 0;
-  let received = 0;
-  let lost = 0;
-  let extra = 0;
-  let unmatched = 0;
-  let skippedBackpressure = 0;
+  const totals = { framesSent: 0, framesReceived: 0, markersSent: 0, markersMatched: 0, markersLost: 0, spuriousOnsets: 0, skippedBackpressure: 0 };
   const closedEarly: Record<string, number> = {};
   for (const s of sessions) {
-    sent += s.totals.sent;
-    received += s.totals.received;
-    lost += Math.max(0, s.totals.sent - s.totals.received);
-    extra += Math.max(0, s.totals.received - s.totals.sent);
-    unmatched += s.totals.unmatched;
-    skippedBackpressure += s.totals.skippedBackpressure;
+    s.expire(Number.POSITIVE_INFINITY);
+    for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += s.totals[key];
     if (!s.open) closedEarly[String(s.closeCode ?? 'unknown')] = (closedEarly[String(s.closeCode ?? 'unknown')] ?? 0) + 1;
   }
-  post({ type: 'result', rtt: rtt.snapshot(), sendLag: sendLag.snapshot(), sent, received, lost, extra, unmatched, skippedBackpressure, skippedGeneratorLate, closedEarly });
+  post({ type: 'result', rtt: rtt.snapshot(), sendLag: sendLag.snapshot(), ...totals, skippedGeneratorLate, closedEarly });
 }
 
 async function close(timeoutMs: number): Promise<void> {

@@ -58,26 +58,55 @@ export function startMessage(variant: VariantSpec, sessionId: string): string {
 
 const FRAME_SAMPLES_48K = 960; // 20 ms at 48 kHz
 
-/** Speech (a flite fixture, 16 kHz) brought to 48 kHz by linear interpolation: real content for Opus. */
-function speech48k(wavPath: string, frames: number): Int16Array {
+/** Every MARKER_PERIOD-th frame is a marker: a loud 1 kHz tone the generator finds again in the replies. */
+export const MARKER_PERIOD = 5;
+/** Marker tone amplitude: 0.5 of full scale, −9 dBFS RMS. */
+const MARKER_AMPLITUDE = 16_384;
+/** Background speech is scaled so that its loudest 20 ms frame is −30 dBFS RMS. */
+const BACKGROUND_MAX_RMS = 32_768 * 10 ** (-30 / 20);
+/** A reply frame is "loud" above −20 dBFS RMS: 11 dB under a whole marker, 10 dB over the loudest background. */
+export const LOUD_MEAN_SQUARE = (32_768 * 10 ** (-20 / 20)) ** 2;
+
+export const isMarkerFrame = (k: number): boolean => k % MARKER_PERIOD === 0;
+
+/** Speech (a flite fixture, 16 kHz) brought to 48 kHz by linear interpolation and scaled down. */
+function background48k(wavPath: string, frames: number): Int16Array {
   const wav = new wavefile.WaveFile(readFileSync(wavPath));
   const source = wav.getSamples(false, Int16Array) as unknown as Int16Array;
-  const out = new Int16Array(frames * FRAME_SAMPLES_48K);
+  const out = new Float64Array(frames * FRAME_SAMPLES_48K);
   for (let i = 0; i < out.length; i++) {
     const pos = (i / 3) % source.length;
     const a = source[Math.floor(pos)] ?? 0;
     const b = source[(Math.floor(pos) + 1) % source.length] ?? 0;
-    out[i] = Math.round(a + (b - a) * (pos - Math.floor(pos)));
+    out[i] = a + (b - a) * (pos - Math.floor(pos));
   }
-  return out;
+  let maxRms = 1;
+  for (let k = 0; k < frames; k++) {
+    let sum = 0;
+    for (let i = k * FRAME_SAMPLES_48K; i < (k + 1) * FRAME_SAMPLES_48K; i++) sum += out[i]! * out[i]!;
+    maxRms = Math.max(maxRms, Math.sqrt(sum / FRAME_SAMPLES_48K));
+  }
+  const gain = BACKGROUND_MAX_RMS / maxRms;
+  return Int16Array.from(out, (x) => Math.round(x * gain));
+}
+
+/** 20 ms frames at 48 kHz: quiet speech, with every MARKER_PERIOD-th frame replaced by the marker tone. */
+export function signal48k(wavPath: string, frames: number): Int16Array {
+  const pcm = background48k(wavPath, frames);
+  for (let k = 0; k < frames; k += MARKER_PERIOD) {
+    for (let i = 0; i < FRAME_SAMPLES_48K; i++) pcm[k * FRAME_SAMPLES_48K + i] = Math.round(MARKER_AMPLITUDE * Math.sin((2 * Math.PI * 1000 * i) / 48_000));
+  }
+  return pcm;
 }
 
 /**
- * The messages one session sends, cycled: 20 ms frames of speech at 48 kHz, as base64 μ-law JSON text,
- * raw L16 binary or Opus packets. Built once per worker; every session sends the same bytes.
+ * The messages one session sends, cycled (frame k of the run is `frames[k % frames.length]`, so markers
+ * stay every MARKER_PERIOD-th frame): base64 μ-law JSON text, raw L16 binary or Opus packets. Built once
+ * per worker; every session sends the same bytes.
  */
 export function buildFrames(variant: VariantSpec, wavPath: string, frames = 150): Array<string | Buffer> {
-  const pcm = speech48k(wavPath, frames);
+  if (frames % MARKER_PERIOD !== 0) throw new RangeError(`frames must be a multiple of ${MARKER_PERIOD}, got ${frames}`);
+  const pcm = signal48k(wavPath, frames);
   const out: Array<string | Buffer> = [];
   const encoder = variant.name === 'opus-binary' ? new opus.OpusEncoder(48_000, 1) : undefined;
   for (let k = 0; k < frames; k++) {
@@ -95,11 +124,4 @@ export function buildFrames(variant: VariantSpec, wavPath: string, frames = 150)
     }
   }
   return out;
-}
-
-/** True for a message that carries audio back (the n-th one answers the n-th frame sent). */
-export function isMediaReply(data: Buffer, isBinary: boolean): boolean {
-  if (isBinary) return true;
-  // Both the gateway and the relay start media messages this way; no JSON parse on the hot path.
-  return data.length > 16 && data.toString('latin1', 0, 16) === '{"event":"media"';
 }

@@ -3,15 +3,16 @@
  * (its own process) driven in turn by the same load generator (this process, sessions spread over worker
  * threads), ramping sessions in steps; JSON to bench/results/, an SVG chart, a markdown table on stdout.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart-svg.js';
 import { parseLoadOptions, USAGE, type LoadOptions, type TargetName } from './load-options.js';
-import { capacityOf, capacityTable, checkTargets, markdownTable, ratios, type IdleResult, type RampResult, type Ramps } from './load-report.js';
-import { runStep, type StepContext } from './load-step.js';
-import type { VariantName } from './media-variants.js';
+import { capacityOf, capacityTable, checkTargets, floorBudget, markdownTable, passesFloorBudget, ratios, type IdleResult, type RampResult, type Ramps } from './load-report.js';
+import { judge, runStep, type StepContext } from './load-step.js';
+import { MARKER_PERIOD, type VariantName } from './media-variants.js';
 import { procSample, startServer, type ServerProcess } from './server-process.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -41,8 +42,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function freshServer(target: TargetName): Promise<{ server: ServerProcess; freshRssKiB: number }> {
   const server = await startTarget(target);
-  await sleep(1000);
+  await sleep(500);
   return { server, freshRssKiB: procSample(server.pid).rssKiB };
+}
+
+/** The commit the gateway was built from, and whether src/ or handlers/ had uncommitted changes. */
+function revision(): { commit: string; uncommittedFiles: string[] } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'src', 'handlers', 'bin'], { cwd: ROOT, encoding: 'utf8' });
+    return { commit, uncommittedFiles: status.split('\n').filter(Boolean).map((l) => l.slice(3)) };
+  } catch {
+    return { commit: 'unknown (not a git checkout)', uncommittedFiles: [] };
+  }
 }
 
 function machine() {
@@ -63,7 +75,7 @@ async function main(options: LoadOptions): Promise<void> {
   const pool = new WorkerPool(options.workers);
   const ramps: Ramps = {};
   // Time the idle runs need at the end, kept out of the ramps' budget.
-  const idleReserveS = options.idleSessions > 0 ? options.targets.length * (options.idleHoldS + 12) : 0;
+  const idleReserveS = options.idleSessions > 0 ? options.targets.length * (options.idleWarmupS + options.idleHoldS + 6 + options.idleSessions / 250) : 0;
   const stepCostS = (n: number) => options.warmupS + options.holdS + options.drainMs / 1000 + 2 + n / 400;
   try {
     for (const variant of options.variants) {
@@ -72,6 +84,7 @@ async function main(options: LoadOptions): Promise<void> {
         const ctx: StepContext = { pool, server, target, variant, options, wavPath: WAV, freshRssKiB, progress: (l) => progress(l) };
         const steps: RampResult['steps'][number][] = [];
         let stoppedBy = 'end of the step list';
+        let budgetMs = options.frameMs + options.p99BudgetMs;
         try {
           for (const n of options.steps) {
             // Leave time for the variants still to come: each gets at least two steps.
@@ -84,18 +97,25 @@ async function main(options: LoadOptions): Promise<void> {
             steps.push(step);
             const r = step.rttMs;
             progress(
-              `${target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}%  ${step.pass ? 'ok' : `FAIL ${step.failReason}`}`,
+              `${target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}%  ${step.pass ? 'ok' : `over ${options.frameMs + options.p99BudgetMs} ms budget: ${step.failReason}`}`,
               true,
             );
-            if (!step.pass) {
-              stoppedBy = step.failReason ?? 'failed';
+            budgetMs = floorBudget(steps[0], options);
+            if (!passesFloorBudget(step, budgetMs, options)) {
+              stoppedBy = `${judge(step, budgetMs, options.maxLossRatio)} (floor budget)`;
               break;
             }
           }
         } finally {
           await server.stop();
         }
-        (ramps[variant] ??= {})[target] = { capacity: capacityOf(steps), stoppedBy, steps };
+        (ramps[variant] ??= {})[target] = {
+          capacity: capacityOf(steps),
+          floorBudgetMs: budgetMs,
+          saturationCapacity: capacityOf(steps, (s) => passesFloorBudget(s, budgetMs, options)),
+          stoppedBy,
+          steps,
+        };
       }
     }
 
@@ -129,29 +149,32 @@ async function main(options: LoadOptions): Promise<void> {
         command: `npm run bench:load${options.quick ? ' -- --quick' : ''}`,
         argv: process.argv.slice(2),
         machine: machine(),
+        revision: revision(),
         loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100),
         loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
         durationS: Math.round(elapsedS()),
         options,
         method: {
-          matching: 'count-based: the n-th media message back answers the n-th frame sent (μ-law and resampling rewrite every byte, so no marker can ride in the payload)',
-          rtt: 'from the moment a frame is handed to the client socket to the moment its reply is read, both in the generator worker (performance.now)',
+          signal: `quiet speech (loudest 20 ms frame −30 dBFS RMS) with every ${MARKER_PERIOD}th frame replaced by a −9 dBFS 1 kHz tone (a marker)`,
+          matching: 'a reply frame louder than −20 dBFS after a quieter one is the oldest outstanding marker coming back; markers not back within 1 s are lost. Counting frames cannot match replies to frames: the jitter buffer conceals, stretches and resamples',
+          rtt: 'from the moment a marker frame is handed to the client socket to the moment the first reply frame carrying it is read, both in the generator worker (performance.now)',
           pass: `opened all sessions, none closed early, p99 RTT ≤ frameMs + ${options.p99BudgetMs} = ${budget} ms, lost ≤ ${options.maxLossRatio * 100}%`,
           late: `frames whose RTT exceeded ${budget} ms`,
-          lost: 'frames sent minus frames received, per session, after a drain of drainMs',
+          lost: 'markers not back within 1 s, over warmup, hold and drain',
           cpu: 'server: utime+stime from /proc/<pid>/stat over the hold; machine: /proc/stat; percent of ONE core',
         },
       },
       ramps,
       capacity: Object.fromEntries(Object.entries(ramps).map(([v, r]) => [v, { baseline: r?.baseline?.capacity, gateway: r?.gateway?.capacity }])),
       ratios: ratios(ramps),
+      ratiosFloorBudget: ratios(ramps, 'saturationCapacity'),
       idle,
       targets: checkTargets(ramps, idle.gateway, options),
     };
-    const out = join(ROOT, options.out);
+    const out = resolve(ROOT, options.out);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-    const chart = join(ROOT, options.chart);
+    const chart = resolve(ROOT, options.chart);
     writeFileSync(chart, renderChart(ramps, budget, `p99 round trip vs sessions — gateway (solid) and bare ws relay (dashed), ${machine().nproc} cores`));
 
     process.stdout.write(`\n${capacityTable(ramps)}\n\n${markdownTable(ramps as Partial<Record<VariantName, Partial<Record<TargetName, RampResult>>>>)}\n\n`);
