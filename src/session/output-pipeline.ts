@@ -26,6 +26,10 @@ export class OutputPipeline {
   private readonly queue: OutputQueue;
   private readonly keepPcm: boolean;
   private resampler: { rate: number; stream: StreamingResampler } | undefined;
+  /** Audio went into the resampler since its last flush (it holds back its filter delay). */
+  private resamplerHolds = false;
+  private lastAudioAt = -Infinity;
+  private readonly idleFlushMs: number;
 
   constructor(format: MediaFormat, options: OutputPipelineOptions) {
     this.format = format;
@@ -33,6 +37,12 @@ export class OutputPipeline {
     this.splitter = new FrameSplitter(this.encoder.frameSamples ?? samplesPerFrame(format.sampleRate, options.frameMs));
     this.queue = new OutputQueue({ frameMs: options.frameMs, leadMs: options.leadMs, capacity: options.capacity });
     this.keepPcm = options.keepPcm;
+    this.idleFlushMs = 2 * options.frameMs;
+  }
+
+  /** Audio held back in the resampler or a partial frame, waiting for more. */
+  get hasResidual(): boolean {
+    return this.resamplerHolds || this.splitter.buffered > 0;
   }
 
   get stats(): OutputQueueStats {
@@ -48,6 +58,12 @@ export class OutputPipeline {
   }
 
   pushAudio(frame: AudioFrame, now: number): void {
+    // A new source rate: the old resampler's tail goes out first, then a fresh one takes over.
+    if (this.resampler !== undefined && this.resampler.rate !== frame.sampleRate && this.resamplerHolds) {
+      for (const pcm of this.splitter.push(this.resampler.stream.flush())) this.enqueue(pcm, now);
+      this.resamplerHolds = false;
+    }
+    this.lastAudioAt = now;
     const samples = frame.channels === 1 ? frame.samples : downmix(frame.samples, frame.channels);
     for (const pcm of this.splitter.push(this.resample(samples, frame.sampleRate))) this.enqueue(pcm, now);
   }
@@ -56,10 +72,23 @@ export class OutputPipeline {
     this.queue.pushMark(name, origin);
   }
 
-  /** Sends the partial last frame (padded) — at the end of the stream. */
+  /** Ends a talk spurt: the resampler's held-back tail and the partial last frame (padded) go out. */
   flush(now: number): void {
+    if (this.resampler && this.resamplerHolds) {
+      for (const pcm of this.splitter.push(this.resampler.stream.flush())) this.enqueue(pcm, now);
+    }
+    this.resamplerHolds = false;
     const tail = this.splitter.flush();
     if (tail) this.enqueue(tail, now);
+  }
+
+  /**
+   * When everything queued has gone out and the handler has sent no audio for two frames, its talk
+   * spurt has ended: what is held back goes out. (A producer running ahead of real time keeps the
+   * queue filled, so its chunks are never cut apart by padding.)
+   */
+  flushIfIdle(now: number): void {
+    if (this.hasResidual && this.queue.isEmpty && now - this.lastAudioAt >= this.idleFlushMs) this.flush(now);
   }
 
   due(now: number): OutputItem[] {
@@ -69,6 +98,8 @@ export class OutputPipeline {
   clear(): void {
     this.queue.clear();
     this.splitter.reset();
+    this.resampler?.stream.reset();
+    this.resamplerHolds = false;
   }
 
   close(): void {
@@ -82,6 +113,7 @@ export class OutputPipeline {
   private resample(samples: Int16Array, rate: number): Int16Array {
     if (rate === this.format.sampleRate) return samples;
     if (this.resampler?.rate !== rate) this.resampler = { rate, stream: new StreamingResampler(rate, this.format.sampleRate) };
+    this.resamplerHolds = true;
     return this.resampler.stream.process(samples);
   }
 }

@@ -189,6 +189,7 @@ export class Session implements Paced {
   onTick(now: number): boolean {
     if (this.closed) return false;
     for (const frame of this.input.pull(now, 'tick')) this.receive(frame);
+    this.output.flushIfIdle(now);
     this.sendDue(now);
     this.endSegmentIfDry(now);
     if (this.ending && this.output.isEmpty) {
@@ -196,7 +197,7 @@ export class Session implements Paced {
       void this.close('handler_closed');
       return false;
     }
-    this.paced = this.input.isActive || !this.output.isEmpty || this.ending || this.segmentAudioAt !== undefined;
+    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.segmentAudioAt !== undefined;
     return this.paced;
   }
 
