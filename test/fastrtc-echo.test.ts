@@ -40,7 +40,7 @@ describe('FastRTC client, exact message shapes (μ-law 48 kHz in, 24 kHz out)', 
     const deadline = Date.now() + 3000;
     while (jitterStats().bufferedPackets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300)); // the output lead and the last frames go out
-    const stats = { jitterBuffer: jitterStats() };
+    const stats = { jitterBuffer: jitterStats(), spurts: session.stats().outputSpurts };
     client.send({ event: 'stop' });
     const code = await client.waitClose();
     expect(code).toBe(1000);
@@ -59,7 +59,8 @@ describe('FastRTC client, exact message shapes (μ-law 48 kHz in, 24 kHz out)', 
     const addedFrames = Math.round((jb.concealedSamples + jb.insertedSamplesForDeceleration) / frameSamples);
     const removedFrames = Math.round(jb.removedSamplesForAcceleration / frameSamples);
     expect(media.length).toBeGreaterThanOrEqual(expectedFrames - removedFrames - 1);
-    expect(media.length).toBeLessThanOrEqual(expectedFrames + addedFrames + 1);
+    // Each output talk spurt (a stall of the busy machine ends one) may add a frame: filter lead + padding.
+    expect(media.length).toBeLessThanOrEqual(expectedFrames + addedFrames + stats.spurts + 1);
     const whole = align(reference24, output, 24_000 / 2);
     const piecewise = piecewiseCorrelation(reference24, output, 4800, 480, 12_000);
     console.log(`echo: ${media.length}/${expectedFrames} frames (+${addedFrames} concealed, −${removedFrames} silent), lag ${whole.lag} samples, correlation ${whole.correlation.toFixed(4)} whole, ${piecewise.correlation.toFixed(4)} piecewise`);

@@ -72,8 +72,12 @@ export class OutputPipeline {
     this.queue.pushMark(name, origin);
   }
 
+  /** Talk spurts ended (each may add up to one frame: the filter lead and the padded last frame). */
+  spurts = 0;
+
   /** Ends a talk spurt: the resampler's held-back tail and the partial last frame (padded) go out. */
   flush(now: number): void {
+    this.spurts++;
     if (this.resampler && this.resamplerHolds) {
       for (const pcm of this.splitter.push(this.resampler.stream.flush())) this.enqueue(pcm, now);
     }
@@ -113,8 +117,18 @@ export class OutputPipeline {
   private resample(samples: Int16Array, rate: number): Int16Array {
     if (rate === this.format.sampleRate) return samples;
     if (this.resampler?.rate !== rate) this.resampler = { rate, stream: new StreamingResampler(rate, this.format.sampleRate) };
-    this.resamplerHolds = true;
-    return this.resampler.stream.process(samples);
+    const { stream } = this.resampler;
+    if (!this.resamplerHolds) {
+      // The filter holds back its delay; lead the spurt with that much silence instead, so every
+      // input frame completes an output frame at once (else each waits for the next: +1 frame of latency).
+      this.resamplerHolds = true;
+      const lead = new Int16Array(Math.round((stream.latencyMs * this.format.sampleRate) / 1000));
+      const out = stream.process(samples);
+      const joined = new Int16Array(lead.length + out.length);
+      joined.set(out, lead.length);
+      return joined;
+    }
+    return stream.process(samples);
   }
 }
 

@@ -17,6 +17,8 @@ export type SessionStats = SessionCounters & {
   readonly id: string;
   readonly carrier: string;
   readonly outputBacklogMs: number;
+  /** Output talk spurts flushed (each ends with a padded frame). */
+  readonly outputSpurts: number;
   readonly jitterBuffer: ReturnType<InputPipeline['stats']>;
 };
 
@@ -181,6 +183,7 @@ export class Session implements Paced {
       framesDroppedOutputOverflow: this.output.stats.framesDroppedOverflow,
       framesDroppedHandlerBusy: this.runner.droppedFrames,
       outputBacklogMs: this.output.backlogMs,
+      outputSpurts: this.output.spurts,
       jitterBuffer: this.input.stats(),
     };
   }
