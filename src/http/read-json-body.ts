@@ -1,22 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './read-body.js';
 import { sendError } from './respond.js';
 
 /** Reads a JSON object body of at most `limit` bytes; on any problem answers the request and returns undefined. */
 export async function readJsonBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      sendError(res, 'WG_ERR_PAYLOAD_TOO_LARGE', `body over ${limit} bytes`, { connection: 'close' });
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readBody(req, res, limit);
+  if (body === undefined) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch {
     sendError(res, 'WG_ERR_MALFORMED_JSON');
     return undefined;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../http/read-body.js';
 import { sendError } from '../../http/respond.js';
 
 /**
@@ -8,21 +9,12 @@ import { sendError } from '../../http/respond.js';
  */
 export async function readFormBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Array<[string, string]> | undefined> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      sendError(res, 'WG_ERR_PAYLOAD_TOO_LARGE', `body over ${limit} bytes`, { connection: 'close' });
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return [];
+  const body = await readBody(req, res, limit);
+  if (body === undefined) return undefined;
+  if (body.length === 0) return [];
   if (type !== 'application/x-www-form-urlencoded') {
     sendError(res, 'WG_ERR_BAD_REQUEST', `expected an application/x-www-form-urlencoded body, got ${JSON.stringify(type || null)}`);
     return undefined;
   }
-  return [...new URLSearchParams(Buffer.concat(chunks).toString('utf8'))];
+  return [...new URLSearchParams(body.toString('utf8'))];
 }
