@@ -50,7 +50,8 @@ export interface StepResult {
   readonly server: {
     readonly cpuPercent: number;
     readonly rssKiB: number;
-    readonly rssPerSessionKiB: number;
+    /** RSS now minus RSS right after the server started (includes lazily loaded codecs, so per-session only for many sessions). */
+    readonly rssGrowthKiB: number;
     readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
   };
   readonly generatorCpuPercent: number;
@@ -236,7 +237,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     server: {
       cpuPercent: Math.round(serverCpu * 10) / 10,
       rssKiB: proc1.rssKiB,
-      rssPerSessionKiB: Math.round(((proc1.rssKiB - ctx.freshRssKiB) / Math.max(1, opened)) * 10) / 10,
+      rssGrowthKiB: proc1.rssKiB - ctx.freshRssKiB,
       eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
     },
     generatorCpuPercent: Math.round(generatorCpu * 10) / 10,

@@ -10,8 +10,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart-svg.js';
 import { parseLoadOptions, USAGE, type LoadOptions, type TargetName } from './load-options.js';
-import { capacityOf, capacityTable, checkTargets, floorBudget, markdownTable, passesFloorBudget, ratios, type IdleResult, type RampResult, type Ramps } from './load-report.js';
-import { judge, runStep, type StepContext } from './load-step.js';
+import { capacityTable, checkTargets, markdownTable, ratios, type IdleResult, type RampResult, type Ramps } from './load-report.js';
+import { runStep } from './load-step.js';
+import { rampVariant } from './ramp.js';
 import { MARKER_PERIOD, type VariantName } from './media-variants.js';
 import { procSample, startServer, type ServerProcess } from './server-process.js';
 import { WorkerPool } from './worker-pool.js';
@@ -76,47 +77,22 @@ async function main(options: LoadOptions): Promise<void> {
   const ramps: Ramps = {};
   // Time the idle runs need at the end, kept out of the ramps' budget.
   const idleReserveS = options.idleSessions > 0 ? options.targets.length * (options.idleWarmupS + options.idleHoldS + 6 + options.idleSessions / 250) : 0;
-  const stepCostS = (n: number) => options.warmupS + options.holdS + options.drainMs / 1000 + 2 + n / 400;
+  const roundCostS = (n: number) => options.targets.length * (options.warmupS + options.holdS + options.drainMs / 1000 + 2 + n / 400);
   try {
-    for (const variant of options.variants) {
-      for (const target of options.targets) {
-        const { server, freshRssKiB } = await freshServer(target);
-        const ctx: StepContext = { pool, server, target, variant, options, wavPath: WAV, freshRssKiB, progress: (l) => progress(l) };
-        const steps: RampResult['steps'][number][] = [];
-        let stoppedBy = 'end of the step list';
-        let budgetMs = options.frameMs + options.p99BudgetMs;
-        try {
-          for (const n of options.steps) {
-            // Leave time for the variants still to come: each gets at least two steps.
-            const later = (options.variants.length - options.variants.indexOf(variant)) * options.targets.length - options.targets.indexOf(target) - 1;
-            if (elapsedS() + stepCostS(n) + later * 2 * stepCostS(200) + idleReserveS > options.budgetS && steps.length >= 2) {
-              stoppedBy = `time budget (${options.budgetS} s)`;
-              break;
-            }
-            const step = await runStep(ctx, n);
-            steps.push(step);
-            const r = step.rttMs;
-            progress(
-              `${target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}%  ${step.pass ? 'ok' : `over ${options.frameMs + options.p99BudgetMs} ms budget: ${step.failReason}`}`,
-              true,
-            );
-            budgetMs = floorBudget(steps[0], options);
-            if (!passesFloorBudget(step, budgetMs, options)) {
-              stoppedBy = `${judge(step, budgetMs, options.maxLossRatio)} (floor budget)`;
-              break;
-            }
-          }
-        } finally {
-          await server.stop();
-        }
-        (ramps[variant] ??= {})[target] = {
-          capacity: capacityOf(steps),
-          floorBudgetMs: budgetMs,
-          saturationCapacity: capacityOf(steps, (s) => passesFloorBudget(s, budgetMs, options)),
-          stoppedBy,
-          steps,
-        };
-      }
+    for (const [i, variant] of options.variants.entries()) {
+      const variantsAfter = options.variants.length - i - 1;
+      ramps[variant] = await rampVariant(
+        {
+          pool,
+          options,
+          wavPath: WAV,
+          freshServer,
+          progress,
+          // Room for this round, two rounds of every variant still to come, and the idle runs.
+          timeLeftFor: (n) => elapsedS() + roundCostS(n) + variantsAfter * 2 * roundCostS(200) + idleReserveS <= options.budgetS,
+        },
+        variant,
+      );
     }
 
     const idle: Partial<Record<TargetName, IdleResult>> = {};
@@ -131,11 +107,11 @@ async function main(options: LoadOptions): Promise<void> {
             cpuPercent: step.server.cpuPercent,
             rssBeforeKiB: freshRssKiB,
             rssAfterKiB: step.server.rssKiB,
-            rssPerSessionKiB: step.server.rssPerSessionKiB,
+            rssPerSessionKiB: Math.round((step.server.rssGrowthKiB / Math.max(1, step.opened)) * 10) / 10,
             eventLoopDelayMs: step.server.eventLoopDelayMs,
             machineCpuPercent: step.machineCpuPercent,
           };
-          progress(`${target.padEnd(8)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${step.server.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}%`, true);
+          progress(`${target.padEnd(8)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${idle[target]!.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}%`, true);
         } finally {
           await server.stop();
         }
