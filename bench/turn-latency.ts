@@ -4,8 +4,9 @@
  * in its own session, one session at a time.
  *   - voice-loop: pocketsphinx (warm, fed while talking) → "you said …" → flite → paced audio
  *   - turn-only: replyOnPause answering at once with a short tone (turn detection + transport alone)
- * Also barge-in: user speech over a long answer → `clear` received, measured from the moment
- * startedTalkingThreshold (0.2 s) of speech has been sent; and whether any audio came after it.
+ * Also barge-in: user speech over a long answer → `clear` received, measured from the moment the
+ * audio that makes the speech detectable (the same VAD and thresholds, offline: detectableAtMs) has
+ * been sent; and whether any of the interrupted answer's audio came after it.
  * Writes bench/results/turn-latency.json.
  *
  *   npm run build && node dist/bench/turn-latency.js
@@ -18,12 +19,34 @@ import { createAudioFrame } from '../src/audio/audio-frame.js';
 import { createGateway } from '../src/gateway.js';
 import type { HandlerDefinition } from '../src/handler/handler.js';
 import { replyOnPause } from '../src/turn/reply-on-pause.js';
-import { labelSpeechFrames } from '../src/vad/vad-evaluation.js';
+import { PauseDetector } from '../src/turn/pause-detector.js';
+import { DEFAULT_ALGO_OPTIONS } from '../src/turn/turn-options.js';
+import { createWebRtcVad } from '../src/vad/webrtc-vad.js';
 import { lastSpeechMs, percentile } from './turn-latency-asr.js';
 import { SpeechTestClient } from './turn-latency-client.js';
 import { concatPcm, loadSpeechFixtures, silence, type SpeechFixture } from './vad-speech-fixtures.js';
 
 const LEAD_MS = 300;
+
+/**
+ * When speech onset becomes detectable: the same detector with default options (WebRTC VAD, mode 3,
+ * 10 ms; FastRTC's thresholds), run offline over `samples` (16 kHz) after 1 s of silence, says
+ * `started_talking`. Returns the ms into `samples` of the audio that completes that decision.
+ */
+export async function detectableAtMs(samples: Int16Array): Promise<number> {
+  const vad = await createWebRtcVad(16_000);
+  try {
+    const detector = new PauseDetector(DEFAULT_ALGO_OPTIONS, vad.frameMs);
+    const padded = concatPcm(silence(1000, 16_000), samples);
+    for (let f = 0; (f + 1) * vad.frameSamples <= padded.length; f++) {
+      const frame = padded.subarray(f * vad.frameSamples, (f + 1) * vad.frameSamples);
+      if (detector.push(frame, vad.isSpeech(frame)).type === 'started_talking') return (f + 1) * vad.frameMs - 1000;
+    }
+    throw new Error('no speech detected');
+  } finally {
+    vad.close();
+  }
+}
 
 interface TurnTiming {
   file: string;
@@ -87,12 +110,16 @@ async function bargeIns(fixtures: readonly SpeechFixture[]): Promise<Record<stri
         await client.until(() => client.audio().length > 0, 60_000, 'the answer');
         await new Promise((r) => setTimeout(r, 800));
         const interrupter = fixtures[i + 1]!;
-        const onsetMs = labelSpeechFrames(interrupter.samples, 160).indexOf(true) * 10;
+        const detectableMs = await detectableAtMs(interrupter.samples);
         const sentAt = await client.stream(concatPcm(interrupter.samples, silence(800, 16_000)), 16_000);
         await new Promise((r) => setTimeout(r, 1000));
         const clear = client.json('clear')[0];
         if (!clear) throw new Error(`no clear in trial ${i}`);
-        out.push({ stopMs: clear.at - sentAt[Math.ceil((onsetMs + 200) / 20)]!, framesAfterClear: client.audio().filter((a) => a.at > clear.at).length });
+        // The interruption is a turn too: its own answer may start later; only audio before that counts.
+        const nextAnswer = client.json('log').find((m) => m.at > clear.at && m.message.data === 'response_starting')?.at ?? Infinity;
+        const leaked = client.audio().filter((a) => a.at > clear.at && a.at < nextAnswer).length;
+        // The frame that completes the deciding audio has been sent: from then on the turn can be known.
+        out.push({ stopMs: clear.at - sentAt[Math.ceil(detectableMs / 20) - 1]!, framesAfterClear: leaked });
       } finally {
         await client.stop();
       }

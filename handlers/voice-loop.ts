@@ -20,6 +20,13 @@ export interface VoiceLoopEngine extends SpeechEngineOptions {
   synthesizer?: SpeechSynthesizer;
   flite?: Partial<FliteOptions>;
   replyText?: ReplyText;
+  /**
+   * Start the answer from the partial transcript at the pause, while the recogniser finishes: if the
+   * final text is the same (it almost always is: the engine closed its last segment before the pause
+   * was detected), its speech is ready sooner. `replyText` may then be called for a partial text whose
+   * answer is thrown away. Default true.
+   */
+  speculative?: boolean;
 }
 
 /** Per-session options: the turn-taking ones, `partials`, and the synthesis `voice`. */
@@ -40,6 +47,7 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
   let synthesizer: SpeechSynthesizer | undefined = engine.synthesizer;
   const getSynthesizer = () => (synthesizer ??= asHandlerUnavailable('voice-loop', () => new FliteSynthesizer(engine.flite)));
   const replyText = engine.replyText ?? youSaid;
+  const speculative = engine.speculative ?? true;
 
   function resolve(options: VoiceLoopOptions | undefined) {
     const o = resolveSpeechTurnOptions<string>('voice-loop', options as Record<string, unknown>, ['voice']);
@@ -62,12 +70,27 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
     create(options): Handler {
       const o = resolve(options);
       const recognizer = o.recognizer();
-      async function* reply(turn: ReplyTurn<string>): AsyncGenerator<ReplyItem> {
-        const heard = (await turn.listened) ?? '';
+      /** Text recognised so far in the current turn (reset when a turn starts), and who waits for it. */
+      let partial: string | undefined;
+      let partialWaiters: Array<(text: string) => void> = [];
+      const nextPartial = () => (partial !== undefined ? Promise.resolve(partial) : new Promise<string>((resolve) => partialWaiters.push(resolve)));
+      const answer = async (heard: string, turn: ReplyTurn<string>) => {
         const text = await replyText(heard, turn);
-        if (!text || turn.signal.aborted) return;
+        if (!text || turn.signal.aborted) return undefined;
+        return { text, speech: await o.synth.synthesize(text, { ...(o.voice !== undefined && { voice: o.voice }), signal: turn.signal }) };
+      };
+      async function* reply(turn: ReplyTurn<string>): AsyncGenerator<ReplyItem> {
+        const listened = turn.listened ?? Promise.resolve('');
+        // Whichever comes first: the final text, or a partial to start answering from.
+        const first = speculative ? await Promise.race([listened.then(() => undefined), nextPartial()]) : undefined;
+        const guess = first || undefined;
+        const early = guess !== undefined ? answer(guess, turn) : undefined;
+        early?.catch(() => undefined);
+        const heard = await listened;
+        const answered = early && heard === guess ? await early : await answer(heard, turn);
+        if (!answered || turn.signal.aborted) return;
+        const { text, speech } = answered;
         yield { type: 'additional_outputs', data: { type: 'reply', heard, text } };
-        const speech = await o.synth.synthesize(text, { ...(o.voice !== undefined && { voice: o.voice }), signal: turn.signal });
         const step = Math.round((speech.sampleRate * FRAME_MS) / 1000) * speech.channels;
         for (let at = 0, k = 0; at < speech.samples.length; at += step, k++) {
           yield createAudioFrame(speech.samples.slice(at, at + step), speech.sampleRate, speech.channels, k * FRAME_MS);
@@ -75,7 +98,15 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
       }
       const turns = new ReplyOnPauseHandler<string>(reply, {
         ...o.turn,
-        listen: (ctx) => transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true }),
+        listen: (ctx) => {
+          partial = undefined;
+          partialWaiters = [];
+          const onPartial = (text: string) => {
+            partial = text;
+            for (const wake of partialWaiters.splice(0)) wake(text);
+          };
+          return transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true, onPartial });
+        },
       });
       return {
         startUp: (ctx) => turns.startUp(ctx),

@@ -9,7 +9,7 @@ import { concatPcm, loadSpeechFixtures, silence } from '../bench/vad-speech-fixt
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { pocketsphinx } from '../src/speech/pocketsphinx-recognizer.js';
 import { recognizeAll } from '../src/speech/speech-recognizer.js';
-import { labelSpeechFrames } from '../src/vad/vad-evaluation.js';
+import { detectableAtMs } from '../bench/turn-latency.js';
 
 const fixtures = loadSpeechFixtures();
 const fixture = (file: string) => fixtures.find((f) => f.file === file)!;
@@ -85,17 +85,19 @@ describe('voice-loop handler', () => {
     await client.until(() => client.audio().length > 0, 60_000, 'the answer to start');
     await new Promise((r) => setTimeout(r, 1000));
     const interrupter = fixture('s05-rms.wav');
-    const onsetMs = labelSpeechFrames(interrupter.samples, 160).indexOf(true) * 10;
+    // The turn can be known once the audio that makes this VAD call it a turn has been sent.
+    const detectableMs = await detectableAtMs(interrupter.samples);
     const sentAt = await client.stream(concatPcm(interrupter.samples, silence(1000, 16_000)), 16_000);
-    // The turn can be known once startedTalkingThreshold (0.2 s) of speech has been sent.
-    const detectable = sentAt[Math.ceil((onsetMs + 200) / 20)]!;
+    const detectable = sentAt[Math.ceil(detectableMs / 20) - 1]!;
     await new Promise((r) => setTimeout(r, 1500));
     const clear = client.json('clear');
     expect(clear).toHaveLength(1);
     const clearAt = clear[0]!.at;
     const audio = client.audio();
-    const after = audio.filter((a) => a.at > clearAt);
-    const answerSeconds = audio.reduce((n, a) => n + a.samples.length, 0) / 16_000;
+    // The interruption is a turn too and gets its own answer later: only audio before that counts.
+    const nextAnswer = client.json('log').find((m) => m.at > clearAt && m.message.data === 'response_starting')?.at ?? Infinity;
+    const after = audio.filter((a) => a.at > clearAt && a.at < nextAnswer);
+    const answerSeconds = audio.filter((a) => a.at < clearAt).reduce((n, a) => n + a.samples.length, 0) / 16_000;
     const stopMs = clearAt - detectable;
     console.log(`barge-in: clear ${stopMs.toFixed(0)} ms after the speech was detectable; ${answerSeconds.toFixed(2)} s of answer sent, ${after.length} frames after clear`);
     expect(after).toHaveLength(0); // the rest of the answer never arrives

@@ -6,6 +6,8 @@ export interface TranscribingListenerOptions {
   partials: boolean;
   /** Also publish each final transcript as an additional output (SSE `GET /outputs`). */
   additionalOutputs: boolean;
+  /** Told the text so far whenever the engine closes a segment, whether or not partials are sent. */
+  onPartial?: (text: string) => void;
 }
 
 /**
@@ -18,7 +20,10 @@ export function transcribingListener(recognizer: SpeechRecognizer, ctx: ListenCo
     throw new Error(`${recognizer.name} needs ${recognizer.sampleRate} Hz input, the session gives ${ctx.sampleRate} Hz`);
   }
   const stream = recognizer.startUtterance({
-    onPartial: options.partials ? (text) => ctx.send({ type: 'transcript', text, final: false }) : undefined,
+    onPartial: (text) => {
+      options.onPartial?.(text);
+      if (options.partials) ctx.send({ type: 'transcript', text, final: false });
+    },
   });
   return {
     write: (samples) => stream.write(samples),
