@@ -16,3 +16,10 @@ export function isFiniteNumber(value: unknown): value is number {
 export function inRange(value: unknown, min: number, max: number): value is number {
   return isFiniteNumber(value) && value >= min && value <= max;
 }
+
+/** Refuses keys an options object does not know (a typo would otherwise be ignored silently). */
+export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`Unknown ${what} option ${JSON.stringify(key)}; known: ${known.join(', ')}`);
+  }
+}

@@ -1,4 +1,4 @@
-import { checkOption, inRange } from '../dsp/option-check.js';
+import { checkKnownKeys, checkOption, inRange } from '../dsp/option-check.js';
 import { resolveWebRtcVadOptions, type WebRtcVadOptions } from '../vad/webrtc-vad.js';
 
 /**
@@ -25,6 +25,8 @@ export const DEFAULT_ALGO_OPTIONS: AlgoOptions = {
 };
 
 export function resolveAlgoOptions(options: Partial<AlgoOptions> = {}): AlgoOptions {
+  checkOption(typeof options === 'object' && options !== null, 'algoOptions', options, 'an object');
+  checkKnownKeys('algoOptions', options, Object.keys(DEFAULT_ALGO_OPTIONS));
   const o: AlgoOptions = { ...DEFAULT_ALGO_OPTIONS, ...options };
   checkOption(inRange(o.audioChunkDuration, 0.05, 10), 'audioChunkDuration', o.audioChunkDuration, 'a number of seconds from 0.05 to 10');
   checkOption(inRange(o.startedTalkingThreshold, 0, o.audioChunkDuration), 'startedTalkingThreshold', o.startedTalkingThreshold, `a number of seconds from 0 to audioChunkDuration (${o.audioChunkDuration})`);

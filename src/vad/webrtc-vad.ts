@@ -1,5 +1,5 @@
 import createFvadModule, { type FvadModule } from '@echogarden/fvad-wasm';
-import { checkOption } from '../dsp/option-check.js';
+import { checkKnownKeys, checkOption } from '../dsp/option-check.js';
 import type { VadFactory, VoiceActivityDetector } from './voice-activity-detector.js';
 
 export interface WebRtcVadOptions {
@@ -26,6 +26,8 @@ function loadModule(): Promise<FvadModule> {
 }
 
 export function resolveWebRtcVadOptions(options: Partial<WebRtcVadOptions> = {}): WebRtcVadOptions {
+  checkOption(typeof options === 'object' && options !== null, 'vadOptions', options, 'an object');
+  checkKnownKeys('vadOptions', options, Object.keys(DEFAULT_WEBRTC_VAD_OPTIONS));
   const o = { ...DEFAULT_WEBRTC_VAD_OPTIONS, ...options };
   checkOption([0, 1, 2, 3].includes(o.mode), 'mode', o.mode, 'one of 0, 1, 2, 3');
   checkOption([10, 20, 30].includes(o.frameMs), 'frameMs', o.frameMs, 'one of 10, 20, 30');
