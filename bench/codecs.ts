@@ -10,6 +10,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { readWav } from '../src/wav/wav-file.js';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { fmt, formatMarkdown, formatTable, type TimingOptions } from './lib/bench-timing.js';
@@ -35,23 +36,12 @@ function parseArgs(argv: readonly string[]): { reps: number; quick: boolean } {
 async function loadSpeech16k(): Promise<Int16Array> {
   const names = Array.from({ length: 12 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`).flatMap((s) => [`${s}-slt.wav`, `${s}-rms.wav`]);
   const parts = await Promise.all(names.map(async (n) => (await readWav(new URL(n, FIXTURES).pathname)).samples));
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatSamples(parts);
 }
 
 function convert(samples: Int16Array, from: number, to: number): Int16Array {
   const r = new StreamingResampler(from, to);
-  const head = r.process(samples);
-  const tail = r.flush();
-  const out = new Int16Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
-  return out;
+  return concatSamples([r.process(samples), r.flush()]);
 }
 
 const RESAMPLE_PAIRS: ReadonlyArray<readonly [number, number]> = [

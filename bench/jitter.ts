@@ -11,6 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { AudioPlayout } from '../src/jitter/audio-playout.js';
 import { JitterBuffer } from '../src/jitter/jitter-buffer.js';
 import { PcmConcealer } from '../src/jitter/pcm-concealer.js';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { readWav } from '../src/wav/wav-file.js';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { fmt, formatTable, measureRate, type RateStats } from './lib/bench-timing.js';
@@ -71,11 +72,7 @@ function concealStartWorkload(rate: number, speech: Int16Array): () => number {
 async function speechAt(rate: number): Promise<Int16Array> {
   const wav = await readWav(FIXTURE.pathname);
   const r = new StreamingResampler(wav.sampleRate, rate);
-  const head = r.process(wav.samples);
-  const tail = r.flush();
-  const out = new Int16Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
+  const out = concatSamples([r.process(wav.samples), r.flush()]);
   // Repeat to about 60 s.
   const reps = Math.ceil((60 * rate) / out.length);
   const long = new Int16Array(out.length * reps);

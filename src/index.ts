@@ -1,4 +1,5 @@
 export * from './audio/audio-frame.js';
+export { concatSamples } from './audio/concat-samples.js';
 export * from './codecs/media-format.js';
 export type * from './codecs/codec.js';
 export * from './codecs/g711.js';

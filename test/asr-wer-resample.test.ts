@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import PQueue from 'p-queue';
 import { describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { transcribeFile, transcribePcm } from '../src/speech/pocketsphinx-cli.js';
 import { corpusWordErrors, wordErrors } from '../src/speech/word-error-rate.js';
@@ -38,13 +39,7 @@ function downTo16k(samples48: Int16Array): Int16Array {
   const parts: Int16Array[] = [];
   for (let at = 0; at < samples48.length; at += 960) parts.push(r.process(samples48.subarray(at, at + 960)));
   parts.push(r.flush());
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatSamples(parts);
 }
 
 function snrDb(reference: Int16Array, test: Int16Array): number {

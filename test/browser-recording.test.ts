@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { createSessionRecorder } from '../src/recordings/recorder.js';
 import { parseWavLayout, wavDurationS } from '../src/recordings/wav-layout.js';
@@ -75,8 +76,7 @@ describe('<audio> on a live recording (Chromium)', () => {
     // ~12 s of speech sent in real time by a FastRTC client with FastRTC's defaults (μ-law 48 kHz in,
     // 24 kHz out); recorded as 48 kHz stereo (caller left, echo right).
     const parts = ['s01-slt', 's02-rms', 's03-slt', 's04-rms', 's05-slt'].map((n) => soxLoad(`test/fixtures/speech/${n}.wav`, 48_000));
-    const speech = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    parts.reduce((at, p) => (speech.set(p, at), at + p.length), 0);
+    const speech = concatSamples(parts);
     const payloads: string[] = [];
     for (let i = 0; i < speech.length; i += 960) {
       const frame = new Int16Array(960);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { readWav } from '../src/wav/wav-file.js';
 import { correlationAt, rms } from './support/audio-compare.js';
@@ -77,12 +78,7 @@ function stopServer(child: ChildProcess): Promise<void> {
 async function inputAt(rate: number): Promise<Int16Array> {
   const wav = await readWav(INPUT);
   const r = new StreamingResampler(wav.sampleRate, rate);
-  const head = r.process(wav.samples);
-  const tail = r.flush();
-  const out = new Int16Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
-  return out;
+  return concatSamples([r.process(wav.samples), r.flush()]);
 }
 
 /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import opus from '@discordjs/opus';
 import { afterAll, describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { OPUS_DECODER_WASM_BASE64, OPUS_DECODER_WASM_SHA256 } from '../src/codecs/opus-wasm/opus-decoder-wasm.js';
 import { OPUS_SAMPLE_RATES, OpusStreamDecoder, OpusStreamEncoder } from '../src/codecs/opus.js';
 import { WavegateError } from '../src/errors/wavegate-error.js';
@@ -15,15 +16,6 @@ const FIXTURES = new URL('./fixtures/speech/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'wg-opus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 function rms(a: Int16Array): number {
   let e = 0;
   for (const v of a) e += v * v;
@@ -79,7 +71,7 @@ describe('Opus against an independent implementation (ffmpeg)', () => {
     const packets = oggPackets(readFileSync(ogg));
     const preSkip = opusPreSkip(packets[0]!);
     const dec = new OpusStreamDecoder(48000);
-    const ours = concat(packets.slice(2).map((p) => dec.decode(p))).subarray(preSkip);
+    const ours = concatSamples(packets.slice(2).map((p) => dec.decode(p))).subarray(preSkip);
     const ref = readS16(join(dir, 'ff.raw'));
     expect(ref.length).toBeGreaterThan(48000);
     expect(ours.length).toBeGreaterThanOrEqual(ref.length);
@@ -104,7 +96,7 @@ describe('Opus against an independent implementation (ffmpeg)', () => {
       ffmpeg(['-c:a', 'opus', '-i', ogg, '-f', 's16le', '-ar', '48000', '-ac', '1', join(dir, `ours-${rate}.raw`)]);
       const theirs = readS16(join(dir, `ours-${rate}.raw`));
       const dec = new OpusStreamDecoder(48000);
-      const ours = concat(packets.map((p) => dec.decode(p))).subarray(preSkip);
+      const ours = concatSamples(packets.map((p) => dec.decode(p))).subarray(preSkip);
       const snr = snrDb(ours, theirs);
       console.log(`our ${rate} Hz packets: ffmpeg native decoder vs libopus decoder, SNR ${snr.toFixed(1)} dB`);
       expect(theirs.length).toBeGreaterThan(0.9 * ours.length);
@@ -281,7 +273,7 @@ describe('Opus at every rate and frame size', () => {
     for (const f of frames) expect(f.length).toBe(rate / 50);
     // Opus delays by its lookahead (6.5 ms at 'voip'); compare after aligning on it.
     const delay = Math.round(rate * 0.0065);
-    const decoded = concat(frames);
+    const decoded = concatSamples(frames);
     const aligned = decoded.subarray(delay);
     // Opus keeps the spectrum rather than the waveform; ask for a clearly correlated waveform at the right level.
     const a = signal.subarray(rate / 10, rate - delay);

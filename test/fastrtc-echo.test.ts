@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { decodeMulaw, encodeMulaw } from '../src/codecs/g711.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import echo from '../handlers/echo.js';
-import { align, concat, piecewiseCorrelation } from './support/audio-compare.js';
+import { align, piecewiseCorrelation } from './support/audio-compare.js';
 import { soxLoad } from './support/sox.js';
 import { sendPaced, WsTestClient } from './support/ws-test-client.js';
 
@@ -47,7 +48,7 @@ describe('FastRTC client, exact message shapes (μ-law 48 kHz in, 24 kHz out)', 
 
     const media = client.json().filter((m) => m.event === 'media');
     for (const m of media) expect(Object.keys(m).sort()).toEqual(['event', 'media']);
-    const output = concat(media.map((m) => decodeMulaw(Buffer.from(m.media.payload, 'base64'))));
+    const output = concatSamples(media.map((m) => decodeMulaw(Buffer.from(m.media.payload, 'base64'))));
     expect(media[0]!.media.payload.length).toBe(640); // 480 μ-law bytes = 20 ms at 24 kHz
     // No frame lost: every sample sent came out of the jitter buffer, nothing was discarded, and every
     // 20 ms in produced 20 ms out. Concealment may add frames when the busy test machine delays a packet

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { PcmConcealer } from '../src/jitter/pcm-concealer.js';
 import { estimatePitchPeriod } from '../src/jitter/pitch-period.js';
 import { readWav } from '../src/wav/wav-file.js';
@@ -38,16 +39,6 @@ function correlation(a: ArrayLike<number>, b: ArrayLike<number>, n: number): num
   return ab / Math.sqrt(aa * bb);
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Plays `frames` frames of the tone through a fresh concealer; returns it and the samples played. */
 function primed(frames = 5) {
   const c = new PcmConcealer({ sampleRate: RATE });
@@ -73,7 +64,7 @@ describe('pcm concealer', () => {
     const { c, played } = primed();
     const natural = maxStep(voiced(5 * FRAME));
     const hidden = c.conceal(FRAME);
-    const seam = concat([played.at(-1)!, hidden]);
+    const seam = concatSamples([played.at(-1)!, hidden]);
     expect(maxStep(seam)).toBeLessThanOrEqual(natural * 1.25);
     // The first 10 ms (before the fade) repeat the waveform in phase with what really followed.
     const truth = voiced(FRAME, 5 * FRAME);
@@ -83,7 +74,7 @@ describe('pcm concealer', () => {
 
   test('a long loss fades out: energy never grows after 10 ms and is silence from 60 ms on', () => {
     const { c } = primed();
-    const hidden = concat(Array.from({ length: 10 }, () => c.conceal(FRAME))); // 200 ms
+    const hidden = concatSamples(Array.from({ length: 10 }, () => c.conceal(FRAME))); // 200 ms
     const windows = Array.from({ length: 20 }, (_, w) => rms(hidden, w * 160, (w + 1) * 160));
     for (let w = 2; w < 20; w++) expect(windows[w]!).toBeLessThanOrEqual(windows[w - 1]! * 1.02 + 1);
     expect(windows[0]!).toBeGreaterThan(3000);
@@ -98,8 +89,8 @@ describe('pcm concealer', () => {
     const resumed = voiced(FRAME, 6 * FRAME + 37);
     const out = c.play(resumed);
     const natural = maxStep(voiced(5 * FRAME));
-    expect(maxStep(concat([played.at(-1)!, hidden, out]))).toBeLessThanOrEqual(natural * 1.5);
-    expect(maxStep(concat([hidden, resumed]))).toBeGreaterThan(natural * 1.5); // what the cross-fade avoided
+    expect(maxStep(concatSamples([played.at(-1)!, hidden, out]))).toBeLessThanOrEqual(natural * 1.5);
+    expect(maxStep(concatSamples([hidden, resumed]))).toBeGreaterThan(natural * 1.5); // what the cross-fade avoided
     // After the 5 ms cross-fade it is the real audio, untouched.
     expect(Array.from(out.subarray(80))).toEqual(Array.from(resumed.subarray(80)));
   });
@@ -116,9 +107,9 @@ describe('pcm concealer', () => {
     const natural = maxStep(voiced(5 * FRAME));
     const skipped = voiced(FRAME, 6 * FRAME + 29); // frame 5 dropped, and off-phase
     const plain = primed();
-    expect(maxStep(concat([plain.played.at(-1)!, plain.c.play(skipped)]))).toBeGreaterThan(natural * 1.5);
+    expect(maxStep(concatSamples([plain.played.at(-1)!, plain.c.play(skipped)]))).toBeGreaterThan(natural * 1.5);
     const flagged = primed();
-    expect(maxStep(concat([flagged.played.at(-1)!, flagged.c.play(skipped, true)]))).toBeLessThanOrEqual(natural * 1.5);
+    expect(maxStep(concatSamples([flagged.played.at(-1)!, flagged.c.play(skipped, true)]))).toBeLessThanOrEqual(natural * 1.5);
   });
 
   test('noise (no pitch) is concealed without a jump at the start', () => {
@@ -165,7 +156,7 @@ describe('pcm concealer', () => {
     const steps = Array.from(wav.samples.subarray(1), (v, i) => Math.abs(v - wav.samples[i]!)).sort((a, b) => a - b);
     const p999 = steps[Math.floor(steps.length * 0.999)]!;
     const seamSteps = (parts: Int16Array[]) => {
-      const all = concat(parts);
+      const all = concatSamples(parts);
       const out: number[] = [];
       for (const k of lost) for (const at of [k * FRAME, (k + 1) * FRAME]) if (at < all.length) out.push(Math.abs(all[at]! - all[at - 1]!));
       return out;

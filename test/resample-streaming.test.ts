@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { STANDARD_RATES, resampleRatio } from '../src/resample/resample-ratio.js';
 import { designPolyphaseTable } from '../src/resample/kaiser-design.js';
@@ -21,16 +22,6 @@ function testSignal(rate: number, frames: number, channels = 1, seed = 1): Int16
   return out;
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function inChunks(r: StreamingResampler, x: Int16Array, chunkFrames: number): Int16Array[] {
   const parts: Int16Array[] = [];
   const step = chunkFrames * r.channels;
@@ -42,9 +33,9 @@ describe('StreamingResampler: chunking', () => {
   it.each(PAIRS)('%i → %i Hz: 20 ms chunks give exactly the samples of one call, and ceil(N·out/in) in total', (a, b) => {
     const x = testSignal(a, a + 37); // 1 s and a ragged tail
     const whole = new StreamingResampler(a, b);
-    const expected = concat([whole.process(x), whole.flush()]);
+    const expected = concatSamples([whole.process(x), whole.flush()]);
     const chunked = new StreamingResampler(a, b);
-    const got = concat([...inChunks(chunked, x, a / 50), chunked.flush()]);
+    const got = concatSamples([...inChunks(chunked, x, a / 50), chunked.flush()]);
     expect(expected.length).toBe(Math.ceil((x.length * b) / a));
     expect(got.length).toBe(expected.length);
     let maxDiff = 0;
@@ -58,7 +49,7 @@ describe('StreamingResampler: chunking', () => {
     for (let i = 0; i < frames; i++) x[i] = Math.round(20_000 * Math.sin((2 * Math.PI * 997 * i) / a));
     const r = new StreamingResampler(a, b);
     const parts = inChunks(r, x, a / 50);
-    const y = concat(parts);
+    const y = concatSamples(parts);
     const edges = new Set<number>();
     for (let at = 0, k = 0; k < parts.length - 1; k++) edges.add((at += parts[k]!.length));
     const settled = r.delayFrames * (b / a) + 2; // skip the fade-in from the silence before time 0
@@ -102,8 +93,8 @@ describe('StreamingResampler: chunking', () => {
   it('flush() resets: the same object then behaves like a new one', () => {
     const x = testSignal(48_000, 4800);
     const r = new StreamingResampler(48_000, 16_000);
-    const first = concat([r.process(x), r.flush()]);
-    const second = concat([r.process(x), r.flush()]);
+    const first = concatSamples([r.process(x), r.flush()]);
+    const second = concatSamples([r.process(x), r.flush()]);
     expect(second).toEqual(first);
     expect(r.flush().length).toBe(0);
   });
@@ -113,11 +104,11 @@ describe('StreamingResampler: chunking', () => {
     const left = stereo.filter((_, i) => i % 2 === 0);
     const right = stereo.filter((_, i) => i % 2 === 1);
     const r2 = new StreamingResampler(44_100, 48_000, { channels: 2 });
-    const y = concat([...inChunks(r2, stereo, 441), r2.flush()]);
+    const y = concatSamples([...inChunks(r2, stereo, 441), r2.flush()]);
     const ml = new StreamingResampler(44_100, 48_000);
     const mr = new StreamingResampler(44_100, 48_000);
-    const yl = concat([ml.process(left), ml.flush()]);
-    const yr = concat([mr.process(right), mr.flush()]);
+    const yl = concatSamples([ml.process(left), ml.flush()]);
+    const yr = concatSamples([mr.process(right), mr.flush()]);
     expect(y.length).toBe(yl.length * 2);
     expect(y.filter((_, i) => i % 2 === 0)).toEqual(yl);
     expect(y.filter((_, i) => i % 2 === 1)).toEqual(yr);

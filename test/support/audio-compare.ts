@@ -37,16 +37,6 @@ export function rms(x: ArrayLike<number>): number {
   return Math.sqrt(sum / Math.max(1, x.length));
 }
 
-export function concat(chunks: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
-}
-
 /**
  * Correlation after piecewise alignment: each `windowSamples` window of `a` is matched against `b`
  * at its own best lag within ±`maxShift` of the previous window's lag. A jitter buffer may shift audio

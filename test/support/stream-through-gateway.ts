@@ -1,7 +1,7 @@
+import { concatSamples } from '../../src/audio/concat-samples.js';
 import { createDecoder, createEncoder } from '../../src/codecs/codec-factory.js';
 import type { EncoderOptions } from '../../src/codecs/codec.js';
 import type { MediaFormat } from '../../src/codecs/media-format.js';
-import { concat } from './audio-compare.js';
 import { sendPaced, WsTestClient } from './ws-test-client.js';
 
 export interface StreamResult {
@@ -54,7 +54,7 @@ export async function streamThroughGateway(
   client.send({ event: 'stop' });
   await client.waitClose();
   const out = client.messages.map((m) => (Buffer.isBuffer(m) ? m : m.event === 'media' ? Buffer.from(m.media.payload, 'base64') : undefined));
-  const output = concat(out.filter((b): b is Buffer => b !== undefined).map((b) => decoder.decode(b)));
+  const output = concatSamples(out.filter((b): b is Buffer => b !== undefined).map((b) => decoder.decode(b)));
   decoder.close();
   return { output, client };
 }
