@@ -1,7 +1,8 @@
 import type { MediaFormat } from '../../codecs/media-format.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
-import { decodeBase64, encodeBase64, objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
-import { dtmfDigitField, isOutboundTrack, mediaSequence, mediaTimestamp, optionalStringField, show } from '../telephone/phone-fields.js';
+import { encodeBase64, objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { inboundMediaEvent } from '../telephone/inbound-media.js';
+import { dtmfDigitField, optionalStringField, show } from '../telephone/phone-fields.js';
 import { refusalMessage } from '../telephone/refusal.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
@@ -29,12 +30,8 @@ export class PlivoSerializer implements Serializer {
     switch (message.event) {
       case 'start':
         return this.#parseStart(message);
-      case 'media': {
-        const media = objectField(message, 'media');
-        const payload = decodeBase64(stringField(media, 'payload'));
-        if (isOutboundTrack(media)) return { type: 'noop' };
-        return { type: 'media', payload, seq: mediaSequence(message, media, 'sequenceNumber'), timestamp: mediaTimestamp(media) };
-      }
+      case 'media':
+        return inboundMediaEvent(message, 'sequenceNumber');
       case 'dtmf':
         return { type: 'dtmf', digit: dtmfDigitField(objectField(message, 'dtmf')) };
       case 'playedStream':

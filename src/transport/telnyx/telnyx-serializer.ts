@@ -1,8 +1,9 @@
 import type { MediaFormat } from '../../codecs/media-format.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
-import { decodeBase64, encodeBase64, objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { encodeBase64, objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { inboundMediaEvent } from '../telephone/inbound-media.js';
 import { swapL16ByteOrder } from '../telephone/l16-byte-order.js';
-import { dtmfDigitField, isOutboundTrack, mediaSequence, mediaTimestamp, optionalStringField, show, stringRecordField } from '../telephone/phone-fields.js';
+import { dtmfDigitField, optionalStringField, show, stringRecordField } from '../telephone/phone-fields.js';
 import { refusalMessage } from '../telephone/refusal.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
@@ -34,13 +35,8 @@ export class TelnyxSerializer implements Serializer {
         return { type: 'noop' };
       case 'start':
         return this.#parseStart(message);
-      case 'media': {
-        const media = objectField(message, 'media');
-        const raw = decodeBase64(stringField(media, 'payload'));
-        if (isOutboundTrack(media)) return { type: 'noop' };
-        const payload = this.#bigEndianL16 ? swapL16ByteOrder(raw) : raw;
-        return { type: 'media', payload, seq: mediaSequence(message, media, 'sequence_number'), timestamp: mediaTimestamp(media) };
-      }
+      case 'media':
+        return inboundMediaEvent(message, 'sequence_number', this.#bigEndianL16 ? swapL16ByteOrder : undefined);
       case 'dtmf':
         return { type: 'dtmf', digit: dtmfDigitField(objectField(message, 'dtmf')) };
       case 'mark':

@@ -1,16 +1,8 @@
 import type { MediaFormat } from '../../codecs/media-format.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
-import {
-  decodeBase64,
-  encodeBase64,
-  objectField,
-  optionalMediaFormatField,
-  parseJsonObject,
-  sessionIdField,
-  stringField,
-  type JsonObject,
-} from '../message-fields.js';
-import { dtmfDigitField, isOutboundTrack, mediaSequence, mediaTimestamp, optionalStringField, show, stringRecordField } from '../telephone/phone-fields.js';
+import { encodeBase64, objectField, optionalMediaFormatField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { inboundMediaEvent } from '../telephone/inbound-media.js';
+import { dtmfDigitField, optionalStringField, show, stringRecordField } from '../telephone/phone-fields.js';
 import { refusalMessage } from '../telephone/refusal.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
@@ -42,13 +34,9 @@ export class TwilioSerializer implements Serializer {
         return { type: 'noop' };
       case 'start':
         return this.#parseStart(message);
-      case 'media': {
+      case 'media':
         this.#checkStreamSid(message);
-        const media = objectField(message, 'media');
-        const payload = decodeBase64(stringField(media, 'payload'));
-        if (isOutboundTrack(media)) return { type: 'noop' };
-        return { type: 'media', payload, seq: mediaSequence(message, media, 'sequenceNumber'), timestamp: mediaTimestamp(media) };
-      }
+        return inboundMediaEvent(message, 'sequenceNumber');
       case 'dtmf':
         this.#checkStreamSid(message);
         return { type: 'dtmf', digit: dtmfDigitField(objectField(message, 'dtmf')) };
