@@ -19,8 +19,24 @@ async function call(gatewayUrl: string, streamSid: string, params: Record<string
   return client;
 }
 
+/** Twilio `media` messages with the μ-law `frames`, paced in real time. */
+const sendMedia = (client: WsTestClient, sid: string, frames: readonly Buffer[]) => sendPaced(frames, (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
+
 function outbound(client: WsTestClient) {
   return client.json().map((m) => ({ raw: m, out: twilio.read(m) }));
+}
+
+type Outbound = ReturnType<typeof outbound>[number];
+const pcmOf = (m: Outbound) => decodeMulaw((m.out as { payload: Buffer }).payload);
+/** Reply audio: a media message louder than the silence the tests send. */
+const isLoudMedia = (m: Outbound) => m.out?.kind === 'media' && rms(pcmOf(m)) > 1000;
+
+/** The caller's 440 Hz tone (amplitude 8000) came back: ≥ 40 frames, level ±1 dB (all but `trim` frames each end), frequency. */
+function expectCallerTone(loud: Int16Array[], trim = 0): void {
+  expect(loud.length).toBeGreaterThanOrEqual(40);
+  const level = rms(Int16Array.from(loud.slice(trim, loud.length - trim).flatMap((pcm) => [...pcm])));
+  expect(Math.abs(20 * Math.log10(level / (8000 / Math.SQRT2)))).toBeLessThan(1);
+  expect(toneShare(loud[20]!, 440)).toBeGreaterThan(0.9);
 }
 
 /** Power of `hz` relative to the total power of `pcm` (Goertzel), 0..1. */
@@ -53,7 +69,7 @@ describe('Twilio Media Streams on /telephone/handler', () => {
     const sid = 'MZ00000000000000000000000000000001';
     const client = await call(url, sid, { FirstName: 'Jane', From: '+14155550100' });
     const input = mulawTone(50, 440, 8000);
-    await sendPaced(input, (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
+    await sendMedia(client, sid, input);
 
     // The handler was told it is on a phone call, with Twilio's ids and the custom parameters.
     const record = calls.get(sid)!;
@@ -76,11 +92,7 @@ describe('Twilio Media Streams on /telephone/handler', () => {
     expect(markIndex).toBeGreaterThan(messages.lastIndexOf(media.at(-1)!));
 
     // The echo is the caller's tone: same level (±1 dB) and frequency.
-    const loud = media.map((m) => decodeMulaw((m.out as { payload: Buffer }).payload)).filter((pcm) => rms(pcm) > 1000);
-    expect(loud.length).toBeGreaterThanOrEqual(40);
-    const level = rms(Int16Array.from(loud.flatMap((pcm) => [...pcm])));
-    expect(Math.abs(20 * Math.log10(level / (8000 / Math.SQRT2)))).toBeLessThan(1);
-    expect(toneShare(loud[20]!, 440)).toBeGreaterThan(0.9);
+    expectCallerTone(media.map(pcmOf).filter((pcm) => rms(pcm) > 1000));
 
     // The handler hears of the mark only when Twilio says it was played.
     expect(record.events.some((e) => e.type === 'mark')).toBe(false);
@@ -114,13 +126,13 @@ describe('Twilio marks and barge-in', () => {
     // The probe answers 300 ms of tone (15 frames) after 5 input frames, then marks "reply-1".
     const client = await call(url, sid, { probe: 'reply300' });
     const silence = mulawTone(10, 440, 0);
-    await sendPaced(silence, (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
+    await sendMedia(client, sid, silence);
     const mark = await client.waitFor((m) => m.event === 'mark' && m.mark.name === 'reply-1', 5000);
     const markArrived = performance.now();
     const record = calls.get(sid)!;
     const messages = outbound(client);
     const markIndex = messages.findIndex((m) => m.raw === mark);
-    const replyFrames = messages.slice(0, markIndex).filter((m) => m.out?.kind === 'media' && rms(decodeMulaw((m.out as { payload: Buffer }).payload)) > 1000);
+    const replyFrames = messages.slice(0, markIndex).filter(isLoudMedia);
     expect(replyFrames.length).toBe(15);
     // Paced in real time: the mark cannot come before ~300 ms of audio minus the 60 ms lead.
     expect(markArrived - record.sentReplyAt!).toBeGreaterThan(150);
@@ -148,7 +160,7 @@ describe('Twilio marks and barge-in', () => {
     await new Promise((r) => setTimeout(r, 400));
     const messages = outbound(client);
     const clearIndex = messages.findIndex((m) => m.raw === clear);
-    const replyFrames = messages.filter((m) => m.out?.kind === 'media' && rms(decodeMulaw((m.out as { payload: Buffer }).payload)) > 1000);
+    const replyFrames = messages.filter(isLoudMedia);
     // The caller was heard within half a second (jitter buffer + one tick), the 3 s reply was cut
     // short (150 frames), and no reply audio followed the clear.
     expect(clearAt - talkAt).toBeLessThan(500);
@@ -191,17 +203,13 @@ describe('a 16 kHz handler on an 8 kHz phone line', () => {
   it('gets 16 kHz frames and its 16 kHz reply reaches the caller as 8 kHz μ-law, tone and level kept', async () => {
     const sid = 'MZ00000000000000000000000000000004';
     const client = await call(url, sid);
-    await sendPaced(mulawTone(50, 440, 8000), (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
+    await sendMedia(client, sid, mulawTone(50, 440, 8000));
     await client.waitFor((m) => m.event === 'mark', 5000);
     expect(seen.inputRate).toBe(16_000);
     expect([...seen.frameRates]).toEqual([16_000]);
     const media = outbound(client).filter((m) => m.out?.kind === 'media').map((m) => (m.out as { payload: Buffer }).payload);
     expect(media.every((p) => p.length === 160)).toBe(true);
-    const loud = media.map((p) => decodeMulaw(p)).filter((pcm) => rms(pcm) > 1000);
-    expect(loud.length).toBeGreaterThanOrEqual(40);
-    const level = rms(Int16Array.from(loud.slice(5, -5).flatMap((pcm) => [...pcm])));
-    expect(Math.abs(20 * Math.log10(level / (8000 / Math.SQRT2)))).toBeLessThan(1);
-    expect(toneShare(loud[20]!, 440)).toBeGreaterThan(0.9);
+    expectCallerTone(media.map((p) => decodeMulaw(p)).filter((pcm) => rms(pcm) > 1000), 5);
     client.send(twilio.stop(sid, 60));
     expect(await client.waitClose()).toBe(1000);
   }, 20_000);
