@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { parseWavPcm16 } from '../src/speech/wav-pcm16.js';
 
 /** The spoken-sentence fixtures (test/fixtures/speech): 16 kHz mono PCM16 and their transcripts. */
@@ -66,11 +67,5 @@ export function silence(ms: number, rate: number): Int16Array {
 }
 
 export function concatPcm(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatSamples(parts);
 }

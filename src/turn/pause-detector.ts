@@ -1,3 +1,4 @@
+import { concatSamples } from '../audio/concat-samples.js';
 import type { AlgoOptions } from './turn-options.js';
 
 export type PauseReason = 'pause' | 'max_length';
@@ -68,14 +69,14 @@ export class PauseDetector {
         this.talking = true;
         this.utterance = this.recent;
         this.recent = [];
-        return { type: 'started_talking', preroll: concat(this.utterance) };
+        return { type: 'started_talking', preroll: concatSamples(this.utterance) };
       }
       return NONE;
     }
     this.utterance.push(frame);
     const paused = this.speechInWindow < this.pauseFrames;
     if (paused || this.utterance.length >= this.maxFrames) {
-      const utterance = concat(this.utterance);
+      const utterance = concatSamples(this.utterance);
       this.talking = false;
       this.utterance = [];
       return { type: 'pause_detected', utterance, reason: paused ? 'pause' : 'max_length' };
@@ -93,14 +94,3 @@ export class PauseDetector {
   }
 }
 
-function concat(chunks: readonly Int16Array[]): Int16Array {
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const out = new Int16Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
-}
