@@ -39,18 +39,22 @@ export async function streamThroughGateway(
   await sendPaced(payloads, (payload) =>
     client.send(binary ? Buffer.from(payload as Uint8Array) : { event: 'media', media: { payload: Buffer.from(payload as Uint8Array).toString('base64') } }),
   );
-  // Wait for the echo tail: until nothing new has arrived for `quietMs` (bounded).
-  const quietMs = 400;
-  const deadline = Date.now() + tailMs + 6000;
+  // Wait for the echo tail: until as many frames came back as went out, or nothing new has arrived
+  // for a while (bounded). A busy machine can stall the gateway for hundreds of ms.
+  const isMedia = (m: unknown) => Buffer.isBuffer(m) || (m as { event?: string }).event === 'media';
+  const quietMs = 1500;
+  const deadline = Date.now() + tailMs + 8000;
   let seen = client.messages.length;
   let lastChange = Date.now();
-  while (Date.now() < deadline && (Date.now() - lastChange < quietMs || Date.now() - lastChange < tailMs)) {
+  while (Date.now() < deadline && Date.now() - lastChange < Math.max(quietMs, tailMs)) {
+    if (client.messages.filter(isMedia).length >= payloads.length) break;
     await new Promise((r) => setTimeout(r, 50));
     if (client.messages.length !== seen) {
       seen = client.messages.length;
       lastChange = Date.now();
     }
   }
+  await new Promise((r) => setTimeout(r, 100)); // the padded last frame of the spurt
   client.send({ event: 'stop' });
   await client.waitClose();
   const out = client.messages.map((m) => (Buffer.isBuffer(m) ? m : m.event === 'media' ? Buffer.from(m.media.payload, 'base64') : undefined));
