@@ -19,6 +19,8 @@ export function createAsrHandler(engine: SpeechEngineOptions = {}): HandlerDefin
   return defineHandler<AsrHandlerOptions>({
     name: 'asr',
     inputSampleRate: 16_000,
+    inputTiming: 'lossless',
+    clientOptions: ['algoOptions', 'vadOptions', 'canInterrupt', 'partials'],
     check(options) {
       resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
       recognizerFactory();

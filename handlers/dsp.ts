@@ -22,6 +22,7 @@ function buildChain(options: DspHandlerOptions, onFailure?: ConstructorParameter
  */
 export default defineHandler<DspHandlerOptions>({
   name: 'dsp',
+  clientOptions: ['dsp'],
   check(options) {
     buildChain(options);
   },

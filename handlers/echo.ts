@@ -8,6 +8,7 @@ export interface EchoOptions {
 /** The demo handler: every frame that comes in goes back out, paced like it arrived. */
 export default defineHandler<EchoOptions>({
   name: 'echo',
+  clientOptions: ['gainDb'],
   create(options): Handler {
     const gainDb = options.gainDb ?? 0;
     if (typeof gainDb !== 'number' || !Number.isFinite(gainDb) || Math.abs(gainDb) > 60) {

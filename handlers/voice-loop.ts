@@ -64,6 +64,8 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
   return defineHandler<VoiceLoopOptions>({
     name: 'voice-loop',
     inputSampleRate: 16_000,
+    inputTiming: 'lossless',
+    clientOptions: ['algoOptions', 'vadOptions', 'canInterrupt', 'partials', 'voice'],
     check(options) {
       resolve(options);
     },

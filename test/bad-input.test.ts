@@ -80,6 +80,7 @@ describe('bad input gets its error code; the process and other sessions carry on
     ['a wrong rate', { event: 'start', websocket_id: 'fmt3', mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: -8000 } }, 'WG_ERR_UNSUPPORTED_FORMAT', 1003],
     ['stereo', { event: 'start', websocket_id: 'fmt4', mediaFormat: { encoding: 'audio/x-l16', sampleRate: 16000, channels: 2 } }, 'WG_ERR_UNSUPPORTED_FORMAT', 1003],
     ['bad handler options', { event: 'start', websocket_id: 'opt1', handlerOptions: { gainDb: 'loud' } }, 'WG_ERR_HANDLER_UNAVAILABLE', 1011],
+    ['a handler option clients may not set', { event: 'start', websocket_id: 'opt2', handlerOptions: { gainDb: 3, command: '/bin/sh' } }, 'WG_ERR_OPTION_NOT_ALLOWED', 1008],
   ];
   for (const [name, message, code, closeCode] of fatal) {
     it(`start with ${name} → ${code} and close ${closeCode}`, async () => {

@@ -81,6 +81,19 @@ export interface HandlerDefinition<O = Record<string, unknown>> {
   readonly name: string;
   /** Rate the handler wants its input at; undefined = as the client sends it. */
   readonly inputSampleRate?: number;
+  /**
+   * How input reaches `receive()`. 'realtime' (default): through the jitter buffer, gaps concealed
+   * and playout sped up or slowed down to hold a target delay — right for audio that is played back.
+   * 'lossless': every frame the client sent, in order, on arrival, nothing made up or dropped —
+   * right for recognizers, which a concealed gap mid-word garbles.
+   */
+  readonly inputTiming?: 'realtime' | 'lossless';
+  /**
+   * Option keys a client may set for its own session (`"handlerOptions"` in `start`). Anything else
+   * from a client is refused (WG_ERR_OPTION_NOT_ALLOWED): options naming programs, paths or voices stay
+   * the operator's. Default: none.
+   */
+  readonly clientOptions?: readonly string[];
   /** Called once per session, after admission. Throw a WavegateError('WG_ERR_HANDLER_UNAVAILABLE') when it cannot work. */
   create(options: O): Handler;
   /** Called once when the gateway starts with this handler: check engines exist, fail early. */

@@ -23,7 +23,12 @@ export class InputPipeline {
   private playhead: number | undefined;
   private streamMs = 0;
 
-  constructor(format: MediaFormat, handlerRate: number, frameMs: number) {
+  private readonly lossless: boolean;
+  /** Lossless timing: decoded frames waiting for the next pull. */
+  private ready: AudioFrame[] = [];
+
+  constructor(format: MediaFormat, handlerRate: number, frameMs: number, timing: 'realtime' | 'lossless' = 'realtime') {
+    this.lossless = timing === 'lossless';
     this.format = format;
     this.handlerRate = handlerRate;
     this.frameMs = frameMs;
@@ -47,6 +52,14 @@ export class InputPipeline {
   /** Throws a WavegateError when the payload cannot be of this format (empty, half a sample, bad TOC). */
   push(media: { payload: Uint8Array; seq: number | undefined; timestamp: number | undefined }, now: number): void {
     const durationMs = payloadDurationMs(this.format, media.payload);
+    if (this.lossless) {
+      // Every frame as sent, in arrival order: decoded, resampled, nothing concealed or dropped.
+      const pcm = this.decoder.decode(media.payload);
+      const samples = this.resampler ? this.resampler.process(pcm) : pcm;
+      if (samples.length > 0) this.ready.push({ samples, sampleRate: this.handlerRate, channels: 1, timestamp: this.streamMs });
+      this.streamMs += durationMs;
+      return;
+    }
     this.playout.push({ payload: media.payload, seq: media.seq, timestamp: media.timestamp, durationMs }, now);
   }
 
@@ -59,6 +72,11 @@ export class InputPipeline {
    * maxUnderrunMs).
    */
   pull(now: number, cause: 'arrival' | 'tick'): AudioFrame[] {
+    if (this.lossless) {
+      const frames = this.ready;
+      this.ready = [];
+      return frames;
+    }
     const frames: AudioFrame[] = [];
     const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
     if (cause === 'tick' && this.playout.buffer.bufferedMs === 0) return frames;

@@ -64,9 +64,15 @@ export class SessionHost {
         : { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `concurrency limit of ${this.registry.limit} reached`, limit: this.registry.limit ?? 0 };
     }
     const { options } = this;
+    const definition = options.handler;
+    const refused = Object.keys(request.handlerOptions ?? {}).filter((key) => !(definition.clientOptions ?? []).includes(key));
+    if (refused.length > 0) {
+      admission.release();
+      const allowed = definition.clientOptions?.length ? `; a client may set ${definition.clientOptions.join(', ')}` : '; clients may set none';
+      return { ok: false, code: 'WG_ERR_OPTION_NOT_ALLOWED', message: `handler ${definition.name}: ${refused.map((k) => JSON.stringify(k)).join(', ')}${allowed}` };
+    }
     let session: Session;
     try {
-      const definition = options.handler;
       const handler = definition.create({ ...options.handlerOptions, ...request.handlerOptions });
       const inputFormat = request.inputFormat ?? options.inputFormat;
       const outputFormat = request.outputFormat ?? options.outputFormat;
@@ -81,6 +87,7 @@ export class SessionHost {
         carrier: request.carrier,
         handler,
         handlerInputRate,
+        inputTiming: definition.inputTiming ?? 'realtime',
         inputFormat,
         outputFormat,
         phone: request.phone,

@@ -28,6 +28,7 @@ export interface SessionConfig {
   readonly handler: Handler;
   /** Rate the handler wants input at; undefined = as it arrives. */
   readonly handlerInputRate: number | undefined;
+  readonly inputTiming: 'realtime' | 'lossless';
   readonly inputFormat: MediaFormat;
   readonly outputFormat: MediaFormat;
   readonly phone: PhoneCallInfo | undefined;
@@ -97,7 +98,7 @@ export class Session implements Paced {
     this.carrier = config.carrier;
     this.startedAt = config.now();
     this.lastActivity = this.startedAt;
-    this.input = new InputPipeline(config.inputFormat, config.handlerInputRate ?? config.inputFormat.sampleRate, config.frameMs);
+    this.input = new InputPipeline(config.inputFormat, config.handlerInputRate ?? config.inputFormat.sampleRate, config.frameMs, config.inputTiming);
     this.output = new OutputPipeline(config.outputFormat, {
       frameMs: config.frameMs,
       leadMs: config.outputLeadMs,

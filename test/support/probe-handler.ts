@@ -23,6 +23,7 @@ export const probes = new Map<string, ProbeRecord>();
 /** An echo that records every lifecycle call, to check each happens exactly once and in order. */
 export const probeHandler = defineHandler<ProbeOptions>({
   name: 'probe',
+  clientOptions: ['key', 'throwOnFrame', 'endStreamAfterFrames', 'startUpDelayMs'],
   create(options) {
     let ctx: HandlerContext | undefined;
     let record: ProbeRecord | undefined;
