@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CONDITIONS, measure } from '../bench/vad-accuracy.js';
 import { loadSpeechFixtures } from '../bench/vad-speech-fixtures.js';
 import { accuracyOf, labelSpeechFrames, makeNoise, padAndMix } from '../src/vad/vad-evaluation.js';
-import { VadFramer } from '../src/vad/vad-framer.js';
+import { FrameSplitter } from '../src/audio/frame-splitter.js';
 import { createWebRtcVad, DEFAULT_WEBRTC_VAD_OPTIONS, webRtcVad } from '../src/vad/webrtc-vad.js';
 
 const fixtures = loadSpeechFixtures();
@@ -99,15 +99,15 @@ describe('WebRTC VAD (libfvad in WebAssembly)', () => {
   });
 });
 
-describe('VadFramer', () => {
+describe('FrameSplitter (re-cuts audio into VAD frames)', () => {
   it('re-cuts chunks of any length into exact frames and keeps the remainder', () => {
-    const framer = new VadFramer(4);
+    const framer = new FrameSplitter(4);
     expect(framer.push(Int16Array.from([1, 2, 3]))).toEqual([]);
     expect(framer.buffered).toBe(3);
     expect(framer.push(Int16Array.from([4, 5, 6, 7, 8, 9, 10]))).toEqual([Int16Array.from([1, 2, 3, 4]), Int16Array.from([5, 6, 7, 8])]);
     expect(framer.buffered).toBe(2);
     framer.reset();
     expect(framer.push(Int16Array.from([11, 12, 13, 14]))).toEqual([Int16Array.from([11, 12, 13, 14])]);
-    expect(() => new VadFramer(0)).toThrow(/positive integer/);
+    expect(() => new FrameSplitter(0)).toThrow(/positive integer/);
   });
 });

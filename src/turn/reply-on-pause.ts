@@ -2,7 +2,7 @@ import { createAudioFrame, type AudioFrame } from '../audio/audio-frame.js';
 import { checkOption, inRange } from '../dsp/option-check.js';
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { CloseReason, Handler, HandlerContext, HandlerDefinition, HandlerOutput, SessionEvent } from '../handler/handler.js';
-import { VadFramer } from '../vad/vad-framer.js';
+import { FrameSplitter } from '../audio/frame-splitter.js';
 import type { VadFactory, VoiceActivityDetector } from '../vad/voice-activity-detector.js';
 import { webRtcVad } from '../vad/webrtc-vad.js';
 import { PauseDetector, type TurnSignal } from './pause-detector.js';
@@ -87,7 +87,7 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
   private readonly o: ResolvedReplyOnPauseOptions<R>;
   private ctx: HandlerContext | undefined;
   private vad: VoiceActivityDetector | undefined;
-  private framer: VadFramer | undefined;
+  private framer: FrameSplitter | undefined;
   private detector: PauseDetector | undefined;
   private listener: UtteranceListener<R> | undefined;
   private reply: ReplyPump | undefined;
@@ -109,7 +109,7 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
     } catch (err) {
       throw new WavegateError('WG_ERR_HANDLER_UNAVAILABLE', `voice activity detector at ${ctx.inputSampleRate} Hz: ${(err as Error).message}`, { cause: err });
     }
-    this.framer = new VadFramer(this.vad.frameSamples);
+    this.framer = new FrameSplitter(this.vad.frameSamples);
     this.detector = new PauseDetector(this.o.algo, this.vad.frameMs);
   }
 
