@@ -1,5 +1,6 @@
 import { defineHandler, type Handler, type HandlerDefinition } from '../src/handler/handler.js';
 import { lazyRecognizer, resolveSpeechTurnOptions, type SpeechEngineOptions, type SpeechTurnOptions } from '../src/speech/speech-handler-options.js';
+import { recognizingHandler } from '../src/speech/recognizing-handler.js';
 import { transcribingListener } from '../src/speech/transcribing-listener.js';
 import { ReplyOnPauseHandler } from '../src/turn/reply-on-pause.js';
 
@@ -32,15 +33,7 @@ export function createAsrHandler(engine: SpeechEngineOptions = {}): HandlerDefin
         ...o.turn,
         listen: (ctx) => transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true }),
       });
-      return {
-        startUp: (ctx) => turns.startUp(ctx),
-        receive: (frame) => turns.receive(frame),
-        onEvent: (event) => turns.onEvent(event),
-        async shutdown(reason) {
-          turns.shutdown(reason);
-          await recognizer.close();
-        },
-      };
+      return recognizingHandler(turns, recognizer);
     },
   });
 }

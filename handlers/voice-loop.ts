@@ -4,6 +4,7 @@ import { defineHandler, type Handler, type HandlerDefinition } from '../src/hand
 import { FliteSynthesizer, type FliteOptions } from '../src/speech/flite-synthesizer.js';
 import { asHandlerUnavailable, lazyRecognizer, resolveSpeechTurnOptions, type SpeechEngineOptions, type SpeechTurnOptions } from '../src/speech/speech-handler-options.js';
 import type { SpeechSynthesizer } from '../src/speech/speech-synthesizer.js';
+import { recognizingHandler } from '../src/speech/recognizing-handler.js';
 import { transcribingListener } from '../src/speech/transcribing-listener.js';
 import { ReplyOnPauseHandler } from '../src/turn/reply-on-pause.js';
 import type { ReplyItem, ReplyTurn } from '../src/turn/reply-types.js';
@@ -110,15 +111,7 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
           return transcribingListener(recognizer, ctx, { partials: o.partials, additionalOutputs: true, onPartial });
         },
       });
-      return {
-        startUp: (ctx) => turns.startUp(ctx),
-        receive: (frame) => turns.receive(frame),
-        onEvent: (event) => turns.onEvent(event),
-        async shutdown(reason) {
-          turns.shutdown(reason);
-          await recognizer.close();
-        },
-      };
+      return recognizingHandler(turns, recognizer);
     },
   });
 }
