@@ -59,6 +59,19 @@ export function passesFloorBudget(step: StepResult, budgetMs: number, options: L
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100;
 
+/**
+ * Sessions one core could carry at the CPU cost measured: 100 / (server CPU % ÷ sessions), taken at the
+ * largest step within the floor budget (else the first step). CPU time used is far less sensitive to
+ * other load on the machine than latency is, so this ratio holds up on a shared box.
+ */
+export function sessionsPerCore(ramp: RampResult | undefined, options: LoadOptions): { sessions: number; cpuPercent: number; perCore: number } | undefined {
+  if (!ramp || ramp.steps.length === 0) return undefined;
+  const within = ramp.steps.filter((s) => passesFloorBudget(s, ramp.floorBudgetMs, options));
+  const step = within.at(-1) ?? ramp.steps[0]!;
+  const perSession = step.server.cpuPercent / step.sessions;
+  return { sessions: step.sessions, cpuPercent: step.server.cpuPercent, perCore: perSession > 0 ? Math.round(100 / perSession) : Number.POSITIVE_INFINITY };
+}
+
 export type Ratios = Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined };
 
 /** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay). */
@@ -113,12 +126,12 @@ export function markdownTable(ramps: Ramps): string {
   return rows.join('\n');
 }
 
-export function capacityTable(ramps: Ramps): string {
+export function capacityTable(ramps: Ramps, options: LoadOptions): string {
   const strict = ratios(ramps);
   const floor = ratios(ramps, 'saturationCapacity');
   const rows = [
-    '| variant | bare relay | gateway | gateway / relay | gateway floor p99 → its budget | bare relay, floor budget | gateway, floor budget | gateway / relay, floor budget |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| variant | bare relay | gateway | gateway / relay | gateway floor p99 → its budget | bare relay, floor budget | gateway, floor budget | gateway / relay, floor budget | sessions per core: relay / gateway (ratio) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [variant, byTarget] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
     const cap = (t: TargetName, key: 'capacity' | 'saturationCapacity') => {
@@ -130,7 +143,10 @@ export function capacityTable(ramps: Ramps): string {
     };
     const g = byTarget?.gateway;
     const floorText = g ? `${f(g.steps[0]?.rttMs.p99 ?? Number.NaN)} → ${g.floorBudgetMs} ms` : '–';
-    rows.push(`| ${VARIANTS[variant].label} | ${cap('baseline', 'capacity')} | ${cap('gateway', 'capacity')} | ${strict[variant] ?? '–'} | ${floorText} | ${cap('baseline', 'saturationCapacity')} | ${cap('gateway', 'saturationCapacity')} | ${floor[variant] ?? '–'} |`);
+    const pb = sessionsPerCore(byTarget?.baseline, options);
+    const pg = sessionsPerCore(byTarget?.gateway, options);
+    const perCore = pb && pg ? `${pb.perCore} / ${pg.perCore} (${(pg.perCore / pb.perCore).toFixed(2)})` : '–';
+    rows.push(`| ${VARIANTS[variant].label} | ${cap('baseline', 'capacity')} | ${cap('gateway', 'capacity')} | ${strict[variant] ?? '–'} | ${floorText} | ${cap('baseline', 'saturationCapacity')} | ${cap('gateway', 'saturationCapacity')} | ${floor[variant] ?? '–'} | ${perCore} |`);
   }
   return rows.join('\n');
 }

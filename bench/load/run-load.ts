@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart-svg.js';
 import { parseLoadOptions, USAGE, type LoadOptions, type TargetName } from './load-options.js';
-import { capacityTable, checkTargets, markdownTable, ratios, type IdleResult, type RampResult, type Ramps } from './load-report.js';
+import { capacityTable, checkTargets, markdownTable, ratios, sessionsPerCore, type IdleResult, type RampResult, type Ramps } from './load-report.js';
 import { runStep } from './load-step.js';
 import { rampVariant } from './ramp.js';
 import { MARKER_PERIOD, type VariantName } from './media-variants.js';
@@ -144,6 +144,9 @@ async function main(options: LoadOptions): Promise<void> {
       capacity: Object.fromEntries(Object.entries(ramps).map(([v, r]) => [v, { baseline: r?.baseline?.capacity, gateway: r?.gateway?.capacity }])),
       ratios: ratios(ramps),
       ratiosFloorBudget: ratios(ramps, 'saturationCapacity'),
+      sessionsPerCore: Object.fromEntries(
+        Object.entries(ramps).map(([v, r]) => [v, { baseline: sessionsPerCore(r?.baseline, options), gateway: sessionsPerCore(r?.gateway, options) }]),
+      ),
       idle,
       targets: checkTargets(ramps, idle.gateway, options),
     };
@@ -153,7 +156,7 @@ async function main(options: LoadOptions): Promise<void> {
     const chart = resolve(ROOT, options.chart);
     writeFileSync(chart, renderChart(ramps, budget, `p99 round trip vs sessions — gateway (solid) and bare ws relay (dashed), ${machine().nproc} cores`));
 
-    process.stdout.write(`\n${capacityTable(ramps)}\n\n${markdownTable(ramps as Partial<Record<VariantName, Partial<Record<TargetName, RampResult>>>>)}\n\n`);
+    process.stdout.write(`\n${capacityTable(ramps, options)}\n\n${markdownTable(ramps as Partial<Record<VariantName, Partial<Record<TargetName, RampResult>>>>)}\n\n`);
     if (idle.gateway) process.stdout.write(`idle: ${JSON.stringify(idle)}\n`);
     for (const t of result.targets) process.stdout.write(`${t.met === undefined ? '?' : t.met ? 'MET ' : 'MISS'}  ${t.goal}: ${t.value}\n`);
     process.stdout.write(`\nwrote ${relative(process.cwd(), out)} and ${relative(process.cwd(), chart)} in ${Math.round(elapsedS())} s\n`);
