@@ -61,13 +61,15 @@ const ratio = (a: number | undefined, b: number | undefined): number | undefined
 
 /**
  * Sessions one core could carry at the CPU cost measured: 100 / (server CPU % ÷ sessions), taken at the
- * largest step within the floor budget (else the first step). CPU time used is far less sensitive to
- * other load on the machine than latency is, so this ratio holds up on a shared box.
+ * largest step where every session opened and at most maxLossRatio of the markers were lost (the
+ * server kept up with the media, whatever its latency), so fixed per-wakeup costs are amortised as they
+ * would be near capacity. CPU time is less sensitive to other load on the machine than latency is.
  */
 export function sessionsPerCore(ramp: RampResult | undefined, options: LoadOptions): { sessions: number; cpuPercent: number; perCore: number } | undefined {
   if (!ramp || ramp.steps.length === 0) return undefined;
-  const within = ramp.steps.filter((s) => passesFloorBudget(s, ramp.floorBudgetMs, options));
-  const step = within.at(-1) ?? ramp.steps[0]!;
+  const keptUp = ramp.steps.filter((s) => s.opened === s.sessions && s.lossRatio <= options.maxLossRatio);
+  const step = keptUp.at(-1);
+  if (step === undefined) return undefined;
   const perSession = step.server.cpuPercent / step.sessions;
   return { sessions: step.sessions, cpuPercent: step.server.cpuPercent, perCore: perSession > 0 ? Math.round(100 / perSession) : Number.POSITIVE_INFINITY };
 }
@@ -108,7 +110,7 @@ const f = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '
 /** The README table: one row per step and target. */
 export function markdownTable(ramps: Ramps): string {
   const rows = [
-    '| variant | server | sessions | RTT p50 / p95 / p99 / max (ms) | late | lost | dropped (gateway) | server CPU | server RSS | event-loop delay p99 / max (ms) | generator CPU | other load | pass |',
+    '| variant | server | sessions | RTT p50 / p95 / p99 / max (ms) | late | lost | dropped (gateway) | server CPU | server RSS | event-loop delay p99 / max (ms) | generator CPU | other load / steal | pass |',
     '|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|',
   ];
   for (const [variant, byTarget] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
@@ -118,7 +120,7 @@ export function markdownTable(ramps: Ramps): string {
       for (const s of ramp.steps) {
         const r = s.rttMs;
         rows.push(
-          `| ${variant} | ${target === 'baseline' ? 'bare relay' : 'gateway'} | ${s.sessions} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.p99)} / ${f(r.max)} | ${s.late} | ${s.lost} | ${target === 'gateway' ? s.serverDropped : '–'} | ${f(s.server.cpuPercent, 0)}% | ${Math.round(s.server.rssKiB / 1024)} MiB | ${f(s.server.eventLoopDelayMs.p99)} / ${f(s.server.eventLoopDelayMs.max)} | ${f(s.generatorCpuPercent, 0)}% | ${s.machineCpuPercent.other}% | ${s.pass ? 'yes' : `no: ${s.failReason}`} |`,
+          `| ${variant} | ${target === 'baseline' ? 'bare relay' : 'gateway'} | ${s.sessions} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.p99)} / ${f(r.max)} | ${s.late} | ${s.lost} | ${target === 'gateway' ? s.serverDropped : '–'} | ${f(s.server.cpuPercent, 0)}% | ${Math.round(s.server.rssKiB / 1024)} MiB | ${f(s.server.eventLoopDelayMs.p99)} / ${f(s.server.eventLoopDelayMs.max)} | ${f(s.generatorCpuPercent, 0)}% | ${s.machineCpuPercent.other}% / ${s.machineCpuPercent.steal}% | ${s.pass ? 'yes' : `no: ${s.failReason}`} |`,
         );
       }
     }

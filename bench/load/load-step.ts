@@ -55,8 +55,11 @@ export interface StepResult {
     readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
   };
   readonly generatorCpuPercent: number;
-  /** Whole machine during the hold, percent of ONE core (200 = both cores busy); `other` = neither server nor generator. */
-  readonly machineCpuPercent: { readonly busy: number; readonly other: number };
+  /**
+   * Whole machine during the hold, percent of ONE core (200 = both cores busy): `other` = processes that
+   * are neither the server nor the generator; `steal` = time the hypervisor gave the cores to other VMs.
+   */
+  readonly machineCpuPercent: { readonly busy: number; readonly other: number; readonly steal: number };
   /** Increase of every `*_total` counter the server exports over the step (the gateway's own drop counts). */
   readonly serverCounters: Record<string, number>;
   /** Frames the gateway itself reports dropped (sum of its drop counters). */
@@ -207,6 +210,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const serverCpu = cpuPercent(proc0, proc1);
   const generatorCpu = (genUs.user + genUs.system) / 1000 / (genT1 - genT0) * 100;
   const busy = (100 * (sys1.busyS - sys0.busyS)) / ((genT1 - genT0) / 1000);
+  const steal = (100 * (sys1.stealS - sys0.stealS)) / ((genT1 - genT0) / 1000);
   const result = {
     opened,
     sessions,
@@ -241,7 +245,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
       eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
     },
     generatorCpuPercent: Math.round(generatorCpu * 10) / 10,
-    machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)) },
+    machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)), steal: Math.round(steal) },
     serverCounters,
     serverDropped: droppedFromCounters(serverCounters),
     pass: failReason === undefined,

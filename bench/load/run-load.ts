@@ -111,7 +111,7 @@ async function main(options: LoadOptions): Promise<void> {
             eventLoopDelayMs: step.server.eventLoopDelayMs,
             machineCpuPercent: step.machineCpuPercent,
           };
-          progress(`${target.padEnd(8)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${idle[target]!.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}%`, true);
+          progress(`${target.padEnd(8)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${idle[target]!.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%`, true);
         } finally {
           await server.stop();
         }

@@ -103,7 +103,10 @@ export async function scrape(url: string): Promise<Map<string, number>> {
 }
 
 export interface SystemCpuSample {
+  /** Time the cores ran anything (user, nice, system, irq, softirq), seconds. */
   readonly busyS: number;
+  /** Time the hypervisor gave the cores to someone else (steal), seconds. */
+  readonly stealS: number;
   readonly totalS: number;
 }
 
@@ -111,8 +114,6 @@ export interface SystemCpuSample {
 export function systemCpuSample(): SystemCpuSample {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   const [, ...ticks] = line.trim().split(/\s+/);
-  const n = ticks.map(Number);
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
-  const idle = (n[3] ?? 0) + (n[4] ?? 0);
-  return { busyS: (total - idle) / CLK_TCK, totalS: total / CLK_TCK };
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = ticks.map(Number);
+  return { busyS: (user + nice + system + irq + softirq) / CLK_TCK, stealS: steal / CLK_TCK, totalS: (user + nice + system + idle + iowait + irq + softirq + steal) / CLK_TCK };
 }
