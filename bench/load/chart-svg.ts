@@ -28,7 +28,7 @@ export function renderChart(ramps: Ramps, budgetMs: number, title: string): stri
     }
   }
   const xMax = Math.max(100, ...points.flatMap((p) => p.xs));
-  const yMin = 0.1;
+  const yMin = Math.max(0.1, 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(10, ...points.flatMap((p) => p.ys))))));
   const yMax = Math.max(100, ...points.flatMap((p) => p.ys)) * 1.2;
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
@@ -39,7 +39,7 @@ export function renderChart(ramps: Ramps, budgetMs: number, title: string): stri
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${M.left}" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`);
   // Axes and grid.
-  for (const t of [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].filter((t) => t <= yMax)) {
+  for (const t of [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].filter((t) => t >= yMin && t <= yMax)) {
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`);
     out.push(`<text x="${M.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
   }
@@ -52,7 +52,7 @@ export function renderChart(ramps: Ramps, budgetMs: number, title: string): stri
   out.push(`<text x="${M.left + pw / 2}" y="${H - 12}" text-anchor="middle">concurrent sessions (each 50 frames/s each way)</text>`);
   out.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">p99 round trip, ms (log)</text>`);
   out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y(budgetMs).toFixed(1)}" y2="${y(budgetMs).toFixed(1)}" stroke="#888" stroke-dasharray="2 3"/>`);
-  out.push(`<text x="${M.left + pw - 4}" y="${(y(budgetMs) - 4).toFixed(1)}" text-anchor="end" fill="#666">budget ${budgetMs} ms</text>`);
+  out.push(`<text x="${M.left + 4}" y="${(y(budgetMs) - 4).toFixed(1)}" fill="#666">budget ${budgetMs} ms (frame + 20 ms)</text>`);
   // Series.
   points.forEach((p, i) => {
     const color = COLORS[p.variant];
@@ -71,7 +71,7 @@ export function renderChart(ramps: Ramps, budgetMs: number, title: string): stri
     out.push(`<text x="${lx + 34}" y="${ly}">${esc(`${p.variant} ${p.target === 'baseline' ? 'bare relay' : 'gateway'}`)}</text>`);
   });
   const ly = M.top + 14 + points.length * 20 + 10;
-  out.push(`<text x="${W - M.right + 14}" y="${ly}" fill="#666">hollow = step failed</text>`);
+  out.push(`<text x="${W - M.right + 14}" y="${ly}" fill="#666">hollow = over the budget</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
