@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { encodeMulaw } from '../src/codecs/g711.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { parsePrometheus } from '../bench/load/server-process.js';
@@ -69,6 +69,7 @@ describe('GET /metrics (Prometheus text, prom-client)', () => {
   it('moves during a live session and keeps the totals after it closes', async () => {
     const before = (await scrape()).values;
     const client = await WsTestClient.connect(wsUrl);
+    onTestFinished(() => client.close()); // a failed assertion must not leave a session holding a slot
     client.send({ event: 'start', websocket_id: 'metrics-live-1' });
     const frames = mulawFrames(50);
     await sendPaced(frames.slice(0, 25), (payload) => client.send({ event: 'media', media: { payload } }));
@@ -86,7 +87,9 @@ describe('GET /metrics (Prometheus text, prom-client)', () => {
     expect(v(during, 'wavegate_sent_bytes_total') - v(before, 'wavegate_sent_bytes_total')).toBe(sentDuring * 480);
     expect(v(during, 'wavegate_jitter_packets_received_total') - v(before, 'wavegate_jitter_packets_received_total')).toBe(25);
     expect(v(during, 'wavegate_jitter_buffer_emitted_count_total')).toBeGreaterThan(v(before, 'wavegate_jitter_buffer_emitted_count_total'));
-    expect(v(during, 'wavegate_jitter_buffer_delay_seconds_total')).toBeGreaterThan(v(before, 'wavegate_jitter_buffer_delay_seconds_total'));
+    // A smooth stream is played out on arrival (its buffer delay may stay 0); the target delay never is.
+    expect(v(during, 'wavegate_jitter_buffer_target_delay_seconds_total')).toBeGreaterThan(v(before, 'wavegate_jitter_buffer_target_delay_seconds_total'));
+    expect(v(during, 'wavegate_jitter_total_samples_received_total')).toBeGreaterThan(v(before, 'wavegate_jitter_total_samples_received_total'));
     expect(v(during, 'wavegate_pacer_ticks_total')).toBeGreaterThan(v(before, 'wavegate_pacer_ticks_total'));
 
     await sendPaced(frames.slice(25), (payload) => client.send({ event: 'media', media: { payload } }));
@@ -116,21 +119,27 @@ describe('GET /metrics (Prometheus text, prom-client)', () => {
     const refusedBefore = (reason: string) => before.get(`wavegate_sessions_refused_total{reason="${reason}"}`) ?? 0;
 
     // An L16 session receiving a payload with an odd byte count: dropped as undecodable, counted.
+    const clients: WsTestClient[] = [];
+    onTestFinished(() => clients.forEach((c) => c.close()));
     const l16 = await WsTestClient.connect(wsUrl);
+    clients.push(l16);
     l16.send({ event: 'start', websocket_id: 'metrics-l16', mediaFormat: { encoding: 'audio/x-l16', sampleRate: 16_000, channels: 1 } });
     l16.send(Buffer.alloc(641));
     await l16.waitFor((m) => m.type === 'warning');
 
     // A second connection with the same id: refused as a duplicate.
     const duplicate = await WsTestClient.connect(wsUrl);
+    clients.push(duplicate);
     duplicate.send({ event: 'start', websocket_id: 'metrics-l16' });
     await duplicate.waitClose();
 
     // A handler that throws on its 2nd frame ends its own session.
     const failing = await WsTestClient.connect(wsUrl);
+    clients.push(failing);
     failing.send({ event: 'start', websocket_id: 'metrics-throws', handlerOptions: { throwOnFrame: 2 } });
     // Two sessions open now (limit 2): a third is refused.
     const third = await WsTestClient.connect(wsUrl);
+    clients.push(third);
     third.send({ event: 'start', websocket_id: 'metrics-third' });
     await third.waitFor((m) => m.status === 'failed');
     await sendPaced(mulawFrames(5), (payload) => failing.send({ event: 'media', media: { payload } }));
