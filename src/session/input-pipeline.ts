@@ -46,7 +46,7 @@ export class InputPipeline {
 
   /** True while packets wait to be played out (the session stays on the clock). */
   get isActive(): boolean {
-    return this.playout.buffer.bufferedMs > 0;
+    return this.playout.buffer.bufferedMs + this.playout.pendingMs >= this.frameMs;
   }
 
   /** Throws a WavegateError when the payload cannot be of this format (empty, half a sample, bad TOC). */
@@ -65,11 +65,11 @@ export class InputPipeline {
 
   /**
    * Frames due for the handler. A packet's arrival releases audio up to half a frame early, so a
-   * smooth stream goes straight through without waiting for the clock. The clock releases buffered
-   * packets (and conceals gaps between them) once the playhead is a whole frame late; with nothing
-   * buffered it does nothing, so a stream that stops gets no made-up tail, and a stream that stalls
-   * has its gap concealed when it resumes (the playhead catches up, bounded by the buffer's
-   * maxUnderrunMs).
+   * smooth stream goes straight through without waiting for the clock; the clock releases buffered
+   * packets once the playhead is a whole frame late. Only whole frames of buffered audio are pulled:
+   * nothing is made up for a buffer that ran dry. A stream that stops gets no invented tail, and audio
+   * delayed by a stall is released at once when it arrives rather than replaced. Losses the buffer can
+   * see (a gap in sequence numbers or timestamps, with later packets buffered) are concealed.
    */
   pull(now: number, cause: 'arrival' | 'tick'): AudioFrame[] {
     if (this.lossless) {
@@ -79,11 +79,11 @@ export class InputPipeline {
     }
     const frames: AudioFrame[] = [];
     const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
-    if (cause === 'tick' && this.playout.buffer.bufferedMs === 0) return frames;
+    const haveFrame = () => this.playout.buffer.bufferedMs + this.playout.pendingMs >= this.frameMs;
+    if (!haveFrame()) return frames;
     // After a pause longer than the buffer would conceal, this is a new talk spurt: start afresh.
     if (this.playhead === undefined || this.playhead < now - this.playout.buffer.options.maxUnderrunMs) this.playhead = now;
-    while (this.playhead <= now + slack) {
-      if (cause === 'tick' && this.playout.buffer.bufferedMs === 0) break;
+    while (this.playhead <= now + slack && haveFrame()) {
       const pcm = this.playout.pull(now);
       if (pcm === undefined) {
         this.playhead = undefined;

@@ -39,9 +39,10 @@ export function rms(x: ArrayLike<number>): number {
 
 /**
  * Correlation after piecewise alignment: each `windowSamples` window of `a` is matched against `b`
- * at its own best lag within ±`maxShift` of the previous window's lag. A jitter buffer may shift audio
- * by whole concealment steps while the machine is busy; this measures fidelity, not timing. Returns the
- * energy-weighted mean correlation and the lags used.
+ * at its own best lag, searched from `maxShift` before to 2·`maxShift` after the previous window's lag
+ * (a jitter buffer inserts concealment or deceleration while the machine is busy, pushing later audio
+ * back; it removes only near-silence). This measures fidelity, not timing. Returns the energy-weighted
+ * mean correlation and the lags used.
  */
 export function piecewiseCorrelation(a: Int16Array, b: Int16Array, windowSamples: number, maxShift: number, initialMaxLag: number): { correlation: number; lags: number[] } {
   let lag = align(a.subarray(0, Math.min(a.length, windowSamples * 4)), b, initialMaxLag).lag;
@@ -51,12 +52,17 @@ export function piecewiseCorrelation(a: Int16Array, b: Int16Array, windowSamples
   for (let start = 0; start + windowSamples <= a.length; start += windowSamples) {
     const segment = a.subarray(start, start + windowSamples);
     let best = { lag, correlation: -Infinity };
-    for (let l = Math.max(-start, lag - maxShift); l <= lag + maxShift; l += 4) {
+    for (let l = Math.max(-start, lag - maxShift); l <= lag + 2 * maxShift; l += 4) {
       if (start + l + windowSamples > b.length) break;
       const c = correlationAt(segment, b.subarray(start + l), 0, 2);
       if (c > best.correlation) best = { lag: l, correlation: c };
     }
     if (best.correlation === -Infinity) break;
+    for (let l = best.lag - 3; l <= best.lag + 3; l++) {
+      if (start + l < 0 || start + l + windowSamples > b.length) continue;
+      const c = correlationAt(segment, b.subarray(start + l), 0, 1);
+      if (c > best.correlation) best = { lag: l, correlation: c };
+    }
     lag = best.lag;
     lags.push(lag);
     const e = rms(segment) ** 2;
