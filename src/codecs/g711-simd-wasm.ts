@@ -28,37 +28,11 @@
  * checks every code at many lengths and offsets. WebAssembly SIMD is on by default in V8 since Node 16.4;
  * where it is missing (e.g. --jitless) `instantiateG711Simd` returns undefined and g711.ts uses its tables.
  */
+import { name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
 
 /** Codes decoded per turn of the loop; the caller leaves room for n rounded up to this. */
 export const G711_SIMD_STEP = 32;
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-/** Signed LEB128 for i32.const immediates. */
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (text: string): number[] => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 
 // Opcodes (WebAssembly core spec, binary format; SIMD instructions are 0xfd + LEB128 opcode).
 const I32 = 0x7f;

@@ -23,37 +23,11 @@
  * Math.fround, and the tests check the two agree bit for bit. WebAssembly SIMD (fixed-width 128-bit)
  * is on by default in V8 since Node 16.4.
  */
+import { name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
 
 /** Taps per turn of the loop: filter lengths are rounded up to a multiple of this. */
 export const DOT_LANES = 16;
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-/** Signed LEB128, for i32.const immediates. */
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (text: string): number[] => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 
 // Opcodes (WebAssembly core spec §5.4, SIMD proposal opcode table).
 const I32 = 0x7f;

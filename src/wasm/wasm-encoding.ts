@@ -1,0 +1,36 @@
+/**
+ * Byte encodings for the small WebAssembly modules wavegate writes by hand (the resampler's SIMD dot
+ * product, the G.711 SIMD decoder): LEB128 integers, sections and names (WebAssembly core spec §5).
+ */
+
+/** Unsigned LEB128. */
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+/** Signed LEB128, for i32.const immediates. */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** A module section: id, body length, body. */
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+/** A length-prefixed ASCII name (exports). */
+export const name = (text: string): number[] => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
