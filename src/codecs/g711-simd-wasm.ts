@@ -28,25 +28,12 @@
  * checks every code at many lengths and offsets. WebAssembly SIMD is on by default in V8 since Node 16.4;
  * where it is missing (e.g. --jitless) `instantiateG711Simd` returns undefined and g711.ts uses its tables.
  */
-import { name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
+import { BR_IF, EMPTY_BLOCK, END, I32, I32_ADD, I32_CONST, I32_LT_U, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128, name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
 
 /** Codes decoded per turn of the loop; the caller leaves room for n rounded up to this. */
 export const G711_SIMD_STEP = 32;
 
-
 // Opcodes (WebAssembly core spec, binary format; SIMD instructions are 0xfd + LEB128 opcode).
-const I32 = 0x7f;
-const V128 = 0x7b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_LT_U = 0x49;
-const LOOP = 0x03;
-const EMPTY_BLOCK = 0x40;
-const BR_IF = 0x0d;
-const END = 0x0b;
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const V128_LOAD = (offset: number): number[] => [...simd(0x00), 0 /* align 2^0: any address */, ...uleb(offset)];
 const V128_STORE = (offset: number): number[] => [...simd(0x0b), 0, ...uleb(offset)];

@@ -1,5 +1,6 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { StreamingResampler } from '../resample/streaming-resampler.js';
+import { concatSamples } from '../audio/concat-samples.js';
 
 /**
  * One side of a recording (the caller's input or the gateway's output) placed on the session's
@@ -113,14 +114,5 @@ function mixDown(samples: Int16Array, channels: number): Int16Array {
 }
 
 function concat(parts: Int16Array[]): Int16Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Int16Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatSamples(parts); // one part: no copy needed
 }

@@ -23,28 +23,15 @@
  * Math.fround, and the tests check the two agree bit for bit. WebAssembly SIMD (fixed-width 128-bit)
  * is on by default in V8 since Node 16.4.
  */
-import { name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
+import { BR_IF, EMPTY_BLOCK, END, I32, I32_ADD, I32_CONST, I32_LT_U, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128, name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
 
 /** Taps per turn of the loop: filter lengths are rounded up to a multiple of this. */
 export const DOT_LANES = 16;
 
-
 // Opcodes (WebAssembly core spec §5.4, SIMD proposal opcode table).
-const I32 = 0x7f;
 const F32 = 0x7d;
-const V128 = 0x7b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
 const I32_SHL = 0x74;
-const I32_LT_U = 0x49;
 const F32_ADD = 0x92;
-const LOOP = 0x03;
-const EMPTY_BLOCK = 0x40;
-const BR_IF = 0x0d;
-const END = 0x0b;
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const V128_LOAD = (offset: number): number[] => [...simd(0x00), 0 /* align hint 2^0: x may be unaligned */, ...uleb(offset)];
 const F32X4_EXTRACT_LANE = (lane: number): number[] => [...simd(0x1f), lane];

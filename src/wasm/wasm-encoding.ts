@@ -34,3 +34,17 @@ export const section = (id: number, body: number[]): number[] => [id, ...uleb(bo
 
 /** A length-prefixed ASCII name (exports). */
 export const name = (text: string): number[] => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+
+// Core opcodes and types both modules use (WebAssembly core spec §5.3–5.4).
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+export const LOCAL_GET = 0x20;
+export const LOCAL_SET = 0x21;
+export const LOCAL_TEE = 0x22;
+export const I32_CONST = 0x41;
+export const I32_ADD = 0x6a;
+export const I32_LT_U = 0x49;
+export const LOOP = 0x03;
+export const EMPTY_BLOCK = 0x40;
+export const BR_IF = 0x0d;
+export const END = 0x0b;
