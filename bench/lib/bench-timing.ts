@@ -51,6 +51,38 @@ export function measureRate(work: () => number, options: TimingOptions): RateSta
   };
 }
 
+/**
+ * Measures several workloads in turns: every repetition runs each of them once, in order, so a slow
+ * stretch of a shared machine falls on all of them alike instead of on whichever ran then. `ratios`
+ * gives, per workload, the median over repetitions of its rate divided by the first workload's rate
+ * in the same repetition — the paired comparison that survives a machine changing speed.
+ */
+export function measureRatesInTurns(works: ReadonlyArray<() => number>, options: TimingOptions): { rates: RateStats[]; ratios: number[] } {
+  for (let i = 0; i < options.warmups; i++) for (const work of works) work();
+  const cpuRates = works.map(() => [] as number[]);
+  const wallRates = works.map(() => [] as number[]);
+  for (let r = 0; r < options.repetitions; r++) {
+    works.forEach((work, w) => {
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const units = work();
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      cpuRates[w]!.push(units / Math.max((cpu.user + cpu.system) / 1e6, 1e-6));
+      wallRates[w]!.push(units / wall);
+    });
+  }
+  const rates = cpuRates.map((values, w) => ({
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    wallMedian: median(wallRates[w]!),
+    repetitions: options.repetitions,
+  }));
+  const ratios = cpuRates.map((values) => median(values.map((v, r) => v / cpuRates[0]![r]!)));
+  return { rates, ratios };
+}
+
 /** Fixed-width text table: first column left-aligned, the rest right-aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));

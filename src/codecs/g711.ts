@@ -20,6 +20,7 @@
  * its maxCodes, and everything where WebAssembly SIMD is unavailable go through the tables below. The
  * tests check the two agree on every code.
  */
+import { allocBytes, allocSamples } from '../audio/sample-pool.js';
 import { createG711SimdDecoder } from './g711-simd-decoder.js';
 
 const MULAW_BIAS = 33; // in 14-bit units; the classic 0x84 in 16-bit units
@@ -176,26 +177,28 @@ export function encodeAlawInto(src: Int16Array, dst: Uint8Array): number {
   return n;
 }
 
+/** The samples may share their ArrayBuffer with other arrays (see audio/sample-pool.ts). */
 export function decodeMulaw(src: Uint8Array): Int16Array {
-  const dst = new Int16Array(src.length);
+  const dst = allocSamples(src.length);
   decodeMulawInto(src, dst);
   return dst;
 }
 
 export function decodeAlaw(src: Uint8Array): Int16Array {
-  const dst = new Int16Array(src.length);
+  const dst = allocSamples(src.length);
   decodeAlawInto(src, dst);
   return dst;
 }
 
+/** The bytes may share their ArrayBuffer with other arrays (see audio/sample-pool.ts). */
 export function encodeMulaw(src: Int16Array): Uint8Array {
-  const dst = new Uint8Array(src.length);
+  const dst = allocBytes(src.length);
   encodeMulawInto(src, dst);
   return dst;
 }
 
 export function encodeAlaw(src: Int16Array): Uint8Array {
-  const dst = new Uint8Array(src.length);
+  const dst = allocBytes(src.length);
   encodeAlawInto(src, dst);
   return dst;
 }

@@ -7,6 +7,7 @@
  * A payload with an odd number of bytes cannot be L16 and is refused with WG_ERR_BAD_PAYLOAD.
  */
 import { endianness } from 'node:os';
+import { allocBytes, allocSamples } from '../audio/sample-pool.js';
 import { WavegateError } from '../errors/wavegate-error.js';
 
 const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
@@ -48,14 +49,16 @@ export function encodeL16Into(src: Int16Array, dst: Uint8Array): number {
   return bytes;
 }
 
+/** The samples may share their ArrayBuffer with other arrays (see audio/sample-pool.ts). */
 export function decodeL16(src: Uint8Array): Int16Array {
-  const dst = new Int16Array(l16SampleCount(src.length));
+  const dst = allocSamples(l16SampleCount(src.length));
   decodeL16Into(src, dst);
   return dst;
 }
 
+/** The bytes may share their ArrayBuffer with other arrays (see audio/sample-pool.ts). */
 export function encodeL16(src: Int16Array): Uint8Array {
-  const dst = new Uint8Array(src.length * 2);
+  const dst = allocBytes(src.length * 2);
   encodeL16Into(src, dst);
   return dst;
 }
