@@ -33,6 +33,25 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
     }
   });
 
+  it('releases each packet on arrival when the first packet of the stream was late (no frame of added delay)', () => {
+    for (const phase of [0, 7, 13]) {
+      // The first packet is 15 ms late (a slow connection start), the rest keep the 20 ms cadence.
+      const arrivals = Array.from({ length: 50 }, (_, i) => (i === 0 ? 1015 : 1000 + i * 20));
+      const { released, stats } = run(arrivals, phase);
+      expect(released.length).toBe(50);
+      expect(stats.concealedSamples + stats.insertedSamplesForDeceleration).toBe(0);
+      for (let i = 2; i < 50; i++) expect(released[i]!.at - arrivals[i]!, `phase ${phase}, packet ${i}`).toBe(0);
+    }
+  });
+
+  it('paces a sender that runs ahead of real time instead of passing it straight through', () => {
+    // Packets every 10 ms for 20 ms of audio each: a file streamed at twice real time.
+    const arrivals = Array.from({ length: 40 }, (_, i) => 1000 + i * 10);
+    const { released } = run(arrivals, 5);
+    const during = released.filter((r) => r.at <= arrivals.at(-1)!);
+    expect(during.length).toBeLessThan(30); // 400 ms of arrivals release ~20-25 frames, not 40
+  });
+
   it('rides out a little arrival jitter without concealment', () => {
     const arrivals = Array.from({ length: 50 }, (_, i) => 1000 + i * 20 + (i % 3 === 1 ? 8 : 0));
     const { stats } = run(arrivals, 5);
@@ -53,8 +72,9 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
     const { stats, released } = run(arrivals, 5);
     expect(stats.concealedSamples).toBe(0);
     expect(stats.jitterBufferEmittedCount).toBe(50 * 160); // every real frame, none replaced
-    // The 100 ms stall raises the target delay; the buffer grows to it by deceleration (counted).
-    expect(released.length).toBe(50 + stats.insertedSamplesForDeceleration / 160);
+    // In arrival order nothing is inserted to grow the buffer after the stall (it would only add delay).
+    expect(stats.insertedSamplesForDeceleration).toBe(0);
+    expect(released.length).toBe(50);
     expect(released[20]!.at - arrivals[20]!).toBeLessThanOrEqual(20); // the late frame goes out as it arrives
   });
 

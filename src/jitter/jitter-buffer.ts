@@ -25,7 +25,9 @@ import { PlayoutOrder } from './playout-order.js';
  *   target/2); decelerate below target − max(½ packet, target/4); at most one action per
  *   stretchHoldMs.
  * - Time-stretch: far above target a whole packet is dropped (removedSamplesForAcceleration); below
- *   it a concealment step is inserted (reason 'deceleration', insertedSamplesForDeceleration).
+ *   it a concealment step is inserted (reason 'deceleration', insertedSamplesForDeceleration) — but
+ *   not in arrival order: there a late packet is waited for, never concealed (the adapter pulls only
+ *   buffered audio), so depth built by deceleration would guard against nothing and only add delay.
  * - Duplicates, late packets (their turn has passed) and overflow (capacity reached: the earliest
  *   packet goes) are dropped and counted. Counters use webrtc-stats names: see jitter-stats.ts.
  *
@@ -296,7 +298,7 @@ export class JitterBuffer<T> {
       return undefined;
     }
     const low = this.#lowLimit();
-    if (filtered < low && level < low) {
+    if (filtered < low && level < low && this.#order.mode !== 'arrival') {
       this.#filteredLevelMs = filtered + this.#order.stepMs;
       this.#lastStretchAt = now;
       return this.#conceal('deceleration', undefined);

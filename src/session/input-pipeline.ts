@@ -9,9 +9,9 @@ import { StreamingResampler } from '../resample/streaming-resampler.js';
 
 /**
  * Client media → jitter buffer (encoded payloads, so Opus conceals with its own PLC/FEC) → decoded
- * or concealed frames → resampled to the handler's rate (stateful) → frames for the handler. A
- * playhead releases one frame per `frameMs` of real time — on arrival when the stream is smooth, on
- * the shared clock when it is not — so ticks the event loop skipped are caught up rather than lost.
+ * or concealed frames → resampled to the handler's rate (stateful) → frames for the handler. Audio is
+ * released as it arrives while the sender keeps to real time; a sender running ahead is paced by a
+ * playhead, one frame per `frameMs` of real time (ticks the event loop skipped are caught up).
  */
 export class InputPipeline {
   private readonly handlerRate: number;
@@ -22,6 +22,10 @@ export class InputPipeline {
   private readonly resampler: StreamingResampler | undefined;
   private playhead: number | undefined;
   private streamMs = 0;
+  /** The talk spurt so far: when its first packet arrived, the latest arrival, and the audio received. */
+  private spurtStart = 0;
+  private lastArrival = -Infinity;
+  private spurtAudioMs = 0;
 
   private readonly lossless: boolean;
   /** Lossless timing: decoded frames waiting for the next pull. */
@@ -60,16 +64,24 @@ export class InputPipeline {
       this.streamMs += durationMs;
       return;
     }
+    if (now - this.lastArrival > this.playout.buffer.options.maxUnderrunMs) {
+      this.spurtStart = now;
+      this.spurtAudioMs = 0;
+    }
+    this.lastArrival = now;
+    this.spurtAudioMs += durationMs;
     this.playout.push({ payload: media.payload, seq: media.seq, timestamp: media.timestamp, durationMs }, now);
   }
 
   /**
-   * Frames due for the handler. A packet's arrival releases audio up to half a frame early, so a
-   * smooth stream goes straight through without waiting for the clock; the clock releases buffered
-   * packets once the playhead is a whole frame late. Only whole frames of buffered audio are pulled:
-   * nothing is made up for a buffer that ran dry. A stream that stops gets no invented tail, and audio
-   * delayed by a stall is released at once when it arrives rather than replaced. Losses the buffer can
-   * see (a gap in sequence numbers or timestamps, with later packets buffered) are concealed.
+   * Frames due for the handler. While the sender is not ahead of real time, a packet's arrival releases
+   * all buffered whole frames, so a smooth or jittery stream goes straight through without waiting for
+   * the clock. A sender running ahead is paced by the playhead: an arrival releases audio up to half a
+   * frame early, the clock releases buffered packets once the playhead is a whole frame late. Only whole
+   * frames of buffered audio are pulled: nothing is made up for a buffer that ran dry. A stream that
+   * stops gets no invented tail, and audio delayed by a stall is released at once when it arrives rather
+   * than replaced. Losses the buffer can see (a gap in sequence numbers or timestamps, with later
+   * packets buffered) are concealed.
    */
   pull(now: number, cause: 'arrival' | 'tick'): AudioFrame[] {
     if (this.lossless) {
@@ -83,7 +95,11 @@ export class InputPipeline {
     if (!haveFrame()) return frames;
     // After a pause longer than the buffer would conceal, this is a new talk spurt: start afresh.
     if (this.playhead === undefined || this.playhead < now - this.playout.buffer.options.maxUnderrunMs) this.playhead = now;
-    while (this.playhead <= now + slack && haveFrame()) {
+    // A sender that is not ahead of real time has everything it sent released as it arrives, whatever
+    // the phase of its packets against the playhead (anchored on a first packet that came late, every
+    // later one would land just before it and wait a whole frame). The playhead paces the rest.
+    const onTime = cause === 'arrival' && !this.senderAhead(now);
+    while ((onTime || this.playhead <= now + slack) && haveFrame()) {
       const pcm = this.playout.pull(now);
       if (pcm === undefined) {
         this.playhead = undefined;
@@ -94,7 +110,17 @@ export class InputPipeline {
       if (samples.length > 0) frames.push({ samples, sampleRate: this.handlerRate, channels: 1, timestamp: this.streamMs });
       this.streamMs += this.frameMs;
     }
+    if (onTime && this.playhead !== undefined) this.playhead = now + this.frameMs;
     return frames;
+  }
+
+  /**
+   * The sender has sent more audio this spurt than real time allows: more than the time since its first
+   * packet, plus three frames and 0.5 % (a sender's clock may run a little fast) of leeway.
+   */
+  private senderAhead(now: number): boolean {
+    const elapsed = now - this.spurtStart;
+    return this.spurtAudioMs > elapsed + 3 * this.frameMs + elapsed / 200;
   }
 
   stats(): JitterBufferStats {
