@@ -72,7 +72,7 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
     const { stats, released } = run(arrivals, 5);
     expect(stats.concealedSamples).toBe(0);
     expect(stats.jitterBufferEmittedCount).toBe(50 * 160); // every real frame, none replaced
-    // In arrival order nothing is inserted to grow the buffer after the stall (it would only add delay).
+    // Nothing is inserted to grow the buffer after the stall (released on arrival, depth only adds delay).
     expect(stats.insertedSamplesForDeceleration).toBe(0);
     expect(released.length).toBe(50);
     expect(released[20]!.at - arrivals[20]!).toBeLessThanOrEqual(20); // the late frame goes out as it arrives
@@ -90,6 +90,24 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
     expect(stats.packetsLost).toBe(1);
     expect(stats.concealedSamples).toBe(160);
     expect(frames).toBeGreaterThanOrEqual(29); // 29 real + the concealed one (the last may still wait)
+  });
+
+  it('a packet missing from a jittery numbered stream costs one concealed frame, not more', () => {
+    const input = new InputPipeline(format, 8000, 20);
+    let frames = 0;
+    for (let i = 0; i < 80; i++) {
+      const t = 1000 + i * 20 + (i < 60 && i % 4 === 1 ? 35 : 0); // jitter first: the target delay rises
+      if (i !== 65) input.push({ payload: packet(i), seq: i, timestamp: undefined }, t);
+      frames += input.pull(t, 'arrival').length;
+      frames += input.pull(t + 10, 'tick').length;
+    }
+    for (let t = 2700; t < 3000; t += 20) frames += input.pull(t, 'tick').length;
+    const stats = input.stats();
+    expect(stats.targetDelayMs).toBeGreaterThan(30);
+    expect(stats.packetsLost).toBe(1);
+    expect(stats.concealedSamples).toBe(160);
+    expect(stats.insertedSamplesForDeceleration).toBe(0);
+    expect(frames).toBe(80); // 79 real frames and the one concealed, nothing inserted
   });
 
   it('lossless timing: every frame on arrival, in order, nothing concealed or dropped, even across a stall', () => {

@@ -142,6 +142,15 @@ describe('jitter buffer core', () => {
     expect(jb.stats()).toMatchObject({ removedSamplesForAcceleration: 0, insertedSamplesForDeceleration: 0 });
   });
 
+  test('decelerate: false never inserts a step below target', () => {
+    const arrivals = stream(300, { extra: (i) => (i < 100 && i % 4 === 1 ? 35 : 0) });
+    const withInserts = simulate(arrivals, 300, {}).jb.stats();
+    expect(withInserts.insertedSamplesForDeceleration).toBeGreaterThan(0); // the same stream does insert by default
+    const { jb, results } = simulate(arrivals, 300, { decelerate: false });
+    expect(jb.stats().insertedSamplesForDeceleration).toBe(0);
+    expect(trace(results)).not.toContain('D');
+  });
+
   test('16-bit sequence numbers wrap around (65535 → 0), also when reordered across the wrap', () => {
     const arrivals = stream(20, { seqStart: 65_530 });
     // 65535 (payload 5) arrives after 0 (payload 6) — a 5 ms reorder straddling the wrap.

@@ -20,6 +20,12 @@ export interface JitterBufferOptions {
   capacity: number;
   /** Drop a frame when the buffer runs far above target, insert one when it runs below. */
   timeStretch: boolean;
+  /**
+   * With timeStretch, also insert steps below target. Off for an adapter that releases audio as it
+   * arrives rather than on a playout clock (the gateway's input): there nothing drains the buffer on a
+   * schedule, so depth built by inserting guards against nothing and only adds delay.
+   */
+  decelerate: boolean;
   /** Least time between two time-stretch actions, ms. */
   stretchHoldMs: number;
   /** After this long with nothing to play, stop concealing, go quiet and rebuffer, ms. */
@@ -39,6 +45,7 @@ export const DEFAULT_JITTER_BUFFER_OPTIONS: JitterBufferOptions = {
   bucketMs: 10,
   capacity: 64,
   timeStretch: true,
+  decelerate: true,
   stretchHoldMs: 60,
   maxUnderrunMs: 120,
   lateResetCount: 8,
@@ -63,6 +70,7 @@ export function resolveJitterBufferOptions(options: Partial<JitterBufferOptions>
   check(isNumber(o.bucketMs) && o.bucketMs >= 1 && o.maxDelayMs / o.bucketMs <= 10_000, 'bucketMs', o.bucketMs, 'a number ≥ 1 giving at most 10000 buckets up to maxDelayMs');
   check(Number.isInteger(o.capacity) && o.capacity >= 2 && o.capacity <= 100_000, 'capacity', o.capacity, 'an integer from 2 to 100000');
   check(typeof o.timeStretch === 'boolean', 'timeStretch', o.timeStretch, 'a boolean');
+  check(typeof o.decelerate === 'boolean', 'decelerate', o.decelerate, 'a boolean');
   check(isNumber(o.stretchHoldMs) && o.stretchHoldMs >= 0, 'stretchHoldMs', o.stretchHoldMs, 'a number ≥ 0');
   check(isNumber(o.maxUnderrunMs) && o.maxUnderrunMs >= 0, 'maxUnderrunMs', o.maxUnderrunMs, 'a number ≥ 0');
   check(Number.isInteger(o.lateResetCount) && o.lateResetCount >= 1, 'lateResetCount', o.lateResetCount, 'an integer ≥ 1');

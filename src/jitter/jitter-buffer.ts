@@ -25,9 +25,8 @@ import { PlayoutOrder } from './playout-order.js';
  *   target/2); decelerate below target − max(½ packet, target/4); at most one action per
  *   stretchHoldMs.
  * - Time-stretch: far above target a whole packet is dropped (removedSamplesForAcceleration); below
- *   it a concealment step is inserted (reason 'deceleration', insertedSamplesForDeceleration) — but
- *   not in arrival order: there a late packet is waited for, never concealed (the adapter pulls only
- *   buffered audio), so depth built by deceleration would guard against nothing and only add delay.
+ *   it a concealment step is inserted (reason 'deceleration', insertedSamplesForDeceleration) unless
+ *   `decelerate` is off (an adapter that releases audio as it arrives, where depth only adds delay).
  * - Duplicates, late packets (their turn has passed) and overflow (capacity reached: the earliest
  *   packet goes) are dropped and counted. Counters use webrtc-stats names: see jitter-stats.ts.
  *
@@ -298,7 +297,7 @@ export class JitterBuffer<T> {
       return undefined;
     }
     const low = this.#lowLimit();
-    if (filtered < low && level < low && this.#order.mode !== 'arrival') {
+    if (filtered < low && level < low && this.options.decelerate) {
       this.#filteredLevelMs = filtered + this.#order.stepMs;
       this.#lastStretchAt = now;
       return this.#conceal('deceleration', undefined);

@@ -43,6 +43,8 @@ export class InputPipeline {
       frameMs,
       decode: (payload) => decoder.decode(payload),
       canAccelerate: (payload) => isNearSilent(format, decoder, payload),
+      // Audio leaves as it arrives (see pull), so there is no playout schedule for inserted depth to protect.
+      jitter: { decelerate: false },
       ...(decoder.conceal && { conceal: (samples: number, next: Uint8Array | undefined) => decoder.conceal!(samples, next) }),
     });
     this.resampler = handlerRate === format.sampleRate ? undefined : new StreamingResampler(format.sampleRate, handlerRate);
