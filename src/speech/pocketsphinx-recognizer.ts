@@ -111,14 +111,12 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
         try {
           return await proc.finish(this.o.finishTimeoutMs);
         } finally {
-          this.live.delete(proc);
           replenish();
         }
       },
       abort: () => {
         state = 'aborted';
-        proc.kill();
-        this.live.delete(proc);
+        proc.kill(); // it leaves `live` when it has exited, so close() still waits for it
         replenish();
       },
     };
