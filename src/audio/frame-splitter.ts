@@ -1,6 +1,9 @@
+import { allocSamples } from './sample-pool.js';
+
 /**
  * Pure re-framer: audio of any length in, fixed-size frames out. Output longer than a frame is
  * split; a remainder waits for more audio or for `flush()`, which pads the last frame with silence.
+ * Frames are copies from the sample pool (they may share an ArrayBuffer: see sample-pool.ts).
  */
 export class FrameSplitter {
   readonly frameSamples: number;
@@ -10,7 +13,7 @@ export class FrameSplitter {
   constructor(frameSamples: number) {
     if (!Number.isInteger(frameSamples) || frameSamples <= 0) throw new RangeError(`frameSamples must be a positive integer, got ${frameSamples}`);
     this.frameSamples = frameSamples;
-    this.pending = new Int16Array(frameSamples);
+    this.pending = allocSamples(frameSamples);
   }
 
   /** Samples held back, waiting to complete a frame. */
@@ -28,11 +31,13 @@ export class FrameSplitter {
       offset = take;
       if (this.filled < this.frameSamples) return frames;
       frames.push(this.pending);
-      this.pending = new Int16Array(this.frameSamples);
+      this.pending = allocSamples(this.frameSamples);
       this.filled = 0;
     }
     while (samples.length - offset >= this.frameSamples) {
-      frames.push(samples.slice(offset, offset + this.frameSamples));
+      const frame = allocSamples(this.frameSamples);
+      frame.set(samples.subarray(offset, offset + this.frameSamples));
+      frames.push(frame);
       offset += this.frameSamples;
     }
     if (offset < samples.length) {
@@ -47,7 +52,7 @@ export class FrameSplitter {
     if (this.filled === 0) return undefined;
     const frame = this.pending;
     frame.fill(0, this.filled);
-    this.pending = new Int16Array(this.frameSamples);
+    this.pending = allocSamples(this.frameSamples);
     this.filled = 0;
     return frame;
   }

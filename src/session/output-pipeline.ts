@@ -1,6 +1,7 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { samplesPerFrame } from '../audio/audio-frame.js';
 import { FrameSplitter } from '../audio/frame-splitter.js';
+import { allocSamples } from '../audio/sample-pool.js';
 import type { PayloadEncoder } from '../codecs/codec.js';
 import { createEncoder } from '../codecs/codec-factory.js';
 import type { MediaFormat } from '../codecs/media-format.js';
@@ -118,17 +119,14 @@ export class OutputPipeline {
     if (rate === this.format.sampleRate) return samples;
     if (this.resampler?.rate !== rate) this.resampler = { rate, stream: new StreamingResampler(rate, this.format.sampleRate) };
     const { stream } = this.resampler;
-    if (!this.resamplerHolds) {
-      // The filter holds back its delay; lead the spurt with that much silence instead, so every
-      // input frame completes an output frame at once (else each waits for the next: +1 frame of latency).
-      this.resamplerHolds = true;
-      const lead = new Int16Array(Math.round((stream.latencyMs * this.format.sampleRate) / 1000));
-      const out = stream.process(samples);
-      const joined = new Int16Array(lead.length + out.length);
-      joined.set(out, lead.length);
-      return joined;
-    }
-    return stream.process(samples);
+    // The filter holds back its delay; lead a spurt with that much silence instead, so every input
+    // frame completes an output frame at once (else each waits for the next: +1 frame of latency).
+    const lead = this.resamplerHolds ? 0 : Math.round((stream.latencyMs * this.format.sampleRate) / 1000);
+    this.resamplerHolds = true;
+    // Internal arrays (they go to the splitter and encoder only), so they come from the sample pool.
+    const out = allocSamples(lead + stream.outputLength(samples.length));
+    stream.processInto(samples, out.subarray(lead));
+    return out;
   }
 }
 
