@@ -13,15 +13,4 @@ export function chunkFrames(pcm: Int16Array, frameSamples: number): Int16Array[]
   return Array.from({ length: count }, (_, k) => padded.subarray(k * frameSamples, (k + 1) * frameSamples));
 }
 
-/** Mixes interleaved multi-channel PCM16 down to mono (average of the channels). */
-export function mixToMono(samples: Int16Array, channels: number): Int16Array {
-  if (channels === 1) return samples;
-  const frames = Math.floor(samples.length / channels);
-  const out = new Int16Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += samples[f * channels + c]!;
-    out[f] = Math.round(sum / channels);
-  }
-  return out;
-}
+export { mixToMono } from '../src/audio/mix-to-mono.js';

@@ -1,3 +1,4 @@
+import { mixToMono } from '../audio/mix-to-mono.js';
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { StreamingResampler } from '../resample/streaming-resampler.js';
 import { concatSamples } from '../audio/concat-samples.js';
@@ -55,7 +56,7 @@ export class RecordingTrack {
   }
 
   push(frame: AudioFrame): Int16Array {
-    const mono = frame.channels === 1 ? frame.samples : mixDown(frame.samples, frame.channels);
+    const mono = mixToMono(frame.samples, frame.channels);
     const parts: Int16Array[] = [];
     if (frame.sampleRate !== this.inputRate) parts.push(this.switchRate(frame.sampleRate));
     this.counters.receivedSamples += mono.length;
@@ -100,17 +101,6 @@ export class RecordingTrack {
     this.resampler = rate === this.options.sampleRate ? undefined : new StreamingResampler(rate, this.options.sampleRate);
     return tail;
   }
-}
-
-function mixDown(samples: Int16Array, channels: number): Int16Array {
-  const frames = Math.floor(samples.length / channels);
-  const out = new Int16Array(frames);
-  for (let i = 0; i < frames; i++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += samples[i * channels + c]!;
-    out[i] = Math.round(sum / channels);
-  }
-  return out;
 }
 
 function concat(parts: Int16Array[]): Int16Array {

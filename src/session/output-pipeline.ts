@@ -1,3 +1,4 @@
+import { mixToMono } from '../audio/mix-to-mono.js';
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { samplesPerFrame } from '../audio/audio-frame.js';
 import { FrameSplitter } from '../audio/frame-splitter.js';
@@ -65,7 +66,7 @@ export class OutputPipeline {
       this.resamplerHolds = false;
     }
     this.lastAudioAt = now;
-    const samples = frame.channels === 1 ? frame.samples : downmix(frame.samples, frame.channels);
+    const samples = mixToMono(frame.samples, frame.channels);
     for (const pcm of this.splitter.push(this.resample(samples, frame.sampleRate))) this.enqueue(pcm, now);
   }
 
@@ -128,14 +129,4 @@ export class OutputPipeline {
     stream.processInto(samples, out.subarray(lead));
     return out;
   }
-}
-
-function downmix(samples: Int16Array, channels: number): Int16Array {
-  const out = new Int16Array(Math.floor(samples.length / channels));
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += samples[i * channels + c]!;
-    out[i] = Math.round(sum / channels);
-  }
-  return out;
 }

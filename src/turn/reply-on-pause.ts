@@ -1,3 +1,4 @@
+import { mixToMono } from '../audio/mix-to-mono.js';
 import { createAudioFrame, type AudioFrame } from '../audio/audio-frame.js';
 import { checkOption, inRange } from '../dsp/option-check.js';
 import { WavegateError } from '../errors/wavegate-error.js';
@@ -117,7 +118,7 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
     const { vad, framer, detector } = this;
     if (!vad || !framer || !detector || this.closed) return;
     if (this.reply && !this.o.canInterrupt) return; // FastRTC: input ignored while replying
-    const mono = frame.channels === 1 ? frame.samples : downmix(frame.samples, frame.channels);
+    const mono = mixToMono(frame.samples, frame.channels);
     for (const chunk of framer.push(mono)) {
       const wasTalking = detector.isTalking;
       const signal = detector.push(chunk, vad.isSpeech(chunk));
@@ -220,14 +221,4 @@ export class ReplyOnPauseHandler<R = unknown> implements Handler {
       }
     }
   }
-}
-
-function downmix(samples: Int16Array, channels: number): Int16Array {
-  const out = new Int16Array(samples.length / channels);
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += samples[i * channels + c]!;
-    out[i] = Math.round(sum / channels);
-  }
-  return out;
 }
