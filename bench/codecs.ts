@@ -48,8 +48,7 @@ async function loadSpeech16k(): Promise<Int16Array> {
 }
 
 function convert(samples: Int16Array, from: number, to: number): Int16Array {
-  const r = new StreamingResampler(from, to);
-  return concatSamples([r.process(samples), r.flush()]);
+  return new StreamingResampler(from, to).processAll(samples);
 }
 
 const RESAMPLE_PAIRS: ReadonlyArray<readonly [number, number]> = [

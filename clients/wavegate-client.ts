@@ -30,11 +30,5 @@ export { percentile, summarize, type Summary } from './percentiles.js';
 export async function loadAudio(path: string, sampleRate: number): Promise<Int16Array> {
   const wav = await readWav(path);
   const mono = mixToMono(wav.samples, wav.channels);
-  const resampler = new StreamingResampler(wav.sampleRate, sampleRate);
-  const head = resampler.process(mono);
-  const tail = resampler.flush();
-  const pcm = new Int16Array(head.length + tail.length);
-  pcm.set(head);
-  pcm.set(tail, head.length);
-  return pcm;
+  return new StreamingResampler(wav.sampleRate, sampleRate).processAll(mono);
 }

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { concatSamples } from '../src/audio/concat-samples.js';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { readWav } from '../src/wav/wav-file.js';
 import { correlationAt, rms } from './support/audio-compare.js';
@@ -77,8 +76,7 @@ function stopServer(child: ChildProcess): Promise<void> {
 
 async function inputAt(rate: number): Promise<Int16Array> {
   const wav = await readWav(INPUT);
-  const r = new StreamingResampler(wav.sampleRate, rate);
-  return concatSamples([r.process(wav.samples), r.flush()]);
+  return new StreamingResampler(wav.sampleRate, rate).processAll(wav.samples);
 }
 
 /**

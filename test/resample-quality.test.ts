@@ -13,15 +13,7 @@ function sine(rate: number, frames: number, frequency: number, amplitude: number
 
 /** Whole-signal float conversion through the streaming API (process + flush). */
 function ours(a: number, b: number): Converter {
-  return (x) => {
-    const r = new StreamingResampler(a, b);
-    const head = r.processFloat(x);
-    const tail = r.flushFloat();
-    const out = new Float32Array(head.length + tail.length);
-    out.set(head);
-    out.set(tail, head.length);
-    return out;
-  };
+  return (x) => new StreamingResampler(a, b).processAllFloat(x);
 }
 
 /** PCM16 through the streaming API, without flush (every output then has real input on both sides). */

@@ -99,6 +99,21 @@ describe('StreamingResampler: chunking', () => {
     expect(r.flush().length).toBe(0);
   });
 
+  it('processAll is process + flush in one array, for PCM16 and float, and leaves the resampler fresh', () => {
+    const x = testSignal(48_000, 4800);
+    const r = new StreamingResampler(48_000, 22_050);
+    const all = r.processAll(x);
+    const reference = new StreamingResampler(48_000, 22_050);
+    expect(all).toEqual(concatSamples([reference.process(x), reference.flush()]));
+    expect(all.length).toBe(Math.ceil((4800 * 22_050) / 48_000));
+    expect(r.processAll(x)).toEqual(all);
+    const f = Float32Array.from(x);
+    const ref = new StreamingResampler(48_000, 22_050);
+    const head = ref.processFloat(f);
+    const tail = ref.flushFloat();
+    expect(Array.from(new StreamingResampler(48_000, 22_050).processAllFloat(f))).toEqual([...head, ...tail]);
+  });
+
   it('interleaved stereo equals two mono streams', () => {
     const stereo = testSignal(44_100, 4410, 2);
     const left = stereo.filter((_, i) => i % 2 === 0);

@@ -50,15 +50,7 @@ function ours(a: number, b: number, kernel: 'wasm-simd' | 'js'): Candidate {
         if (sink < 0) console.log(sink);
       };
     },
-    convert: (x) => {
-      const r = new StreamingResampler(a, b, { kernel });
-      const head = r.processFloat(x);
-      const tail = r.flushFloat();
-      const out = new Float32Array(head.length + tail.length);
-      out.set(head);
-      out.set(tail, head.length);
-      return out;
-    },
+    convert: (x) => new StreamingResampler(a, b, { kernel }).processAllFloat(x),
     close: () => {},
   };
 }

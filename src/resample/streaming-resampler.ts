@@ -174,6 +174,16 @@ export class StreamingResampler {
     return out;
   }
 
+  /** `input` as the end of the stream: process() and flush() joined in one array (then reset, like flush). */
+  processAll(input: Int16Array): Int16Array {
+    return joinTail(this.process(input), this.flush());
+  }
+
+  /** Like processAll() for the float path. */
+  processAllFloat(input: Float32Array): Float32Array {
+    return joinTail(this.processFloat(input), this.flushFloat());
+  }
+
   /** Like flush() for the float path. */
   flushFloat(): Float32Array {
     const owed = Math.ceil((this.inputFrames * this.ratio.up) / this.ratio.down) - this.outputFrames;
@@ -274,4 +284,12 @@ export class StreamingResampler {
     this.length -= this.start;
     this.start = 0;
   }
+}
+
+function joinTail<T extends Int16Array | Float32Array>(head: T, tail: T): T {
+  if (tail.length === 0) return head;
+  const out = new (head.constructor as new (length: number) => T)(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
 }
