@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { createDecoder } from '../src/codecs/codec-factory.js';
-import type { MediaFormat } from '../src/codecs/media-format.js';
 import { payloadDurationMs } from '../src/codecs/payload-duration.js';
 import { AudioPlayout } from '../src/jitter/audio-playout.js';
 import type { JitterBufferOptions } from '../src/jitter/jitter-buffer-options.js';
@@ -11,30 +10,16 @@ import { alignEcho, EnvelopeTrack } from './echo-alignment.js';
 import { chunkFrames } from './frame-chunker.js';
 import { summarize, type Summary } from './percentiles.js';
 import { RoundTripTracker } from './round-trip-tracker.js';
-import { WavegateConnection } from './wavegate-connection.js';
+import { WavegateConnection, type ConnectionOptions } from './wavegate-connection.js';
 
-export interface StreamOptions {
-  /** ws:// or wss:// URL of the FastRTC endpoint, e.g. ws://127.0.0.1:8000/websocket/offer. */
-  url: string;
-  /** Session id (websocket_id). */
-  id: string;
-  /** What is sent: `pcm` must be mono at input.sampleRate. */
-  input: MediaFormat;
-  /** What comes back (must match the server's output format). */
-  output: MediaFormat;
-  /** Put mediaFormat/outputFormat in `start` (default); false sends FastRTC's plain start. */
-  negotiate: boolean;
-  /** L16/Opus as binary frames (default); false sends base64 JSON with sequence numbers. */
-  binary: boolean;
-  /** Frame duration, ms (default 20). */
-  frameMs: 10 | 20 | 40 | 60;
+/** The connection's own options (url, id, formats, negotiate, binary, frameMs, openTimeoutMs), then the stream's. */
+export interface StreamOptions extends Omit<ConnectionOptions, 'onEvent' | 'onClose'> {
   /** Send a mark this often (ms of audio) to measure the mark round trip; 0 = only the final one. */
   markEveryMs: number;
   /** After the last frame (and the final mark's echo): finish once no reply audio came for this long, ms. */
   quietMs: number;
   /** After the last frame: finish at the latest after this long, ms. */
   drainTimeoutMs: number;
-  openTimeoutMs: number;
   jitter: Partial<Omit<JitterBufferOptions, 'sampleRate' | 'frameMs'>>;
   /** Called about every `progressEveryMs` while streaming. */
   onProgress: ((progress: StreamProgress) => void) | undefined;
