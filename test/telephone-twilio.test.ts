@@ -144,6 +144,38 @@ describe('Twilio marks and barge-in', () => {
     await client.waitClose();
   }, 20_000);
 
+  it('an event-loop stall mid-call does not end the echo early: one mark, after the last echoed frame', async () => {
+    const sid = 'MZ00000000000000000000000000000004';
+    const client = await call(url, sid);
+    const input = mulawTone(40, 440, 8000);
+    // Frames 0–19 paced; then the process stalls for 150 ms (gateway and this client alike) and the
+    // frames the caller sent meanwhile arrive together; the rest paced again. The gateway's timers run
+    // before it reads the socket, so the first tick after the stall finds the echo dry — it must not
+    // take that for the end of the reply.
+    const start = performance.now();
+    for (let k = 0; k < input.length; k++) {
+      const wait = start + k * 20 - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (k === 20) {
+        const until = performance.now() + 150;
+        while (performance.now() < until) {
+          // a stalled event loop
+        }
+      }
+      client.send(twilio.media(sid, k, input[k]!));
+    }
+    const mark = await client.waitFor((m) => m.event === 'mark', 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    const messages = outbound(client);
+    const marks = messages.filter((m) => m.raw.event === 'mark');
+    const media = messages.filter((m) => m.out?.kind === 'media');
+    expect(marks.map((m) => m.raw.mark.name)).toEqual([mark.mark.name]);
+    expect(media.length).toBeGreaterThanOrEqual(38);
+    expect(messages.findIndex((m) => m.raw === mark)).toBeGreaterThan(messages.lastIndexOf(media.at(-1)!));
+    client.send(twilio.stop(sid, 50));
+    await client.waitClose();
+  }, 20_000);
+
   it('sends clear when the caller talks over the reply, and no reply audio after it', async () => {
     const sid = 'MZ00000000000000000000000000000003';
     const client = await call(url, sid, { probe: 'bargein' });

@@ -7,12 +7,14 @@ import voiceLoop, { createVoiceLoopHandler } from '../handlers/voice-loop.js';
 import { SpeechTestClient } from '../bench/turn-latency-client.js';
 import { concatPcm, loadSpeechFixtures, silence } from '../bench/vad-speech-fixtures.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { FliteSynthesizer } from '../src/speech/flite-synthesizer.js';
 import { pocketsphinx } from '../src/speech/pocketsphinx-recognizer.js';
 import { recognizeAll } from '../src/speech/speech-recognizer.js';
 import { detectableAtMs } from '../bench/turn-latency.js';
 
 const fixtures = loadSpeechFixtures();
 const fixture = (file: string) => fixtures.find((f) => f.file === file)!;
+const FINAL = 'please call me back tomorrow morning at nine';
 const LONG_ANSWER = 'this is a long answer that goes on for quite a while. '.repeat(6);
 
 let gateway: Gateway;
@@ -49,18 +51,18 @@ describe('voice-loop handler', () => {
     })().catch(() => undefined);
     await client.stream(concatPcm(silence(300, 16_000), fixture('s01-slt.wav').samples, silence(1500, 16_000)), 16_000);
     await client.until(() => client.json('log').some((m) => m.message.data === 'response_starting'), 60_000, 'response_starting');
-    // Let the answer play out: it is paced, about 3 s.
-    let last = 0;
-    await client.until(() => {
-      const n = client.audio().length;
-      const settled = n > 50 && n === last;
-      last = n;
-      return settled;
-    }, 30_000, 'the answer to finish');
+    // Let the answer play out: it is paced, about 3 s. flite is deterministic, so the answer's length is
+    // known: wait for all of it (a wait for "no new audio for a while" mistakes a stalled test process
+    // for the end of the answer).
+    const expected = (await new FliteSynthesizer().synthesize(`you said ${FINAL}`)).samples.length;
+    const received = () => client.audio().reduce((n, a) => n + a.samples.length, 0);
+    await client.until(() => received() >= expected - 320, 30_000, 'the whole answer');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(Math.abs(received() - expected)).toBeLessThanOrEqual(320); // within one 20 ms frame
     const kinds = client.json().map((m) => (m.message.type === 'log' ? m.message.data : m.message.type ?? m.message.event));
     expect(kinds.filter((k) => k !== 'transcript')).toEqual(['started_talking', 'pause_detected', 'response_starting']);
     const final = client.json('transcript').find((m) => m.message.data.final)!.message.data.text;
-    expect(final).toBe('please call me back tomorrow morning at nine');
+    expect(final).toBe(FINAL);
     const answer = concatPcm(...client.audio().map((a) => a.samples));
     expect(answer.length / 16_000).toBeGreaterThan(2);
     // Close the loop: what came back is speech that says it.

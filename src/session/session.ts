@@ -61,8 +61,12 @@ const CLOSE_CODES: Record<CloseReason, number> = {
 
 type Listener = (data: unknown) => void;
 
-/** Phone sessions: output dry for this many frames after audio ends a reply segment (a mark follows). */
-const SEGMENT_GAP_FRAMES = 3;
+/**
+ * Phone sessions: this many clock ticks in a row with the output dry, after audio, end a reply segment
+ * (a mark follows). Counted in ticks, not milliseconds: after an event-loop stall the clock skips the
+ * missed ticks, so a stall cannot end a segment before the input that arrived during it is read.
+ */
+const SEGMENT_GAP_TICKS = 3;
 
 /**
  * One client's session: media in → decode → jitter buffer → resample → handler (in order, bounded);
@@ -86,8 +90,8 @@ export class Session implements Paced {
   private ending = false;
   private behindSince: number | undefined;
   private warnedBusy = false;
-  /** Phone sessions: when the last frame of the open reply segment went out; undefined = none open. */
-  private segmentAudioAt: number | undefined;
+  /** Phone sessions: ticks with the output dry since the open reply segment's last frame; undefined = none open. */
+  private segmentDryTicks: number | undefined;
   private segments = 0;
   lastActivity: number;
   closeReason: CloseReason | undefined;
@@ -194,14 +198,14 @@ export class Session implements Paced {
     if (this.closed) return false;
     for (const frame of this.input.pull(now, 'tick')) this.receive(frame);
     this.output.flushIfIdle(now);
-    this.sendDue(now);
-    this.endSegmentIfDry(now);
+    const sentAudio = this.sendDue(now);
+    if (!sentAudio) this.endSegmentIfDry();
     if (this.ending && this.output.isEmpty) {
       this.config.sink.send({ type: 'end_stream' });
       void this.close('handler_closed');
       return false;
     }
-    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.segmentAudioAt !== undefined;
+    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.segmentDryTicks !== undefined;
     return this.paced;
   }
 
@@ -252,8 +256,10 @@ export class Session implements Paced {
     }
   }
 
-  private sendDue(now: number): void {
+  /** Sends what output is due; true if audio went out. */
+  private sendDue(now: number): boolean {
     const { sink } = this.config;
+    let sentAudio = false;
     for (const item of this.output.due(now)) {
       if (item.kind === 'mark') {
         sink.send({ type: 'mark', name: item.name });
@@ -266,7 +272,7 @@ export class Session implements Paced {
         this.behindSince ??= now;
         if (now - this.behindSince > this.config.slowConsumerTimeoutMs) {
           void this.close('slow_consumer', { code: 'WG_ERR_SLOW_CONSUMER', message: ERROR_CODES.WG_ERR_SLOW_CONSUMER.message });
-          return;
+          return sentAudio;
         }
         continue;
       }
@@ -274,23 +280,25 @@ export class Session implements Paced {
       if (!sink.send({ type: 'media', payload: item.payload })) continue;
       this.counters.framesOut++;
       this.counters.bytesOut += item.payload.byteLength;
-      if (this.config.carrierConfirmsMarks) this.segmentAudioAt = now;
+      sentAudio = true;
+      if (this.config.carrierConfirmsMarks) this.segmentDryTicks = 0;
       if (item.pcm) {
         const frame: AudioFrame = { samples: item.pcm, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: now - this.startedAt };
         for (const tap of this.config.taps) tap.onOutput(frame);
       }
     }
+    return sentAudio;
   }
 
   /**
-   * Phone sessions: when the output has run dry for a few frames after audio, the reply segment is
+   * Phone sessions: when the output has run dry for a few ticks after audio, the reply segment is
    * over and a mark `wg-segment-N` follows it; the carrier echoes it once the caller has heard the
    * segment, and the handler gets that as a `mark` event. A clear cuts the segment without a mark.
    */
-  private endSegmentIfDry(now: number): void {
-    if (this.segmentAudioAt === undefined || !this.output.isEmpty) return;
-    if (now - this.segmentAudioAt < SEGMENT_GAP_FRAMES * this.config.frameMs) return;
-    this.segmentAudioAt = undefined;
+  private endSegmentIfDry(): void {
+    if (this.segmentDryTicks === undefined || !this.output.isEmpty) return;
+    if (++this.segmentDryTicks < SEGMENT_GAP_TICKS) return;
+    this.segmentDryTicks = undefined;
     this.config.sink.send({ type: 'mark', name: `wg-segment-${++this.segments}` });
   }
 
@@ -305,7 +313,7 @@ export class Session implements Paced {
         return;
       case 'clear':
         this.output.clear();
-        this.segmentAudioAt = undefined;
+        this.segmentDryTicks = undefined;
         this.config.sink.send({ type: 'clear' });
         return;
       case 'mark':
