@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrameSplitter } from '../src/audio/frame-splitter.js';
 import { FrameClock } from '../src/pacer/frame-clock.js';
+import { SharedPacer } from '../src/pacer/shared-pacer.js';
 import { OutputQueue } from '../src/session/output-queue.js';
 
 const payload = (n: number) => new Uint8Array([n]);
@@ -14,6 +15,33 @@ describe('FrameClock', () => {
     expect(clock.advance(1039)).toBe(0); // early wake-up: nothing due
     expect(clock.advance(1101)).toBe(4); // busy loop: 1040, 1060, 1080, 1100 → skipped, not replayed
     expect(clock.nextDeadline()).toBe(1120);
+  });
+});
+
+describe('SharedPacer', () => {
+  it('tells members which ticks ran on schedule: not the one after a busy event loop', async () => {
+    const pacer = new SharedPacer(20);
+    const ticks: boolean[] = [];
+    await new Promise<void>((done) => {
+      pacer.join({
+        onTick(_now, onSchedule) {
+          ticks.push(onSchedule);
+          if (ticks.length === 3) {
+            const end = performance.now() + 70; // the loop is busy past the next deadlines
+            while (performance.now() < end) {
+              // busy
+            }
+          }
+          if (ticks.length < 10) return true;
+          done();
+          return false;
+        },
+      });
+    });
+    pacer.stop();
+    expect(ticks[3]).toBe(false);
+    expect(ticks.slice(4)).toContain(true); // the next deadlines are kept: on schedule again
+    expect(pacer.skippedTicks).toBeGreaterThanOrEqual(2);
   });
 });
 

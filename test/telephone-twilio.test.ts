@@ -22,6 +22,22 @@ async function call(gatewayUrl: string, streamSid: string, params: Record<string
 /** Twilio `media` messages with the μ-law `frames`, paced in real time. */
 const sendMedia = (client: WsTestClient, sid: string, frames: readonly Buffer[]) => sendPaced(frames, (payload, k) => client.send(twilio.media(sid, k, payload as Buffer)));
 
+/**
+ * Like `sendMedia`, but before frame `stallAt` the process stalls for `stallMs` (gateway and this
+ * client alike: a busy event loop); the frames the caller sent meanwhile then arrive together.
+ */
+async function sendMediaWithStall(client: WsTestClient, sid: string, frames: readonly Buffer[], stallAt = 20, stallMs = 150): Promise<void> {
+  await sendPaced(frames, (payload, k) => {
+    if (k === stallAt) {
+      const end = performance.now() + stallMs;
+      while (performance.now() < end) {
+        // a stalled event loop
+      }
+    }
+    client.send(twilio.media(sid, k, payload as Buffer));
+  });
+}
+
 function outbound(client: WsTestClient) {
   return client.json().map((m) => ({ raw: m, out: twilio.read(m) }));
 }
@@ -148,22 +164,9 @@ describe('Twilio marks and barge-in', () => {
     const sid = 'MZ00000000000000000000000000000004';
     const client = await call(url, sid);
     const input = mulawTone(40, 440, 8000);
-    // Frames 0–19 paced; then the process stalls for 150 ms (gateway and this client alike) and the
-    // frames the caller sent meanwhile arrive together; the rest paced again. The gateway's timers run
-    // before it reads the socket, so the first tick after the stall finds the echo dry — it must not
-    // take that for the end of the reply.
-    const start = performance.now();
-    for (let k = 0; k < input.length; k++) {
-      const wait = start + k * 20 - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      if (k === 20) {
-        const until = performance.now() + 150;
-        while (performance.now() < until) {
-          // a stalled event loop
-        }
-      }
-      client.send(twilio.media(sid, k, input[k]!));
-    }
+    // The gateway's timers run before it reads the socket, so its first tick after the stall finds the
+    // echo dry — it must not take that for the end of the reply.
+    await sendMediaWithStall(client, sid, input);
     const mark = await client.waitFor((m) => m.event === 'mark', 5000);
     await new Promise((r) => setTimeout(r, 300));
     const messages = outbound(client);
@@ -242,6 +245,22 @@ describe('a 16 kHz handler on an 8 kHz phone line', () => {
     const media = outbound(client).filter((m) => m.out?.kind === 'media').map((m) => (m.out as { payload: Buffer }).payload);
     expect(media.every((p) => p.length === 160)).toBe(true);
     expectCallerTone(media.map((p) => decodeMulaw(p)).filter((pcm) => rms(pcm) > 1000), 5);
+    client.send(twilio.stop(sid, 60));
+    expect(await client.waitClose()).toBe(1000);
+  }, 20_000);
+
+  it('an event-loop stall mid-call does not cut the resampled reply into talk spurts', async () => {
+    const sid = 'MZ00000000000000000000000000000005';
+    const client = await call(url, sid);
+    const session = () => [...gateway.sessions.registry.all()].find((s) => s.carrier === 'twilio')!;
+    await sendMediaWithStall(client, sid, mulawTone(50, 440, 8000));
+    const spurtsBeforeEnd = session().stats().outputSpurts;
+    await client.waitFor((m) => m.event === 'mark', 5000);
+    // A spurt ended mid-stream would flush the 16 → 8 kHz resampler's tail and pad a partial frame.
+    expect(spurtsBeforeEnd).toBe(0);
+    expect(session().stats().outputSpurts).toBe(1);
+    const media = outbound(client).filter((m) => m.out?.kind === 'media').map((m) => decodeMulaw((m.out as { payload: Buffer }).payload));
+    expectCallerTone(media.filter((pcm) => rms(pcm) > 1000), 5);
     client.send(twilio.stop(sid, 60));
     expect(await client.waitClose()).toBe(1000);
   }, 20_000);

@@ -1,8 +1,13 @@
 import { FrameClock } from './frame-clock.js';
 
-/** Something paced by the shared clock; `onTick` returns false once it has nothing left to do. */
+/**
+ * Something paced by the shared clock; `onTick` returns false once it has nothing left to do.
+ * `onSchedule` is false for a tick that ran half a period or more after its deadline: the event loop
+ * was busy, and its timers run before it reads sockets, so what arrived meanwhile has not been read
+ * yet. Nothing may be concluded on such a tick from what has not arrived.
+ */
 export interface Paced {
-  onTick(now: number): boolean;
+  onTick(now: number, onSchedule: boolean): boolean;
 }
 
 /**
@@ -55,6 +60,7 @@ export class SharedPacer {
   private readonly tick = (): void => {
     this.timer = undefined;
     const now = this.now();
+    const deadline = this.clock.nextDeadline();
     const elapsed = this.clock.advance(now);
     if (elapsed === 0) {
       this.arm();
@@ -62,11 +68,12 @@ export class SharedPacer {
     }
     this.ticks++;
     if (elapsed > 1) this.skippedTicks += elapsed - 1;
+    const onSchedule = now - deadline < this.clock.periodMs / 2;
     this.ticking = true;
     for (const member of this.members) {
       let keep = false;
       try {
-        keep = member.onTick(now);
+        keep = member.onTick(now, onSchedule);
       } catch (err) {
         console.error('wavegate: paced member failed', err);
       }

@@ -17,6 +17,9 @@ export interface OutputPipelineOptions {
   keepPcm: boolean;
 }
 
+/** On-schedule ticks (and frames' time) without handler audio, with nothing queued, that end a talk spurt. */
+const IDLE_FLUSH_TICKS = 2;
+
 /**
  * Handler audio (any rate, any length) → resampled to the client's rate with per-source-rate state →
  * cut into frames → encoded → the paced, bounded output queue.
@@ -30,7 +33,9 @@ export class OutputPipeline {
   private resampler: { rate: number; stream: StreamingResampler } | undefined;
   /** Audio went into the resampler since its last flush (it holds back its filter delay). */
   private resamplerHolds = false;
+  /** When, and how many on-schedule clock ticks ago, the handler last sent audio. */
   private lastAudioAt = -Infinity;
+  private ticksSinceAudio = 0;
   private readonly idleFlushMs: number;
 
   constructor(format: MediaFormat, options: OutputPipelineOptions) {
@@ -39,7 +44,7 @@ export class OutputPipeline {
     this.splitter = new FrameSplitter(this.encoder.frameSamples ?? samplesPerFrame(format.sampleRate, options.frameMs));
     this.queue = new OutputQueue({ frameMs: options.frameMs, leadMs: options.leadMs, capacity: options.capacity });
     this.keepPcm = options.keepPcm;
-    this.idleFlushMs = 2 * options.frameMs;
+    this.idleFlushMs = IDLE_FLUSH_TICKS * options.frameMs;
   }
 
   /** Audio held back in the resampler or a partial frame, waiting for more. */
@@ -66,6 +71,7 @@ export class OutputPipeline {
       this.resamplerHolds = false;
     }
     this.lastAudioAt = now;
+    this.ticksSinceAudio = 0;
     const samples = mixToMono(frame.samples, frame.channels);
     for (const pcm of this.splitter.push(this.resample(samples, frame.sampleRate))) this.enqueue(pcm, now);
   }
@@ -89,12 +95,17 @@ export class OutputPipeline {
   }
 
   /**
-   * When everything queued has gone out and the handler has sent no audio for two frames, its talk
-   * spurt has ended: what is held back goes out. (A producer running ahead of real time keeps the
-   * queue filled, so its chunks are never cut apart by padding.)
+   * Called on every clock tick. When everything queued has gone out and the handler has sent no audio
+   * for two frames' time and two ticks, its talk spurt has ended: what is held back goes out. (A
+   * producer running ahead of real time keeps the queue filled, so its chunks are never cut apart by
+   * padding.) Time alone is not enough: the first tick after an event-loop stall runs before the socket
+   * is read, so it would end a spurt that input received during the stall is about to continue; such a
+   * late tick is not counted.
    */
-  flushIfIdle(now: number): void {
-    if (this.hasResidual && this.queue.isEmpty && now - this.lastAudioAt >= this.idleFlushMs) this.flush(now);
+  onTick(now: number, onSchedule: boolean): void {
+    if (onSchedule) this.ticksSinceAudio++;
+    const idle = this.ticksSinceAudio >= IDLE_FLUSH_TICKS && now - this.lastAudioAt >= this.idleFlushMs;
+    if (idle && this.hasResidual && this.queue.isEmpty) this.flush(now);
   }
 
   due(now: number): OutputItem[] {

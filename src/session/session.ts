@@ -62,9 +62,9 @@ const CLOSE_CODES: Record<CloseReason, number> = {
 type Listener = (data: unknown) => void;
 
 /**
- * Phone sessions: this many clock ticks in a row with the output dry, after audio, end a reply segment
- * (a mark follows). Counted in ticks, not milliseconds: after an event-loop stall the clock skips the
- * missed ticks, so a stall cannot end a segment before the input that arrived during it is read.
+ * Phone sessions: this many on-schedule clock ticks with the output dry, after audio, end a reply
+ * segment (a mark follows). Ticks that run late (after an event-loop stall) do not count: the input
+ * that arrived during the stall, which may continue the segment, has not been read yet.
  */
 const SEGMENT_GAP_TICKS = 3;
 
@@ -90,7 +90,7 @@ export class Session implements Paced {
   private ending = false;
   private behindSince: number | undefined;
   private warnedBusy = false;
-  /** Phone sessions: ticks with the output dry since the open reply segment's last frame; undefined = none open. */
+  /** Phone sessions: on-schedule ticks with the output dry since the open reply segment's last frame; undefined = none open. */
   private segmentDryTicks: number | undefined;
   private segments = 0;
   lastActivity: number;
@@ -194,12 +194,12 @@ export class Session implements Paced {
   }
 
   /** Shared clock tick: feed the handler what the jitter buffer releases, send what output is due. */
-  onTick(now: number): boolean {
+  onTick(now: number, onSchedule = true): boolean {
     if (this.closed) return false;
     for (const frame of this.input.pull(now, 'tick')) this.receive(frame);
-    this.output.flushIfIdle(now);
+    this.output.onTick(now, onSchedule);
     const sentAudio = this.sendDue(now);
-    if (!sentAudio) this.endSegmentIfDry();
+    if (!sentAudio && onSchedule) this.endSegmentIfDry();
     if (this.ending && this.output.isEmpty) {
       this.config.sink.send({ type: 'end_stream' });
       void this.close('handler_closed');
@@ -296,7 +296,7 @@ export class Session implements Paced {
    * segment, and the handler gets that as a `mark` event. A clear cuts the segment without a mark.
    */
   private endSegmentIfDry(): void {
-    if (this.segmentDryTicks === undefined || !this.output.isEmpty) return;
+    if (this.segmentDryTicks === undefined || !this.output.isEmpty || this.output.hasResidual) return;
     if (++this.segmentDryTicks < SEGMENT_GAP_TICKS) return;
     this.segmentDryTicks = undefined;
     this.config.sink.send({ type: 'mark', name: `wg-segment-${++this.segments}` });
