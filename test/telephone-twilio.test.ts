@@ -161,7 +161,7 @@ describe('Twilio marks and barge-in', () => {
   }, 20_000);
 
   it('an event-loop stall mid-call does not end the echo early: one mark, after the last echoed frame', async () => {
-    const sid = 'MZ00000000000000000000000000000004';
+    const sid = 'MZ00000000000000000000000000000006';
     const client = await call(url, sid);
     const input = mulawTone(40, 440, 8000);
     // The gateway's timers run before it reads the socket, so its first tick after the stall finds the

@@ -194,12 +194,12 @@ export class Session implements Paced {
   }
 
   /** Shared clock tick: feed the handler what the jitter buffer releases, send what output is due. */
-  onTick(now: number, onSchedule = true): boolean {
+  onTick(now: number, onSchedule: boolean): boolean {
     if (this.closed) return false;
     for (const frame of this.input.pull(now, 'tick')) this.receive(frame);
     this.output.onTick(now, onSchedule);
-    const sentAudio = this.sendDue(now);
-    if (!sentAudio && onSchedule) this.endSegmentIfDry();
+    if (onSchedule) this.endSegmentIfDry(); // before sending: the tick that sends the last frame is not dry
+    this.sendDue(now);
     if (this.ending && this.output.isEmpty) {
       this.config.sink.send({ type: 'end_stream' });
       void this.close('handler_closed');
@@ -256,10 +256,8 @@ export class Session implements Paced {
     }
   }
 
-  /** Sends what output is due; true if audio went out. */
-  private sendDue(now: number): boolean {
+  private sendDue(now: number): void {
     const { sink } = this.config;
-    let sentAudio = false;
     for (const item of this.output.due(now)) {
       if (item.kind === 'mark') {
         sink.send({ type: 'mark', name: item.name });
@@ -272,7 +270,7 @@ export class Session implements Paced {
         this.behindSince ??= now;
         if (now - this.behindSince > this.config.slowConsumerTimeoutMs) {
           void this.close('slow_consumer', { code: 'WG_ERR_SLOW_CONSUMER', message: ERROR_CODES.WG_ERR_SLOW_CONSUMER.message });
-          return sentAudio;
+          return;
         }
         continue;
       }
@@ -280,14 +278,12 @@ export class Session implements Paced {
       if (!sink.send({ type: 'media', payload: item.payload })) continue;
       this.counters.framesOut++;
       this.counters.bytesOut += item.payload.byteLength;
-      sentAudio = true;
       if (this.config.carrierConfirmsMarks) this.segmentDryTicks = 0;
       if (item.pcm) {
         const frame: AudioFrame = { samples: item.pcm, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: now - this.startedAt };
         for (const tap of this.config.taps) tap.onOutput(frame);
       }
     }
-    return sentAudio;
   }
 
   /**
