@@ -50,7 +50,7 @@ export class InputPipeline {
     this.resampler = handlerRate === format.sampleRate ? undefined : new StreamingResampler(format.sampleRate, handlerRate);
   }
 
-  /** True while packets wait to be played out (the session stays on the clock). */
+  /** True while a whole frame of audio waits to be played out (the session stays on the clock). */
   get isActive(): boolean {
     return this.playout.buffer.bufferedMs + this.playout.pendingMs >= this.frameMs;
   }
@@ -93,15 +93,14 @@ export class InputPipeline {
     }
     const frames: AudioFrame[] = [];
     const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
-    const haveFrame = () => this.playout.buffer.bufferedMs + this.playout.pendingMs >= this.frameMs;
-    if (!haveFrame()) return frames;
+    if (!this.isActive) return frames;
     // After a pause longer than the buffer would conceal, this is a new talk spurt: start afresh.
     if (this.playhead === undefined || this.playhead < now - this.playout.buffer.options.maxUnderrunMs) this.playhead = now;
     // A sender that is not ahead of real time has everything it sent released as it arrives, whatever
     // the phase of its packets against the playhead (anchored on a first packet that came late, every
     // later one would land just before it and wait a whole frame). The playhead paces the rest.
     const onTime = cause === 'arrival' && !this.senderAhead(now);
-    while ((onTime || this.playhead <= now + slack) && haveFrame()) {
+    while ((onTime || this.playhead <= now + slack) && this.isActive) {
       const pcm = this.playout.pull(now);
       if (pcm === undefined) {
         this.playhead = undefined;
