@@ -12,5 +12,3 @@ export function chunkFrames(pcm: Int16Array, frameSamples: number): Int16Array[]
   if (padded !== pcm) padded.set(pcm);
   return Array.from({ length: count }, (_, k) => padded.subarray(k * frameSamples, (k + 1) * frameSamples));
 }
-
-export { mixToMono } from '../src/audio/mix-to-mono.js';

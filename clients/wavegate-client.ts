@@ -16,12 +16,13 @@
  */
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { readWav } from '../src/wav/wav-file.js';
-import { mixToMono } from './frame-chunker.js';
+import { mixToMono } from '../src/audio/mix-to-mono.js';
 export { streamAudio, resolveStreamOptions, DEFAULT_STREAM_OPTIONS, type StreamInput, type StreamOptions, type StreamProgress, type StreamResult } from './stream-audio.js';
 export { WavegateConnection, CLIENT_ENCODINGS, type ClientEncoding, type ConnectionOptions } from './wavegate-connection.js';
 export { parseServerMessage, type ServerEvent } from './client-wire.js';
 export { DeadlineSchedule } from './deadline-schedule.js';
-export { chunkFrames, mixToMono } from './frame-chunker.js';
+export { chunkFrames } from './frame-chunker.js';
+export { mixToMono } from '../src/audio/mix-to-mono.js';
 export { RoundTripTracker } from './round-trip-tracker.js';
 export { alignEcho, EnvelopeTrack, type EchoAlignment } from './echo-alignment.js';
 export { percentile, summarize, type Summary } from './percentiles.js';

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { markMessage, mediaMessage, parseServerMessage, startMessage } from '../clients/client-wire.js';
 import { DeadlineSchedule } from '../clients/deadline-schedule.js';
-import { chunkFrames, mixToMono } from '../clients/frame-chunker.js';
+import { chunkFrames } from '../clients/frame-chunker.js';
+import { mixToMono } from '../src/audio/mix-to-mono.js';
 import { percentile, summarize } from '../clients/percentiles.js';
 import { RoundTripTracker } from '../clients/round-trip-tracker.js';
 import { DEFAULT_STREAM_OPTIONS, resolveStreamOptions } from '../clients/stream-audio.js';

@@ -57,13 +57,13 @@ export class AudioPlayout<T> {
   }
 
   /** True while pull() may return audio (an adapter can stop its tick otherwise). */
+  get active(): boolean {
+    return this.buffer.active || this.#pendingLength > 0;
+  }
+
   /** Decoded audio waiting for the next `pull`, ms (part of a packet longer than a frame, or a short one). */
   get pendingMs(): number {
     return (this.#pendingLength / this.channels / this.sampleRate) * 1000;
-  }
-
-  get active(): boolean {
-    return this.buffer.active || this.#pendingLength > 0;
   }
 
   pull(now: number): Int16Array | undefined {
