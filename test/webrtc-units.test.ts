@@ -93,7 +93,8 @@ describe('SeededLoss', () => {
 });
 
 describe('offer body', () => {
-  const sdp = 'v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n';
+  const ice = 'a=ice-ufrag:u\r\na=ice-pwd:p\r\na=fingerprint:sha-256 AA\r\n';
+  const sdp = `v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n${ice}m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n`;
   it('reads offers and candidates as FastRTC sends them', () => {
     expect(parseOfferBody({ sdp, type: 'offer', webrtc_id: 'abc' })).toEqual({ kind: 'offer', id: 'abc', sdp });
     const candidate = { candidate: 'candidate:1 1 udp 2122260223 abcd.local 54321 typ host generation 0 ufrag x network-id 1', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'x' };
@@ -116,8 +117,9 @@ describe('offer body', () => {
     expect(code({ candidate: { candidate: 'candidate:garbage' }, type: 'ice-candidate', webrtc_id: 'a' })).toBe('WG_ERR_INVALID_CANDIDATE');
     expect(code({ candidate: 'x', type: 'ice-candidate', webrtc_id: 'a' })).toBe('WG_ERR_INVALID_CANDIDATE');
     expect(() => checkOfferSdp('hello')).toThrow(/not an SDP/);
-    expect(() => checkOfferSdp('v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n')).toThrow(/no m=audio/);
-    expect(() => checkOfferSdp('v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\n')).toThrow(/no Opus/);
+    expect(() => checkOfferSdp(sdp.replace(/a=fingerprint.*\r\n/, ''))).toThrow(/no a=fingerprint/);
+    expect(() => checkOfferSdp(`v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\n${ice}m=video 9 UDP/TLS/RTP/SAVPF 96\r\n`)).toThrow(/no m=audio/);
+    expect(() => checkOfferSdp(`v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\n${ice}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\n`)).toThrow(/no Opus/);
   });
   it('answers refusals with FastRTC names plus our code', () => {
     expect(offerFailure('WG_ERR_CONCURRENCY_LIMIT', undefined, { limit: 3 })).toEqual({

@@ -52,11 +52,15 @@ export function parseOfferBody(body: Record<string, unknown>): OfferRequest {
   return { kind: 'offer', id, sdp };
 }
 
-/** Cheap checks before any peer connection exists: an SDP session (RFC 8866 §5) with an Opus audio section. */
+/** Cheap checks before any peer connection exists: a WebRTC SDP session (RFC 8866 §5, RFC 8829) with an Opus audio section. */
 export function checkOfferSdp(sdp: string): void {
   const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines[0] !== 'v=0' || !lines.some((l) => l.startsWith('o=')) || !lines.every((l) => /^[a-z]=/.test(l))) {
     throw new WavegateError('WG_ERR_INVALID_SDP', 'not an SDP session description (v=0, o=, type=value lines)');
+  }
+  // WebRTC needs ICE credentials (RFC 8839 §5.4) and a DTLS fingerprint (RFC 8122 §5), at session or media level.
+  for (const attribute of ['ice-ufrag', 'ice-pwd', 'fingerprint']) {
+    if (!lines.some((l) => l.startsWith(`a=${attribute}:`))) throw new WavegateError('WG_ERR_INVALID_SDP', `no a=${attribute}`);
   }
   const audio = lines.filter((l) => /^m=audio \d+ /.test(l));
   if (audio.length === 0) throw new WavegateError('WG_ERR_NO_AUDIO', 'no m=audio section');
