@@ -29,10 +29,33 @@ export class NodePeer {
   readonly #baseUrl: string;
   readonly #options: NodePeerOptions;
   #pendingPosts: Promise<unknown>[] = [];
+  readonly webrtcId: string;
+
+  /**
+   * A peer connected (answer applied, connection and data channel open), retried under a fresh id
+   * (`ID-r1`, …) when the DTLS handshake never completes: werift 0.24's DTLS client gives up when a peer
+   * answers a retransmitted ClientHello twice, which a loaded machine provokes (see docs/webrtc.md#stack).
+   */
+  static async open(baseUrl: string, options: NodePeerOptions, attempts = 3): Promise<NodePeer> {
+    for (let attempt = 0; ; attempt++) {
+      const peer = new NodePeer(baseUrl, { ...options, webrtcId: attempt === 0 ? options.webrtcId : `${options.webrtcId}-r${attempt}` });
+      const answer = await peer.connect();
+      if (!('sdp' in answer)) throw new Error(`offer refused: ${JSON.stringify(answer)}`);
+      try {
+        await peer.waitConnected(10_000);
+        return peer;
+      } catch (err) {
+        await peer.close();
+        if (attempt + 1 >= attempts) throw err;
+        console.warn(`webrtc-node-peer: ${peer.webrtcId} did not connect (${peer.pc.connectionState}); retrying`);
+      }
+    }
+  }
 
   constructor(baseUrl: string, options: NodePeerOptions) {
     this.#baseUrl = baseUrl;
     this.#options = options;
+    this.webrtcId = options.webrtcId;
     this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { audio: [useOPUS()] } });
     this.channel = this.pc.createDataChannel('text');
     this.channel.stateChanged.subscribe((state) => {

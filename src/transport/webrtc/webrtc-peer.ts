@@ -125,6 +125,8 @@ export class WebRtcPeer {
       if (!this.#connected) this.end('idle_timeout', { code: 'WG_ERR_CONNECT_TIMEOUT', message: `not connected within ${webrtcConnectTimeoutS} s` });
     }, webrtcConnectTimeoutS * 1000);
     this.#connectTimer.unref();
+    // The server answers `a=setup:active` (werift's choice; RFC 8842 §5.2): it starts the DTLS handshake,
+    // so a failed handshake is seen here at once and the session ends (docs/webrtc.md#stack).
     try {
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       this.#remoteReady(true);
