@@ -93,7 +93,7 @@ describe('POST /webrtc/offer refuses bad input, FastRTC-style, and the process c
     expect(await post({ candidate: 'not an object', type: 'ice-candidate', webrtc_id: id })).toEqual(refused('invalid_candidate_format', 'WG_ERR_INVALID_CANDIDATE'));
     expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: id })).toEqual({ status: 200, json: { status: 'success' } });
     const flood = Array.from({ length: CANDIDATE_HOLD.perId }, () => post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'flooded' }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => gateway.webrtc.heldFor('flooded') === CANDIDATE_HOLD.perId, 10_000, 'flood held');
     expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'flooded' })).toEqual(refused('unknown_connection', 'WG_ERR_CANDIDATE_HOLD_FULL'));
 
     // The bystander was never disturbed.

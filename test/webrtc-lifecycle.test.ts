@@ -92,8 +92,9 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     await peer.close();
   });
 
-  it('idle: connected, but no audio', async () => {
-    const { gateway, url } = await start({ idleTimeoutS: 1 });
+  it('idle: connected, but no audio (idle time counts from connected)', async () => {
+    // Long enough for ICE and DTLS on a loaded machine: the sweep counts from `connected` on.
+    const { gateway, url } = await start({ idleTimeoutS: 6 });
     const peer = await connected(url, 'life-idle');
     await endsOnce(gateway, peer.webrtcId, 'idle_timeout');
     await peer.close();

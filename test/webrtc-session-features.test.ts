@@ -154,3 +154,19 @@ describe('WebRTC sessions, like every session', () => {
     expect(fdCount()).toBeLessThanOrEqual(before);
   });
 });
+
+describe('WebRTC deployment options reach the answer', () => {
+  it('the port range bounds the candidates, the announced address is a host candidate', async () => {
+    const { url } = await start({ webrtcPortRange: [44000, 44100], webrtcAnnouncedAddresses: ['203.0.113.7'] });
+    const peer = new NodePeer(url, { webrtcId: 'feat-nat', trickle: false });
+    const answer = await peer.connect();
+    expect(answer).toMatchObject({ type: 'answer' });
+    const candidates = [...(answer as { sdp: string }).sdp.matchAll(/^a=candidate:\S+ 1 udp \d+ (\S+) (\d+) typ host/gm)].map((m) => ({ address: m[1]!, port: Number(m[2]) }));
+    expect(candidates.map((c) => c.address)).toContain('203.0.113.7');
+    for (const c of candidates) {
+      expect(c.port).toBeGreaterThanOrEqual(44000);
+      expect(c.port).toBeLessThanOrEqual(44100);
+    }
+    await peer.close();
+  });
+});

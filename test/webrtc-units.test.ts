@@ -62,6 +62,7 @@ describe('HeldCandidates', () => {
     expect(held.hold('a', 1, 0)).toBe('held');
     expect(held.hold('a', 2, 10)).toBe('held');
     expect(held.hold('a', 3, 20)).toBe('too_many_for_id');
+    expect(held.countFor('a')).toBe(2);
     expect(held.hold('b', 4, 500)).toBe('held');
     expect(held.hold('c', 5, 600)).toBe('too_many_ids');
     expect(held.nextExpiry()).toBe(1000);

@@ -23,8 +23,10 @@ interface HeldRequest {
 export interface WebRtcComponent extends GatewayComponent {
   /** Live peers by webrtc_id (negotiating or connected). */
   readonly peers: ReadonlyMap<string, WebRtcPeer>;
-  /** Candidates held for offers that have not arrived yet (count of ids). */
+  /** Ids with candidates held for offers that have not arrived yet. */
   readonly heldIds: number;
+  /** Candidates held for `id`. */
+  heldFor(id: string): number;
 }
 
 /**
@@ -121,6 +123,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     get heldIds() {
       return held.size;
     },
+    heldFor: (id: string) => held.countFor(id),
     httpRoutes: [{ method: 'POST', path: '/webrtc/offer', handle }],
     async close() {
       closing = true;

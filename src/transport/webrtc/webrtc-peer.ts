@@ -246,6 +246,8 @@ export class WebRtcPeer {
   #onConnectionState(state: RTCPeerConnection['connectionState']): void {
     if (state === 'connected') {
       this.#connected = true;
+      // Idle time counts from here: setting up ICE and DTLS is not the client being idle.
+      if (this.session) this.session.lastActivity = this.#ctx.host.now();
       clearTimeout(this.#connectTimer);
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;
