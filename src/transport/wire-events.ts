@@ -28,7 +28,11 @@ export type InboundEvent =
   /** A message the carrier sends that needs no action (Twilio `connected`). */
   | { readonly type: 'noop' };
 
-/** Everything a session sends; the serializer decides each carrier's shape (or drops what it can't carry). */
+/**
+ * Everything a session sends; the serializer decides each carrier's shape (or drops what it can't carry).
+ * A message, and a media payload, are lent for the `serialize` call only: the session reuses both for
+ * the next frame, so a serializer that hands the payload's bytes on as they are (binary) copies them.
+ */
 export type OutboundMessage =
   | { readonly type: 'media'; readonly payload: Uint8Array }
   | { readonly type: 'clear' }

@@ -1,7 +1,6 @@
 import { WavegateError } from '../../errors/wavegate-error.js';
 import {
   decodeBase64,
-  encodeBase64,
   objectField,
   optionalMediaFormatField,
   optionalNumberField,
@@ -9,6 +8,7 @@ import {
   sessionIdField,
   stringField,
 } from '../message-fields.js';
+import { PLAIN_MEDIA_JSON } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
 /**
@@ -60,8 +60,9 @@ export class FastRtcSerializer implements Serializer {
   serialize(message: OutboundMessage): string | Buffer | undefined {
     switch (message.type) {
       case 'media':
-        if (this.binaryOutput) return Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
-        return JSON.stringify({ event: 'media', media: { payload: encodeBase64(message.payload) } });
+        // The payload is lent (wire-events.ts) and ws keeps a Buffer until it is written: a copy.
+        if (this.binaryOutput) return Buffer.from(message.payload);
+        return PLAIN_MEDIA_JSON.text(message.payload);
       case 'clear':
         return '{"event":"clear"}';
       case 'mark':
