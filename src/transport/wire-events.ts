@@ -1,4 +1,5 @@
 import type { MediaFormat } from '../codecs/media-format.js';
+import type { OpusSettings } from '../codecs/opus-settings.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { HandlerOutput, PhoneCallInfo } from '../handler/handler.js';
 
@@ -14,6 +15,8 @@ export type InboundEvent =
       readonly inputFormat: MediaFormat | undefined;
       readonly outputFormat: MediaFormat | undefined;
       readonly phone: PhoneCallInfo | undefined;
+      /** Per-session Opus encoder settings (`outputFormat.opus`, wavegate extension), merged over the gateway's. */
+      readonly opus?: Partial<OpusSettings> | undefined;
       /** Per-session handler options (wavegate extension), merged over the gateway's. */
       readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
     }

@@ -1,3 +1,4 @@
+import { parseClientOpusSettings, type OpusSettings } from '../../codecs/opus-settings.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
 import {
   decodeBase64,
@@ -7,6 +8,7 @@ import {
   parseJsonObject,
   sessionIdField,
   stringField,
+  type JsonObject,
 } from '../message-fields.js';
 import { PLAIN_MEDIA_JSON } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
@@ -42,6 +44,7 @@ export class FastRtcSerializer implements Serializer {
           sessionId: sessionIdField(message, 'websocket_id'),
           inputFormat: optionalMediaFormatField(message, 'mediaFormat'),
           outputFormat,
+          opus: outputOpusSettings(message),
           phone: undefined,
           handlerOptions: message.handlerOptions === undefined ? undefined : objectField(message, 'handlerOptions'),
         };
@@ -80,6 +83,14 @@ export class FastRtcSerializer implements Serializer {
         return serializeOutput(message.output);
     }
   }
+}
+
+/** `outputFormat.opus` (docs/protocol.md), checked; only for an Opus output format. */
+function outputOpusSettings(message: JsonObject): Partial<OpusSettings> | undefined {
+  const format = message.outputFormat as JsonObject | undefined;
+  if (format?.opus === undefined) return undefined;
+  if (format.encoding !== 'audio/opus') throw new WavegateError('WG_ERR_UNSUPPORTED_FORMAT', `outputFormat.opus is for audio/opus, not ${JSON.stringify(format.encoding)}`);
+  return parseClientOpusSettings(format.opus);
 }
 
 function serializeOutput(output: Extract<OutboundMessage, { type: 'output' }>['output']): string | undefined {
