@@ -100,8 +100,9 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
         url,
         wsUrl: `${url.replace(/^http/, 'ws')}${wsPath}`,
         gcSample: () =>
-          new Promise<GcSample>((done, fail) => {
-            const timer = setTimeout(() => fail(new Error(`no GC probe answer from pid ${child.pid} in 5 s (started without ${gcProbeArgs().join(' ')}?)`)), 5000);
+          new Promise<GcSample>((done) => {
+            // A server that is saturated may not run its event loop for seconds: no reading (NaN), no failure.
+            const timer = setTimeout(() => done({ gcMs: Number.NaN, gcCount: Number.NaN }), 15_000);
             pendingGc.push((sample) => {
               clearTimeout(timer);
               done(sample);
