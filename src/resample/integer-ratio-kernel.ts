@@ -37,7 +37,7 @@ export interface IntegerKernel {
 export function roundToInt16(v: number): number {
   let r = Math.round(v);
   if (r - v === 0.5 && (r & 1) !== 0) r -= 1;
-  return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+  return r > 32767 ? 32767 : r < -32768 ? -32768 : r | 0;
 }
 
 /** The readable definition of `fir` (one output): a left-to-right float32 sum. */
