@@ -221,7 +221,8 @@ export class IntegerRatioEngine implements ResampleEngine {
     const L = this.factor;
     const base = Math.ceil(k.scratch / 4) * 4;
     const y = base + this.streamSlots;
-    k.reserve(y + L * this.outputSlots);
+    const y16 = 2 * (y + L * this.outputSlots); // int16 slot index
+    k.reserve(y + L * this.outputSlots + this.outputSlots + PAD);
     const f32 = k.f32;
     let len = this.historyLength[0]!;
     f32.set(this.history[0]!, base); // the whole array: no view to allocate
@@ -231,7 +232,10 @@ export class IntegerRatioEngine implements ResampleEngine {
     const groups = Math.max(0, Math.min(this.allowed(this.inputFrames) - this.produced, Math.floor(limit / L)));
     if (groups > 0) {
       for (let p = 0; p < L; p++) this.branch(p, base, y + p * this.outputSlots, groups, false);
-      if (output instanceof Int16Array) {
+      if (output instanceof Int16Array && L === 2) {
+        k.interleave2(y, y + this.outputSlots, groups, y16);
+        output.set(this.outputView(k.i16, y16, 2 * groups), at);
+      } else if (output instanceof Int16Array) {
         for (let p = 0; p < L; p++) {
           const src = y + p * this.outputSlots;
           for (let j = 0, w = at + p; j < groups; j++, w += L) output[w] = roundToInt16(f32[src + j]!);
