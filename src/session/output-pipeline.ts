@@ -6,7 +6,8 @@ import { allocSamples } from '../audio/sample-pool.js';
 import type { PayloadEncoder } from '../codecs/codec.js';
 import { createEncoder } from '../codecs/codec-factory.js';
 import type { MediaFormat } from '../codecs/media-format.js';
-import { StreamingResampler } from '../resample/streaming-resampler.js';
+import { resamplerFor } from '../resample/resampler-tier.js';
+import type { StreamingResampler } from '../resample/streaming-resampler.js';
 import { OutputQueue, type OutputItem, type OutputQueueStats } from './output-queue.js';
 
 export interface OutputPipelineOptions {
@@ -129,7 +130,7 @@ export class OutputPipeline {
 
   private resample(samples: Int16Array, rate: number): Int16Array {
     if (rate === this.format.sampleRate) return samples;
-    if (this.resampler?.rate !== rate) this.resampler = { rate, stream: new StreamingResampler(rate, this.format.sampleRate) };
+    if (this.resampler?.rate !== rate) this.resampler = { rate, stream: resamplerFor(rate, this.format.sampleRate, this.format.encoding) };
     const { stream } = this.resampler;
     // The filter holds back its delay; lead a spurt with that much silence instead, so every input
     // frame completes an output frame at once (else each waits for the next: +1 frame of latency).
