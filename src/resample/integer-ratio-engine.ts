@@ -35,6 +35,11 @@ function storedBranches(kernel: IntegerKernel, mode: string, factor: number, spe
   return at;
 }
 
+/** history[0 … n) = f32[from … from + n) (a loop: a few dozen samples, and no view allocated). */
+function keep(f32: Float32Array, from: number, n: number, history: Float32Array): void {
+  for (let i = 0; i < n; i++) history[i] = f32[from + i]!;
+}
+
 const PAD = 32; // slots after every scratch array: the kernel's rounded-up counts write and read there
 
 /**
@@ -69,6 +74,7 @@ export class IntegerRatioEngine implements ResampleEngine {
   /** Slots of one stream's scratch region, and of one output phase's. */
   private readonly streamSlots: number;
   private readonly outputSlots: number;
+  private view: Int16Array | undefined;
   private inputFrames = 0;
   /** Outputs (decimation) or output groups of L (interpolation) produced since reset. */
   private produced = 0;
@@ -131,7 +137,7 @@ export class IntegerRatioEngine implements ResampleEngine {
     let written = 0;
     for (let done = 0; done < frames; ) {
       const n = Math.min(BLOCK_FRAMES, frames - done);
-      const chunk = input.subarray(from + done, from + done + n);
+      const chunk = from + done === 0 && n === input.length ? input : input.subarray(from + done, from + done + n);
       written += this.mode === 'decimate' ? this.decimate(chunk, output, at + written, limit - written) : this.interpolate(chunk, output, at + written, limit - written);
       done += n;
     }
@@ -148,7 +154,7 @@ export class IntegerRatioEngine implements ResampleEngine {
     k.reserve(y + this.outputSlots + Math.ceil(this.outputSlots / 2) + PAD);
     const f32 = k.f32;
     const len = this.historyLength;
-    for (let p = 0; p < M; p++) f32.set(this.history[p]!.subarray(0, len[p]), base + p * this.streamSlots);
+    for (let p = 0; p < M; p++) f32.set(this.history[p]!, base + p * this.streamSlots); // whole arrays: no view to allocate
     const n = chunk.length;
     f32.set(chunk, raw);
     // Deal the samples out to their streams: sample at time t goes to stream t mod M.
@@ -182,18 +188,25 @@ export class IntegerRatioEngine implements ResampleEngine {
       for (let p = 0; p < M; p++) this.branch(p, base + p * this.streamSlots, y, count, p > 0);
       if (output instanceof Int16Array) {
         k.toI16(y, count, y16);
-        output.set(k.i16.subarray(y16, y16 + count), at);
+        output.set(this.outputView(k.i16, y16, count), at);
       } else {
-        output.set(f32.subarray(y, y + count), at);
+        for (let i = 0; i < count; i++) output[at + i] = f32[y + i]!;
       }
       this.produced += count;
     }
     for (let p = 0; p < M; p++) {
-      const start = base + p * this.streamSlots;
-      this.history[p]!.set(f32.subarray(start + count, start + len[p]!));
+      keep(f32, base + p * this.streamSlots + count, len[p]! - count, this.history[p]!);
       len[p]! -= count;
     }
     return count;
+  }
+
+  /** A view of `count` samples of the kernel's int16 memory, reused while the same (steady state: no allocation per call). */
+  private outputView(i16: Int16Array, at: number, count: number): Int16Array {
+    const v = this.view;
+    if (v && v.buffer === i16.buffer && v.byteOffset === at * 2 && v.length === count) return v;
+    this.view = i16.subarray(at, at + count);
+    return this.view;
   }
 
   /** Branch p's FIR over the stream at `stream` (the buffer start), count outputs into y. */
@@ -208,17 +221,21 @@ export class IntegerRatioEngine implements ResampleEngine {
     const L = this.factor;
     const base = Math.ceil(k.scratch / 4) * 4;
     const y = base + this.streamSlots;
-    k.reserve(y + L * this.outputSlots);
+    const y16 = 2 * (y + L * this.outputSlots); // int16 slot index
+    k.reserve(y + L * this.outputSlots + this.outputSlots + PAD);
     const f32 = k.f32;
     let len = this.historyLength[0]!;
-    f32.set(this.history[0]!.subarray(0, len), base);
+    f32.set(this.history[0]!, base); // the whole array: no view to allocate
     f32.set(chunk, base + len);
     len += chunk.length;
     this.inputFrames += chunk.length;
     const groups = Math.max(0, Math.min(this.allowed(this.inputFrames) - this.produced, Math.floor(limit / L)));
     if (groups > 0) {
       for (let p = 0; p < L; p++) this.branch(p, base, y + p * this.outputSlots, groups, false);
-      if (output instanceof Int16Array) {
+      if (output instanceof Int16Array && L === 2) {
+        k.interleave2(y, y + this.outputSlots, groups, y16);
+        output.set(this.outputView(k.i16, y16, 2 * groups), at);
+      } else if (output instanceof Int16Array) {
         for (let p = 0; p < L; p++) {
           const src = y + p * this.outputSlots;
           for (let j = 0, w = at + p; j < groups; j++, w += L) output[w] = roundToInt16(f32[src + j]!);
@@ -231,7 +248,7 @@ export class IntegerRatioEngine implements ResampleEngine {
       }
       this.produced += groups;
     }
-    this.history[0]!.set(f32.subarray(base + groups, base + len));
+    keep(f32, base + groups, len - groups, this.history[0]!);
     this.historyLength[0] = len - groups;
     return groups * L;
   }

@@ -31,13 +31,15 @@ export interface IntegerKernel {
   split2(src: number, groups: number, d0: number, d1: number): void;
   /** i16[dst + i] = roundToInt16(f32[src + i]) for i < n (dst even; room for n rounded up to 8). */
   toI16(src: number, n: number, dst: number): void;
+  /** i16[dst + 2i] = roundToInt16(f32[p0 + i]), i16[dst + 2i + 1] = roundToInt16(f32[p1 + i]) for i < n (room for n rounded up to 8). */
+  interleave2(p0: number, p1: number, n: number, dst: number): void;
 }
 
 /** Round half to even (what f32x4.nearest does), then saturate to PCM16. NaN gives 0, as in wasm. */
 export function roundToInt16(v: number): number {
   let r = Math.round(v);
   if (r - v === 0.5 && (r & 1) !== 0) r -= 1;
-  return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+  return r > 32767 ? 32767 : r < -32768 ? -32768 : r | 0;
 }
 
 /** The readable definition of `fir` (one output): a left-to-right float32 sum. */
@@ -114,6 +116,10 @@ class WasmIntegerKernel extends KernelMemory implements IntegerKernel {
   toI16(src: number, n: number, dst: number): void {
     this.wasm.toI16(src * 4, n, dst * 2);
   }
+
+  interleave2(p0: number, p1: number, n: number, dst: number): void {
+    this.wasm.interleave2(p0 * 4, p1 * 4, n, dst * 2);
+  }
 }
 
 class JsIntegerKernel extends KernelMemory implements IntegerKernel {
@@ -149,6 +155,13 @@ class JsIntegerKernel extends KernelMemory implements IntegerKernel {
 
   toI16(src: number, n: number, dst: number): void {
     for (let i = 0; i < n; i++) this.i16[dst + i] = roundToInt16(this.f32[src + i]!);
+  }
+
+  interleave2(p0: number, p1: number, n: number, dst: number): void {
+    for (let i = 0; i < n; i++) {
+      this.i16[dst + 2 * i] = roundToInt16(this.f32[p0 + i]!);
+      this.i16[dst + 2 * i + 1] = roundToInt16(this.f32[p1 + i]!);
+    }
   }
 }
 

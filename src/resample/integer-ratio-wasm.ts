@@ -6,6 +6,9 @@
  *   fir(x, h, n, y, count, acc)   y[i] (+)= Σ_{k<n} h[k]·x[i+k]   for i < count
  *   split2(src, groups, d0, d1)   d0[j] = src[2j], d1[j] = src[2j+1]   for j < groups
  *   toI16(src, n, dst)            dst[i] = saturate16(roundHalfEven(src[i]))   for i < n
+ *   firSym(x, h, half, y, count, acc)   fir of a symmetric even-length filter from its first half:
+ *                                 y[i] (+)= Σ_{k<half} h[k]·(x[i+k] + x[i+2·half−1−k])  (half the multiplies)
+ *   interleave2(p0, p1, n, dst)   dst[2i] = toI16(p0[i]), dst[2i+1] = toI16(p1[i])   for i < n (1:2 output)
  *
  * `fir` is vectorised across outputs rather than across taps: each turn of its outer loop computes 16
  * consecutive outputs in four f32x4 accumulators, the inner loop multiplying one coefficient (splat)
@@ -185,16 +188,42 @@ const TO_I16_BODY: number[] = (() => {
   ];
 })();
 
+// interleave2 locals: 0 $p0, 1 $p1, 2 $n, 3 $dst; 4 $a, 5 $b (v128); 6 $end.
+// Per turn 8 outputs of each phase, rounded and narrowed as in toI16, then interleaved a0 b0 a1 b1 …
+const INTERLEAVE2_BODY: number[] = (() => {
+  const [P0, P1, N, DST, VA, VB, ENDP] = [0, 1, 2, 3, 4, 5, 6];
+  const convert = (src: number, offset: number): number[] => [LOCAL_GET, src, ...V128_LOAD(offset), ...F32X4_NEAREST, ...I32X4_TRUNC_SAT_F32X4_S];
+  const lanes = (from: number): number[] => [0, 1, 2, 3].flatMap((i) => [2 * (from + i), 2 * (from + i) + 1, 16 + 2 * (from + i), 17 + 2 * (from + i)]);
+  return [
+    2, 2, V128, 1, I32,
+    ...endOf(ENDP, DST, N, 2), // n outputs per phase: 2n int16 = 4n bytes
+    BLOCK, EMPTY_BLOCK,
+    LOOP, EMPTY_BLOCK,
+    LOCAL_GET, DST, LOCAL_GET, ENDP, I32_GE_U, BR_IF, 1,
+    ...convert(P0, 0), ...convert(P0, 16), ...I16X8_NARROW_I32X4_S, LOCAL_SET, VA,
+    ...convert(P1, 0), ...convert(P1, 16), ...I16X8_NARROW_I32X4_S, LOCAL_SET, VB,
+    LOCAL_GET, DST, LOCAL_GET, VA, LOCAL_GET, VB, ...I8X16_SHUFFLE(lanes(0)), ...V128_STORE(0),
+    LOCAL_GET, DST, LOCAL_GET, VA, LOCAL_GET, VB, ...I8X16_SHUFFLE(lanes(4)), ...V128_STORE(16),
+    ...addTo(P0, 32),
+    ...addTo(P1, 32),
+    ...addTo(DST, 32),
+    BR, 0,
+    END,
+    END,
+    END,
+  ];
+})();
+
 const code = (body: number[]): number[] => [...uleb(body.length), ...body];
 
 export const moduleBytes = (fir: number[], firSym: number[] = FIR_SYM_BODY): Uint8Array<ArrayBuffer> => new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
   // types: 0 = (i32 ×6) → (), 1 = (i32 ×4) → (), 2 = (i32 ×3) → ()
   ...section(1, [3, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 3, I32, I32, I32, 0]),
-  ...section(3, [4, 0, 1, 2, 0]), // functions
+  ...section(3, [5, 0, 1, 2, 0, 1]), // functions
   ...section(5, [1, 0x00, 1]), // memory: one, min 1 page
-  ...section(7, [5, ...name('memory'), 0x02, 0, ...name('fir'), 0x00, 0, ...name('split2'), 0x00, 1, ...name('toI16'), 0x00, 2, ...name('firSym'), 0x00, 3]),
-  ...section(10, [4, ...code(fir), ...code(SPLIT2_BODY), ...code(TO_I16_BODY), ...code(firSym)]),
+  ...section(7, [6, ...name('memory'), 0x02, 0, ...name('fir'), 0x00, 0, ...name('split2'), 0x00, 1, ...name('toI16'), 0x00, 2, ...name('firSym'), 0x00, 3, ...name('interleave2'), 0x00, 4]),
+  ...section(10, [5, ...code(fir), ...code(SPLIT2_BODY), ...code(TO_I16_BODY), ...code(firSym), ...code(INTERLEAVE2_BODY)]),
 ]);
 
 export const INTEGER_RATIO_WASM = moduleBytes(FIR_BODY);
@@ -205,12 +234,13 @@ export interface IntegerRatioWasm {
   readonly split2: (src: number, groups: number, d0: number, d1: number) => void;
   readonly toI16: (src: number, n: number, dst: number) => void;
   readonly firSym: (x: number, h: number, half: number, y: number, count: number, acc: number) => void;
+  readonly interleave2: (p0: number, p1: number, n: number, dst: number) => void;
 }
 
 /** Instantiates the module, or returns undefined where WebAssembly or its SIMD is unavailable. */
 export function instantiateIntegerRatioWasm(): IntegerRatioWasm | undefined {
   if (typeof WebAssembly !== 'object' || !WebAssembly.validate(INTEGER_RATIO_WASM)) return undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(INTEGER_RATIO_WASM));
-  const { memory, fir, split2, toI16, firSym } = instance.exports as unknown as IntegerRatioWasm;
-  return { memory, fir, split2, toI16, firSym };
+  const { memory, fir, split2, toI16, firSym, interleave2 } = instance.exports as unknown as IntegerRatioWasm;
+  return { memory, fir, split2, toI16, firSym, interleave2 };
 }

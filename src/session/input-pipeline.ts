@@ -5,7 +5,8 @@ import type { MediaFormat } from '../codecs/media-format.js';
 import { payloadDurationMs } from '../codecs/payload-duration.js';
 import { AudioPlayout } from '../jitter/audio-playout.js';
 import type { JitterBufferStats } from '../jitter/jitter-stats.js';
-import { StreamingResampler } from '../resample/streaming-resampler.js';
+import { resamplerFor } from '../resample/resampler-tier.js';
+import type { StreamingResampler } from '../resample/streaming-resampler.js';
 
 /**
  * Client media → jitter buffer (encoded payloads, so Opus conceals with its own PLC/FEC) → decoded
@@ -47,7 +48,7 @@ export class InputPipeline {
       jitter: { decelerate: false },
       ...(decoder.conceal && { conceal: (samples: number, next: Uint8Array | undefined) => decoder.conceal!(samples, next) }),
     });
-    this.resampler = handlerRate === format.sampleRate ? undefined : new StreamingResampler(format.sampleRate, handlerRate);
+    this.resampler = handlerRate === format.sampleRate ? undefined : resamplerFor(format.sampleRate, handlerRate, format.encoding);
   }
 
   /** True while a whole frame of audio waits to be played out (the session stays on the clock). */
