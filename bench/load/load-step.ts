@@ -56,8 +56,15 @@ export interface StepResult {
     /** Garbage-collection pause time during the hold (perf_hooks gc entries, gc-probe.ts), ms and collections. */
     readonly gcMs: number;
     readonly gcCount: number;
-    /** GC time as a share of the server's CPU time over the hold, percent. */
+    /**
+     * GC CPU time as a share of the server's CPU time over the hold, percent. perf_hooks gives each
+     * pause's wall-clock duration, which grows when the machine is short of CPU and the thread waits
+     * for a core mid-pause; so the pause time is scaled by the main thread's share of its runnable time
+     * it actually ran (/proc/<pid>/schedstat: run ÷ (run + wait)) before it is divided by CPU time.
+     */
     readonly gcPercentOfCpu: number;
+    /** The main thread's share of its runnable time spent on a CPU during the hold (1 = never waited for a core). */
+    readonly cpuShare: number;
   };
   readonly generatorCpuPercent: number;
   /**
@@ -215,6 +222,8 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const budget = options.frameMs + options.p99BudgetMs;
   const p = percentiles(rtt);
   const serverCpu = cpuPercent(proc0, proc1);
+  const mainRun = proc1.mainRunS - proc0.mainRunS;
+  const share = mainRun > 0 ? mainRun / (mainRun + (proc1.mainWaitS - proc0.mainWaitS)) : 1;
   const generatorCpu = (genUs.user + genUs.system) / 1000 / (genT1 - genT0) * 100;
   const busy = (100 * (sys1.busyS - sys0.busyS)) / ((genT1 - genT0) / 1000);
   const steal = (100 * (sys1.stealS - sys0.stealS)) / ((genT1 - genT0) / 1000);
@@ -252,7 +261,8 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
       eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
       gcMs: Math.round((gc1.gcMs - gc0.gcMs) * 10) / 10,
       gcCount: gc1.gcCount - gc0.gcCount,
-      gcPercentOfCpu: proc1.cpuS > proc0.cpuS ? Math.round(((gc1.gcMs - gc0.gcMs) / 10 / (proc1.cpuS - proc0.cpuS)) * 100) / 100 : 0,
+      gcPercentOfCpu: proc1.cpuS > proc0.cpuS ? Math.round((((gc1.gcMs - gc0.gcMs) * share) / 10 / (proc1.cpuS - proc0.cpuS)) * 100) / 100 : 0,
+      cpuShare: Math.round(share * 1000) / 1000,
     },
     generatorCpuPercent: Math.round(generatorCpu * 10) / 10,
     machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)), steal: Math.round(steal) },
