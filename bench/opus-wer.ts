@@ -105,7 +105,7 @@ async function echoThrough(wsUrl: string, id: string, setting: Setting, payloads
 
 async function werOf(fixtures: readonly SpeechFixture[], audio16k: readonly Int16Array[]): Promise<{ wer: number; errors: number; words: number }> {
   const queue = new PQueue({ concurrency: 2 });
-  const hypotheses = await Promise.all(audio16k.map((a) => queue.add(() => transcribePcm(a, 16_000))));
+  const hypotheses = await Promise.all(audio16k.map((a) => queue.add(() => transcribePcm(a, 16_000, { timeoutMs: 600_000 }))));
   const w = corpusWordErrors(fixtures.map((f, i) => ({ reference: f.text, hypothesis: hypotheses[i]! })));
   return { wer: Math.round(w.wer * 10_000) / 10_000, errors: w.errors, words: w.referenceWords };
 }
