@@ -37,6 +37,8 @@ export interface StepResult {
   readonly late: number;
   readonly framesSent: number;
   readonly framesReceived: number;
+  /** Reply frames read during the hold: the work the server's CPU over the hold paid for. */
+  readonly framesReceivedInHold: number;
   readonly markersSent: number;
   readonly markersMatched: number;
   /** Markers not back within 1 s (warmup, hold and drain). */
@@ -248,6 +250,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     late: rtt.countAbove(budget),
     framesSent: sum((r) => r.framesSent),
     framesReceived: sum((r) => r.framesReceived),
+    framesReceivedInHold: sum((r) => r.framesReceivedInHold),
     markersSent,
     markersMatched: sum((r) => r.markersMatched),
     lost,
