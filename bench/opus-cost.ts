@@ -1,5 +1,5 @@
 /**
- * `npm run bench:opus`: what each Opus encoder setting costs, per 20 ms mono frame at 48 kHz (the Opus
+ * `npm run build && node dist/bench/opus-cost.js`: what each Opus encoder setting costs, per 20 ms mono frame at 48 kHz (the Opus
  * echo path of bench:load) and 16 kHz: encode and decode CPU µs per frame, bitrate, and for DTX the
  * share of packets that carry no audio (≤ 2 bytes). Encoding goes through wavegate's own encoder
  * (src/codecs/opus.ts: @discordjs/opus, native libopus 1.3.1), decoding through its WebAssembly decoder.

@@ -3,7 +3,7 @@ import { FrameSplitter } from '../src/audio/frame-splitter.js';
 import { encodeL16 } from '../src/codecs/l16.js';
 import { encodeMulaw } from '../src/codecs/g711.js';
 import type { MediaFormat } from '../src/codecs/media-format.js';
-import { StreamingResampler } from '../src/resample/streaming-resampler.js';
+import { resamplerFor } from '../src/resample/resampler-tier.js';
 import { OutputPipeline } from '../src/session/output-pipeline.js';
 
 const MULAW_24K: MediaFormat = { encoding: 'audio/x-mulaw', sampleRate: 24_000, channels: 1 };
@@ -28,7 +28,7 @@ function drainAll(p: OutputPipeline): Array<Uint8Array | string> {
 function reference(chunks: Int16Array[], from: number, format: MediaFormat, encode: (pcm: Int16Array) => Uint8Array): Uint8Array[] {
   const frameSamples = format.sampleRate / 50;
   const splitter = new FrameSplitter(frameSamples);
-  const resampler = new StreamingResampler(from, format.sampleRate);
+  const resampler = resamplerFor(from, format.sampleRate, format.encoding);
   const out: Uint8Array[] = [];
   out.push(...splitter.push(new Int16Array(Math.round((resampler.latencyMs * format.sampleRate) / 1000))).map(encode));
   for (const c of chunks) out.push(...splitter.push(resampler.process(c)).map(encode));

@@ -74,6 +74,20 @@ export function sessionsPerCore(ramp: RampResult | undefined, options: LoadOptio
   return { sessions: step.sessions, cpuPercent: step.server.cpuPercent, perCore: perSession > 0 ? Math.round(100 / perSession) : Number.POSITIVE_INFINITY };
 }
 
+/**
+ * Sessions per core from the frames the server really echoed: CPU time over the hold ÷ reply frames read
+ * in it, scaled to sessions of 1000/frameMs frames a second, at the largest step where every session
+ * opened. Unlike sessionsPerCore it needs no step that kept up, so it still says something when the
+ * machine starves the server (then the server drops frames, and CPU per echoed frame is what it costs).
+ */
+export function sessionsPerCoreByFrames(ramp: RampResult | undefined, options: LoadOptions): { sessions: number; usPerFrame: number; perCore: number } | undefined {
+  const step = ramp?.steps.filter((s) => s.opened === s.sessions && (s.framesReceivedInHold ?? 0) > 0 && s.server.cpuPercent > 0).at(-1);
+  if (step === undefined) return undefined;
+  const cpuS = (step.server.cpuPercent / 100) * options.holdS;
+  const usPerFrame = (cpuS * 1e6) / step.framesReceivedInHold;
+  return { sessions: step.sessions, usPerFrame: Math.round(usPerFrame * 10) / 10, perCore: Math.round(1e6 / usPerFrame / (1000 / options.frameMs)) };
+}
+
 export type Ratios = Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined };
 
 /** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay). */
@@ -130,6 +144,12 @@ export function checkTargets(ramps: Ramps, idle: IdleResult | undefined, options
   add(`${options.idleSessions} idle sessions < 1% of a core`, idle?.cpuPercent, (v) => v < 1, '%');
   add('≤ 64 KiB RSS per session (idle)', idle?.rssPerSessionKiB, (v) => v <= 64, ' KiB');
   add('GC < 2% of the gateway CPU at 50 μ-law sessions', gcAtFifty(ramps), (v) => v < 2, '%');
+  // Context, not targets: sessions per core from CPU per echoed frame (meaningful on a starved machine).
+  for (const variant of ['mulaw-json', 'l16-binary', 'opus-binary'] as const) {
+    const g = sessionsPerCoreByFrames(ramps[variant]?.gateway, options);
+    const b = sessionsPerCoreByFrames(ramps[variant]?.baseline, options);
+    add(`(context, CPU per echoed frame) ${variant} sessions per core gateway${g ? ` ${g.perCore} (${g.usPerFrame} µs/frame)` : ''} / relay${b ? ` ${b.perCore} (${b.usPerFrame} µs/frame)` : ''}`, ratio(g?.perCore, b?.perCore), () => true, '×');
+  }
   // Context, not targets: capacities at the latency budget counted from each server's own floor.
   add('(context, floor budget) μ-law capacity gateway / relay', rf['mulaw-json'], () => true, '×');
   add('(context, floor budget) binary L16 capacity gateway / relay', rf['l16-binary'], () => true, '×');

@@ -28,6 +28,9 @@ export interface ProcSample {
   readonly cpuS: number;
   readonly rssKiB: number;
   readonly hwmKiB: number;
+  /** Main thread: time on a CPU and time runnable but waiting for one, seconds (/proc/<pid>/schedstat). */
+  readonly mainRunS: number;
+  readonly mainWaitS: number;
 }
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; `getconf CLK_TCK` says 100 on this box
@@ -41,7 +44,8 @@ export function procSample(pid: number): ProcSample {
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { at: performance.now(), cpuS: (utime + stime) / CLK_TCK, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM') };
+  const [run = Number.NaN, wait = Number.NaN] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  return { at: performance.now(), cpuS: (utime + stime) / CLK_TCK, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM'), mainRunS: run / 1e9, mainWaitS: wait / 1e9 };
 }
 
 /** Percent of one core used between two samples. */
@@ -53,7 +57,7 @@ export function cpuPercent(a: ProcSample, b: ProcSample): number {
  * Starts `node <args>` and waits for the line `… listening on http://HOST:PORT` (at most `timeoutMs`).
  * The child is the node process itself (no shell, no npm), so /proc/<pid> is the server.
  */
-export function startServer(args: readonly string[], wsPath: string, timeoutMs = 15_000): Promise<ServerProcess> {
+export function startServer(args: readonly string[], wsPath: string, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [...gcProbeArgs(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -4,7 +4,8 @@ import { samplesPerFrame } from '../audio/audio-frame.js';
 import type { EncoderOptions, PayloadEncoder } from '../codecs/codec.js';
 import { createEncoder } from '../codecs/codec-factory.js';
 import type { MediaFormat } from '../codecs/media-format.js';
-import { StreamingResampler } from '../resample/streaming-resampler.js';
+import { resamplerFor } from '../resample/resampler-tier.js';
+import type { StreamingResampler } from '../resample/streaming-resampler.js';
 import { OutputQueue, type DueKind, type OutputMark, type OutputQueueStats } from './output-queue.js';
 
 export interface OutputPipelineOptions {
@@ -177,7 +178,8 @@ export class OutputPipeline {
 
   private resamplerFor(rate: number): { rate: number; stream: StreamingResampler; lead: Int16Array } {
     if (this.resampler?.rate !== rate) {
-      const stream = new StreamingResampler(rate, this.format.sampleRate);
+      // The tier the client's codec calls for (docs/resampler.md, "Choosing a tier").
+      const stream = resamplerFor(rate, this.format.sampleRate, this.format.encoding);
       this.resampler = { rate, stream, lead: new Int16Array(Math.round((stream.latencyMs * this.format.sampleRate) / 1000)) };
     }
     return this.resampler;

@@ -21,7 +21,7 @@ interface QueuedMark extends OutputMark {
 }
 
 /**
- * Pure, bounded queue of outgoing audio with a playout timeline (docs/media.md, "Output pacing"). It
+ * Pure, bounded queue of outgoing audio with a playout timeline (docs/media.md, "Output path"). It
  * holds PCM, not payloads: frames are encoded when they are sent, so audio that a barge-in clears is
  * never encoded. Frame i of a run is due at `runStart + i·frameMs − leadMs`; `next(now)` says what is
  * due, marks in order with the audio before them. A run starts when audio arrives at an empty queue,
