@@ -97,7 +97,7 @@ function rowsFor(label: string, input: MediaFormat, output: MediaFormat, frames:
   const serializer = new FastRtcSerializer();
   serializer.binaryOutput = binary;
   const inputPipeline = new InputPipeline(input, input.sampleRate, 20);
-  const outputPipeline = new OutputPipeline(output, { frameMs: 20, leadMs: 60, capacity: 1 << 30, keepPcm: false });
+  const outputPipeline = new OutputPipeline(output, { frameMs: 20, leadMs: 60, capacity: 1 << 30 });
   const replies = frames.map((f) => encode(f.subarray(0, f.length / 2)));
   const resampler = new StreamingResampler(48_000, 24_000);
   const copyTarget = new Uint8Array(payloads[0]!.length);
@@ -124,7 +124,9 @@ function rowsFor(label: string, input: MediaFormat, output: MediaFormat, frames:
       work: each((i) => {
         outputNow += 20;
         outputPipeline.pushAudio({ samples: frames[i]!, sampleRate: 48_000, channels: 1, timestamp: outputNow }, outputNow);
-        sink += outputPipeline.due(outputNow + 1e9).length;
+        for (let due = outputPipeline.next(outputNow + 1e9); due !== undefined; due = outputPipeline.next(outputNow + 1e9)) {
+          sink += due === 'frame' ? outputPipeline.takeFrame().length : outputPipeline.takeMark().name.length;
+        }
       }),
     },
     { name: `${label}: serialize the outbound message`, work: each((i) => (sink += serializer.serialize({ type: 'media', payload: replies[i]! })!.length)) },

@@ -1,9 +1,12 @@
 import type { HandlerDefinition } from './handler/handler.js';
 import type { MediaFormat } from './codecs/media-format.js';
+import { DEFAULT_OPUS_SETTINGS, resolveGatewayOpusSettings, type GatewayOpusSettings } from './codecs/opus-settings.js';
 import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
 import { parsePublicUrl } from './transport/telephone/public-url.js';
+import { checkWebRtcOptions, DEFAULT_WEBRTC_OPTIONS, type WebRtcOptions } from './transport/webrtc/webrtc-options.js';
 
-export interface GatewayOptions {
+/** WebRTC options (`webrtc…`) are described in src/transport/webrtc/webrtc-options.ts and docs/webrtc.md. */
+export interface GatewayOptions extends WebRtcOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -28,6 +31,8 @@ export interface GatewayOptions {
   inputFormat: MediaFormat;
   /** Wire format when a FastRTC client says nothing: μ-law at 24 kHz out (FastRTC's default). */
   outputFormat: MediaFormat;
+  /** Opus encoder settings of every session with Opus output; a client may override them (docs/media.md). */
+  opus: GatewayOpusSettings;
   /** redis://… shared by the processes of one deployment (call signaling across processes); null = one process. */
   redisUrl: string | null;
   /** ICE servers handed to call pages (`/call/config.json`); none built in. */
@@ -63,6 +68,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   maxMessagesPerSecond: 500,
   inputFormat: { encoding: 'audio/x-mulaw', sampleRate: 48_000, channels: 1 },
   outputFormat: { encoding: 'audio/x-mulaw', sampleRate: 24_000, channels: 1 },
+  opus: DEFAULT_OPUS_SETTINGS,
   redisUrl: null,
   iceServers: [],
   turnSecret: null,
@@ -73,6 +79,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   recordDir: null,
   recordMode: 'both',
   recordingsSecret: null,
+  ...DEFAULT_WEBRTC_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -82,8 +89,11 @@ function check(ok: boolean, name: string, value: unknown, expected: string): voi
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 /** Defaults first, then the caller's options; every option checked, naming the offending value. */
-export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>): GatewayOptions {
-  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options };
+/** What callers pass: every option optional but the handler; `opus` settings one by one. */
+export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'opus'>> & Pick<GatewayOptions, 'handler'> & { opus?: Partial<GatewayOpusSettings> };
+
+export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOptions {
+  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options, opus: resolveGatewayOpusSettings(options.opus) };
   check(typeof o.host === 'string' && o.host.length > 0, 'host', o.host, 'a non-empty string');
   check(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535, 'port', o.port, 'an integer from 0 to 65535');
   check(typeof o.handler?.create === 'function', 'handler', o.handler, 'a handler definition with create()');
@@ -111,5 +121,6 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<Ga
     // A secret: its type and length are named, never the value.
     throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
+  checkWebRtcOptions(o);
   return o;
 }

@@ -1,7 +1,7 @@
 import { HttpServer } from './http/http-server.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
-import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
+import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
 import { metricsComponent } from './metrics/metrics-component.js';
 import { createRecordings, type Recordings } from './recordings/recordings.js';
@@ -9,6 +9,7 @@ import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
+import { webRtcComponent } from './transport/webrtc/webrtc-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -23,7 +24,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export type CreateGatewayOptions = Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>;
+export type CreateGatewayOptions = GatewayOptionsInput;
 
 export function createGateway(input: CreateGatewayOptions): Gateway {
   const options = resolveGatewayOptions(input);
@@ -53,7 +54,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webRtcComponent(sessions), telephone, signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;

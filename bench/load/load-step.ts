@@ -53,6 +53,11 @@ export interface StepResult {
     /** RSS now minus RSS right after the server started (includes lazily loaded codecs, so per-session only for many sessions). */
     readonly rssGrowthKiB: number;
     readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+    /** Garbage-collection pause time during the hold (perf_hooks gc entries, gc-probe.ts), ms and collections. */
+    readonly gcMs: number;
+    readonly gcCount: number;
+    /** GC time as a share of the server's CPU time over the hold, percent. */
+    readonly gcPercentOfCpu: number;
   };
   readonly generatorCpuPercent: number;
   /**
@@ -176,6 +181,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     warmupMs + holdMs + drainMs + 30_000,
   );
   await sleepUntil(measureFrom);
+  const gc0 = await server.gcSample();
   const proc0 = procSample(server.pid);
   const gen0 = process.cpuUsage();
   const sys0 = systemCpuSample();
@@ -186,6 +192,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const genUs = process.cpuUsage(gen0);
   const sys1 = systemCpuSample();
   const genT1 = performance.now();
+  const gc1 = await server.gcSample();
   const during = await scrape(server.url);
   let replies: RunResult[];
   try {
@@ -243,6 +250,9 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
       rssKiB: proc1.rssKiB,
       rssGrowthKiB: proc1.rssKiB - ctx.freshRssKiB,
       eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
+      gcMs: Math.round((gc1.gcMs - gc0.gcMs) * 10) / 10,
+      gcCount: gc1.gcCount - gc0.gcCount,
+      gcPercentOfCpu: proc1.cpuS > proc0.cpuS ? Math.round(((gc1.gcMs - gc0.gcMs) / 10 / (proc1.cpuS - proc0.cpuS)) * 100) / 100 : 0,
     },
     generatorCpuPercent: Math.round(generatorCpu * 10) / 10,
     machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)), steal: Math.round(steal) },

@@ -6,7 +6,19 @@ export interface ServerProcess {
   readonly pid: number;
   readonly url: string;
   readonly wsUrl: string;
+  /** Garbage-collection time and count since the process started (from gc-probe.ts, preloaded). */
+  gcSample(): Promise<GcSample>;
   stop(): Promise<void>;
+}
+
+export interface GcSample {
+  readonly gcMs: number;
+  readonly gcCount: number;
+}
+
+/** The node flags that preload the GC probe into a server under test. */
+export function gcProbeArgs(): string[] {
+  return ['--import', new URL('./gc-probe.js', import.meta.url).href];
 }
 
 export interface ProcSample {
@@ -43,7 +55,7 @@ export function cpuPercent(a: ProcSample, b: ProcSample): number {
  */
 export function startServer(args: readonly string[], wsPath: string, timeoutMs = 15_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [...gcProbeArgs(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -63,13 +75,40 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
       if (!match || child.pid === undefined) return;
       clearTimeout(timer);
       child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
       child.removeAllListeners('exit');
+      // After the banner, stdout carries the GC probe's answers (other lines are dropped).
+      let pendingGc: Array<(sample: GcSample) => void> = [];
+      let tail = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        tail += d.toString();
+        let nl: number;
+        while ((nl = tail.indexOf('\n')) >= 0) {
+          const line = tail.slice(0, nl);
+          tail = tail.slice(nl + 1);
+          const gc = /^wg-gc-probe (\S+) (\d+)$/.exec(line);
+          if (!gc) continue;
+          const sample = { gcMs: Number(gc[1]), gcCount: Number(gc[2]) };
+          const waiting = pendingGc;
+          pendingGc = [];
+          for (const done of waiting) done(sample);
+        }
+        if (tail.length > 4096) tail = '';
+      });
       const url = match[1]!;
       resolve({
         pid: child.pid,
         url,
         wsUrl: `${url.replace(/^http/, 'ws')}${wsPath}`,
+        gcSample: () =>
+          new Promise<GcSample>((done) => {
+            // A server that is saturated may not run its event loop for seconds: no reading (NaN), no failure.
+            const timer = setTimeout(() => done({ gcMs: Number.NaN, gcCount: Number.NaN }), 15_000);
+            pendingGc.push((sample) => {
+              clearTimeout(timer);
+              done(sample);
+            });
+            child.kill('SIGUSR2');
+          }),
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

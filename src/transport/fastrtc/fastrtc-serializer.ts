@@ -1,14 +1,16 @@
+import { parseClientOpusSettings, type OpusSettings } from '../../codecs/opus-settings.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
 import {
   decodeBase64,
-  encodeBase64,
   objectField,
   optionalMediaFormatField,
   optionalNumberField,
   parseJsonObject,
   sessionIdField,
   stringField,
+  type JsonObject,
 } from '../message-fields.js';
+import { PLAIN_MEDIA_JSON } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 import { decodeMediaPayloadInto, maxPayloadBytes, OUT_TOO_SMALL } from './fastrtc-media-fast-path.js';
 
@@ -72,6 +74,7 @@ export class FastRtcSerializer implements Serializer {
           sessionId: sessionIdField(message, 'websocket_id'),
           inputFormat: optionalMediaFormatField(message, 'mediaFormat'),
           outputFormat,
+          opus: outputOpusSettings(message),
           phone: undefined,
           handlerOptions: message.handlerOptions === undefined ? undefined : objectField(message, 'handlerOptions'),
         };
@@ -90,8 +93,9 @@ export class FastRtcSerializer implements Serializer {
   serialize(message: OutboundMessage): string | Buffer | undefined {
     switch (message.type) {
       case 'media':
-        if (this.binaryOutput) return Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
-        return JSON.stringify({ event: 'media', media: { payload: encodeBase64(message.payload) } });
+        // The payload is lent (wire-events.ts) and ws keeps a Buffer until it is written: a copy.
+        if (this.binaryOutput) return Buffer.from(message.payload);
+        return PLAIN_MEDIA_JSON.text(message.payload);
       case 'clear':
         return '{"event":"clear"}';
       case 'mark':
@@ -109,6 +113,14 @@ export class FastRtcSerializer implements Serializer {
         return serializeOutput(message.output);
     }
   }
+}
+
+/** `outputFormat.opus` (docs/protocol.md), checked; only for an Opus output format. */
+function outputOpusSettings(message: JsonObject): Partial<OpusSettings> | undefined {
+  const format = message.outputFormat as JsonObject | undefined;
+  if (format?.opus === undefined) return undefined;
+  if (format.encoding !== 'audio/opus') throw new WavegateError('WG_ERR_UNSUPPORTED_FORMAT', `outputFormat.opus is for audio/opus, not ${JSON.stringify(format.encoding)}`);
+  return parseClientOpusSettings(format.opus);
 }
 
 function serializeOutput(output: Extract<OutboundMessage, { type: 'output' }>['output']): string | undefined {
