@@ -92,7 +92,7 @@ export class AudioPlayout<T> {
     const need = this.frameSamples * this.channels;
     if (out.length !== need) throw new RangeError(`pullInto: out holds ${out.length} samples, one frame is ${need}`);
     while (this.#pendingLength < need) {
-      const step = this.buffer.pop(now);
+      const step = this.buffer.popLent(now);
       if (step.kind === 'empty') break;
       if (step.kind === 'audio') {
         const pcm = this.#decode(step.payload);

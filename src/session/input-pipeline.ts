@@ -44,6 +44,13 @@ export class InputPipeline {
   /** Decoded PCM of one payload (G.711/L16 decode into it), and one frame at the wire rate. */
   private decoded = new Int16Array(0);
   private readonly wireFrame: Int16Array;
+  /** The packet handed to the jitter buffer (it reads the fields during push): one object, reused. */
+  private readonly packet: { payload: Uint8Array; seq: number | undefined; timestamp: number | undefined; durationMs: number } = {
+    payload: new Uint8Array(0),
+    seq: undefined,
+    timestamp: undefined,
+    durationMs: 0,
+  };
 
   constructor(format: MediaFormat, handlerRate: number, frameMs: number, timing: 'realtime' | 'lossless' = 'realtime') {
     this.lossless = timing === 'lossless';
@@ -134,8 +141,12 @@ export class InputPipeline {
     }
     this.lastArrival = now;
     this.spurtAudioMs += durationMs;
-    const payload = this.payloads.copy(media.payload);
-    if (this.playout.push({ payload, seq: media.seq, timestamp: media.timestamp, durationMs }, now) !== 'accepted') this.payloads.release(payload);
+    const packet = this.packet;
+    packet.payload = this.payloads.copy(media.payload);
+    packet.seq = media.seq;
+    packet.timestamp = media.timestamp;
+    packet.durationMs = durationMs;
+    if (this.playout.push(packet, now) !== 'accepted') this.payloads.release(packet.payload);
   }
 
   /**
