@@ -116,7 +116,11 @@ function rowsFor(label: string, input: MediaFormat, output: MediaFormat, frames:
       work: each((i) => {
         inputNow += 20;
         inputPipeline.push({ payload: payloads[i]!, seq: undefined, timestamp: undefined }, inputNow);
-        sink += inputPipeline.pull(inputNow, 'arrival').length;
+        // The handler is done with each frame at once (a synchronous receive): it goes back to the pool.
+        for (const frame of inputPipeline.pull(inputNow, 'arrival')) {
+          sink += frame.samples.length;
+          inputPipeline.release(frame);
+        }
       }),
     },
     {

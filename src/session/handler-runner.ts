@@ -12,6 +12,11 @@ export interface HandlerRunnerOptions {
   deliver: (output: HandlerOutput) => void;
   /** The handler threw (or rejected): the session ends with handler_error. */
   fail: (err: unknown) => void;
+  /**
+   * The handler is done with a frame: its `receive` returned, or the promise it returned settled, or the
+   * frame was dropped unseen. The frame may then be reused (see AudioFrame's ownership rule).
+   */
+  release?: (frame: AudioFrame) => void;
 }
 
 /** One call waiting for the handler. `drain` = call `emit()` until it has nothing (or the drain bound). */
@@ -65,9 +70,13 @@ export class HandlerRunner {
 
   /** False when the queue is full and the frame was dropped (or the runner has stopped). */
   receive(frame: AudioFrame): boolean {
-    if (this.stopped) return false;
+    if (this.stopped) {
+      this.options.release?.(frame);
+      return false;
+    }
     if (!this.idle && this.tasks.length >= this.options.maxPending) {
       this.droppedFrames++;
+      this.options.release?.(frame);
       return false;
     }
     this.submit({ kind: 'receive', frame });
@@ -98,7 +107,7 @@ export class HandlerRunner {
   shutdown(reason: CloseReason): Promise<void> {
     this.shutdownPromise ??= (async () => {
       this.stopped = true;
-      this.tasks.length = 0;
+      this.dropTasks();
       const { shutdownTimeoutMs } = this.options;
       // A call on the stack now (shutdown may be asked from inside one) may yet return a promise: let it.
       await Promise.resolve();
@@ -166,9 +175,21 @@ export class HandlerRunner {
     switch (task.kind) {
       case 'startUp':
         return settleThen(handler.startUp!(task.ctx), noop);
-      case 'receive':
+      case 'receive': {
         this.receivedFrames++;
-        return settleThen(handler.receive(task.frame), this.drainFromStart);
+        const { frame } = task;
+        const { release } = this.options;
+        let result: unknown;
+        try {
+          result = handler.receive(frame);
+        } finally {
+          if (release && !isThenable(result)) release(frame);
+        }
+        if (!isThenable(result)) return this.drain(0);
+        return Promise.resolve(result)
+          .finally(() => release?.(frame))
+          .then(this.drainFromStart);
+      }
       case 'event':
         return settleThen(handler.onEvent!(task.event), this.drainFromStart);
       case 'drain':
@@ -205,8 +226,15 @@ export class HandlerRunner {
   private failWith(err: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.tasks.length = 0;
+    this.dropTasks();
     this.options.fail(err);
+  }
+
+  /** Forgets what waits; frames in it go back unseen. */
+  private dropTasks(): void {
+    const { release } = this.options;
+    if (release) for (const task of this.tasks) if (task.kind === 'receive') release(task.frame);
+    this.tasks.length = 0;
   }
 }
 

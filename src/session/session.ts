@@ -120,6 +120,7 @@ export class Session implements Paced {
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       deliver: (output) => this.deliver(output),
       fail: (err) => this.fail(err),
+      release: (frame) => this.input.release(frame),
     });
   }
 
@@ -261,7 +262,11 @@ export class Session implements Paced {
   }
 
   private receive(frame: AudioFrame): void {
-    for (const tap of this.config.taps) tap.onInput(frame);
+    if (this.config.taps.length > 0) {
+      // Taps may keep what they see; input frames are recycled (docs/architecture.md, "Who owns which bytes").
+      const copy: AudioFrame = { ...frame, samples: frame.samples.slice() };
+      for (const tap of this.config.taps) tap.onInput(copy);
+    }
     if (this.runner.receive(frame)) return;
     this.counters.framesDroppedHandlerBusy++;
     if (!this.warnedBusy) {
