@@ -9,6 +9,7 @@ import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
+import { talkPageComponent } from './talk-page/talk-page-routes.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -53,7 +54,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), telephone, signaling, talkPageComponent(options)];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
