@@ -109,10 +109,14 @@ export function activeSpan(env: Float64Array): { first: number; last: number } {
 }
 
 /**
- * Pearson correlation of the sent speech's envelope (its active span, 200 ms either side) with the
- * received envelope at the best lag. Also the active durations of both, in ms.
+ * How well the received envelope matches the sent speech (its active span, 200 ms either side).
+ * `globalCorrelation`: Pearson at the single best lag. `correlation`: the same in 500 ms windows,
+ * each at its own best lag within 300 ms of the previous window's, weighted by the window's energy;
+ * a jitter buffer that waits or catches up in a pause shifts what follows without changing it, and
+ * this measures the audio, not that timing (the durations below cover timing). `sentMs`/`receivedMs`:
+ * first to last window within 40 dB of the loudest, in each.
  */
-export function compareEnvelopes(sent: Float64Array, received: Float64Array): { correlation: number; lagMs: number; sentMs: number; receivedMs: number } {
+export function compareEnvelopes(sent: Float64Array, received: Float64Array): { correlation: number; globalCorrelation: number; lagMs: number; sentMs: number; receivedMs: number } {
   const s = activeSpan(sent);
   const from = Math.max(0, s.first - 20);
   const template = sent.subarray(from, Math.min(sent.length, s.last + 21));
@@ -121,10 +125,32 @@ export function compareEnvelopes(sent: Float64Array, received: Float64Array): { 
     const c = pearson(template, received, lag);
     if (c > best.correlation) best = { correlation: c, lag };
   }
-  const r = activeSpan(received.subarray(best.lag, best.lag + template.length));
+  const WINDOW = 50;
+  const SHIFT = 30;
+  let lag = best.lag;
+  let weighted = 0;
+  let energy = 0;
+  for (let start = 0; start + WINDOW <= template.length; start += WINDOW) {
+    const piece = template.subarray(start, start + WINDOW);
+    let e = 0;
+    for (const v of piece) e += v * v;
+    if (e === 0) continue;
+    let local = { correlation: -Infinity, lag };
+    for (let l = lag - SHIFT; l <= lag + SHIFT; l++) {
+      if (l + start < 0 || l + start + WINDOW > received.length) continue;
+      const c = pearson(piece, received.subarray(start), l);
+      if (c > local.correlation) local = { correlation: c, lag: l };
+    }
+    if (local.correlation === -Infinity) local.correlation = 0; // ran off the end: nothing was heard there
+    lag = local.lag;
+    weighted += local.correlation * e;
+    energy += e;
+  }
+  const r = activeSpan(received);
   return {
-    correlation: best.correlation,
-    lagMs: best.lag * ENVELOPE_MS,
+    correlation: energy === 0 ? 0 : weighted / energy,
+    globalCorrelation: best.correlation,
+    lagMs: (best.lag - from) * ENVELOPE_MS,
     sentMs: (s.last - s.first + 1) * ENVELOPE_MS,
     receivedMs: r.first < 0 ? 0 : (r.last - r.first + 1) * ENVELOPE_MS,
   };
@@ -141,7 +167,8 @@ export async function captureRemoteEnvelope(page: Page): Promise<void> {
     const track = w.wavegateTalk.remoteStream.getAudioTracks()[0];
     const capture = { envelope: [] as number[], samples: 0, sampleRate: 0, running: true };
     w.talkCapture = capture;
-    const reader = new (w.MediaStreamTrackProcessor)({ track }).readable.getReader();
+    // A large buffer: a page whose main thread stalls for a moment must not lose frames here (the default drops them).
+    const reader = new (w.MediaStreamTrackProcessor)({ track, maxBufferSize: 1000 }).readable.getReader();
     let sum = 0;
     let filled = 0;
     let buf = new Float32Array(0);

@@ -21,8 +21,8 @@ export async function openTalkPage(browser: Browser, url: string, query: string)
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('[talk page] page error:', err));
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.error('[talk page]', m.text());
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.error(`[talk page] ${r.status()} ${r.request().method()} ${r.url()}`);
   });
   await page.goto(`${url}/?${query}`);
   await page.waitForSelector('body[data-state="idle"]', { state: 'attached' });
@@ -33,16 +33,19 @@ export interface EchoRun {
   page: Page;
   id: string;
   correlation: number;
+  globalCorrelation: number;
   lagMs: number;
   sentMs: number;
   receivedMs: number;
   inputPeak: number;
   outputPeak: number;
   stats: Record<string, any>;
+  /** The gateway's view of the session just before Stop. */
+  session: unknown;
 }
 
 /** Clicks Start, waits for connected, records what comes back until the echo is over; leaves the conversation running. */
-export async function talkToEcho(page: Page, microphone: string, onMidway?: (page: Page) => Promise<void>): Promise<EchoRun> {
+export async function talkToEcho(page: Page, microphone: string, gateway?: Gateway, onMidway?: (page: Page) => Promise<void>): Promise<EchoRun> {
   await page.click('#start');
   await page.waitForSelector('body[data-state="connected"]', { state: 'attached', timeout: 60_000 });
   await captureRemoteEnvelope(page);
@@ -55,12 +58,15 @@ export async function talkToEcho(page: Page, microphone: string, onMidway?: (pag
   await onMidway?.(page);
   await waitForQuietAfterSpeech(page, 1000, 90_000);
   const heard = await readRemoteEnvelope(page);
-  const result = compareEnvelopes(envelopeOfFile(microphone), heard.envelope);
+  const sent = envelopeOfFile(microphone);
+  const result = compareEnvelopes(sent, heard.envelope);
+  if (process.env['TALK_DUMP']) (await import('node:fs')).writeFileSync(process.env['TALK_DUMP'], JSON.stringify({ sent: [...sent], heard: [...heard.envelope] }));
   const peaks = await page.evaluate(() => {
     const t = (window as any).wavegateTalk;
     return { inputPeak: t.meters.input.peak as number, outputPeak: t.meters.output.peak as number, stats: t.lastStats };
   });
-  return { page, id, ...result, ...peaks };
+  const session = gateway?.sessions.registry.get(id)?.stats();
+  return { page, id, ...result, ...peaks, session };
 }
 
 /** Stop, then wait until the gateway has let go of the session. */
