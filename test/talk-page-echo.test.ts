@@ -7,7 +7,7 @@ import { microphoneFile, openTalkPage, stopAndWaitForEnd, talkToEcho } from './s
 
 // Three sentences (about 8 s of speech) after a lead-in long enough for the page to connect on a
 // busy machine: the fake microphone starts playing when the page opens it, before connecting.
-const LEAD_IN_S = 6;
+const LEAD_IN_S = 8;
 const FILES = ['s01-slt.wav', 's02-rms.wav', 's03-slt.wav'];
 
 let gateway: Gateway;
@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 
 describe.each([
+  ['webrtc', 'processing=off'],
   ['websocket', 'transport=websocket&processing=off'],
 ])('talk page, echo over %s', (transport, query) => {
   it('echoes the microphone: envelope, duration, levels, stats; Stop ends the session once', { timeout: 180_000 }, async () => {
@@ -35,6 +36,7 @@ describe.each([
     expect(run.correlation).toBeGreaterThanOrEqual(0.95);
     expect(Math.abs(run.receivedMs - run.sentMs)).toBeLessThanOrEqual(100);
     expect(await page.textContent('#stat-state')).toBe('connected');
+    expect(await page.textContent('#stat-transport')).toBe(transport === 'webrtc' ? 'WebRTC, Opus' : 'WebSocket, L16');
     expect(await page.textContent('#stat-rtt')).toMatch(/\d+(\.\d)? ms/);
     await stopAndWaitForEnd(page, gateway, run.id);
     expect(probes.get(run.id)?.shutdowns).toHaveLength(1);

@@ -110,7 +110,7 @@ export function activeSpan(env: Float64Array): { first: number; last: number } {
 
 /**
  * How well the received envelope matches the sent speech (its active span, 200 ms either side).
- * `globalCorrelation`: Pearson at the single best lag. `correlation`: the same in 500 ms windows,
+ * `globalCorrelation`: Pearson at the single best lag. `correlation`: the same in 250 ms windows,
  * each at its own best lag within 300 ms of the previous window's, weighted by the window's energy;
  * a jitter buffer that waits or catches up in a pause shifts what follows without changing it, and
  * this measures the audio, not that timing (the durations below cover timing). `sentMs`/`receivedMs`:
@@ -125,7 +125,7 @@ export function compareEnvelopes(sent: Float64Array, received: Float64Array): { 
     const c = pearson(template, received, lag);
     if (c > best.correlation) best = { correlation: c, lag };
   }
-  const WINDOW = 50;
+  const WINDOW = 25;
   const SHIFT = 30;
   let lag = best.lag;
   let weighted = 0;
