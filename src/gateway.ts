@@ -9,6 +9,7 @@ import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
+import { talkPageComponent } from './talk-page/talk-page-routes.js';
 import { webRtcComponent, type WebRtcComponent } from './transport/webrtc/webrtc-component.js';
 
 export interface Gateway {
@@ -57,7 +58,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling];
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
