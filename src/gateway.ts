@@ -1,7 +1,7 @@
 import { HttpServer } from './http/http-server.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
-import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
+import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
 import { metricsComponent } from './metrics/metrics-component.js';
 import { createRecordings, type Recordings } from './recordings/recordings.js';
@@ -9,6 +9,7 @@ import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
+import { talkPageComponent } from './talk-page/talk-page-routes.js';
 import { webRtcComponent, type WebRtcComponent } from './transport/webrtc/webrtc-component.js';
 
 export interface Gateway {
@@ -26,7 +27,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export type CreateGatewayOptions = Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>;
+export type CreateGatewayOptions = GatewayOptionsInput;
 
 export function createGateway(input: CreateGatewayOptions): Gateway {
   const options = resolveGatewayOptions(input);
@@ -57,7 +58,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling];
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;

@@ -1,0 +1,45 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { probeHandler, probes } from './support/probe-handler.js';
+import { launchWithMicrophoneFile } from './support/talk-page-browser.js';
+import { microphoneFile, openTalkPage, stopAndWaitForEnd, talkToEcho } from './support/talk-page-session.js';
+
+// Three sentences (about 8 s of speech) after a lead-in long enough for the page to connect on a
+// busy machine: the fake microphone starts playing when the page opens it, before connecting.
+const LEAD_IN_S = 8;
+const FILES = ['s01-slt.wav', 's02-rms.wav', 's03-slt.wav'];
+
+let gateway: Gateway;
+let url = '';
+let browser: Browser;
+let microphone = '';
+beforeAll(async () => {
+  microphone = microphoneFile(FILES, LEAD_IN_S);
+  gateway = createGateway({ handler: probeHandler, port: 0, ...(process.env['TALK_REC'] && { recordDir: process.env['TALK_REC'], recordMode: 'input' as const }) });
+  url = (await gateway.listen()).url;
+  browser = await launchWithMicrophoneFile(microphone);
+});
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.close();
+});
+
+describe.each([
+  ['webrtc', 'processing=off'],
+  ['websocket', 'transport=websocket&processing=off'],
+])('talk page, echo over %s', (transport, query) => {
+  it('echoes the microphone: envelope, duration, levels, stats; Stop ends the session once', { timeout: 180_000 }, async () => {
+    const page = await openTalkPage(browser, url, query);
+    const run = await talkToEcho(page, microphone, gateway);
+    console.log(`talk page ${transport}: correlation ${run.correlation.toFixed(3)} (one lag: ${run.globalCorrelation.toFixed(3)}), lag ${run.lagMs} ms, speech sent ${run.sentMs} ms, heard ${run.receivedMs} ms, levels in ${run.inputPeak.toFixed(2)} out ${run.outputPeak.toFixed(2)}, stats ${JSON.stringify(run.stats)}, gateway ${JSON.stringify(run.session)}`);
+    expect(run.correlation).toBeGreaterThanOrEqual(0.95);
+    expect(Math.abs(run.receivedMs - run.sentMs)).toBeLessThanOrEqual(100);
+    expect(await page.textContent('#stat-state')).toBe('connected');
+    expect(await page.textContent('#stat-transport')).toBe(transport === 'webrtc' ? 'WebRTC, Opus' : 'WebSocket, L16');
+    expect(await page.textContent('#stat-rtt')).toMatch(/\d+(\.\d)? ms/);
+    await stopAndWaitForEnd(page, gateway, run.id);
+    expect(probes.get(run.id)?.shutdowns).toHaveLength(1);
+    await page.context().close();
+  });
+});
