@@ -135,6 +135,18 @@ describe('WebRTC sessions, like every session', () => {
     await peer.close();
   });
 
+  it("the client's receiver reports of lost audio reach the session's Opus encoder (FEC on the far end's loss)", async () => {
+    const { gateway, url } = await start();
+    const peer = await NodePeer.open(url, { webrtcId: 'feat-rr', trickle: true, dropInboundPercent: 20 });
+    const serverPeer = gateway.webrtc.peers.get(peer.webrtcId)!;
+    void peer.sendPcm(speech);
+    await waitFor(() => serverPeer.remoteLossPercent > 0, 10_000, 'a receiver report with loss');
+    console.log(`client reports ${serverPeer.remoteLossPercent} % lost`);
+    expect(serverPeer.remoteLossPercent).toBeGreaterThan(5);
+    expect(serverPeer.remoteLossPercent).toBeLessThan(50);
+    await peer.close();
+  });
+
   it('no leaked sockets: the fd count comes back after peers close', async () => {
     const { gateway, url } = await start({ webrtcPortRange: [43000, 43200] });
     // Warm-up: modules, codecs and the HTTP keep-alive pool hold fds of their own.

@@ -10,6 +10,8 @@ export interface NodePeerOptions {
   /** Post the candidates before the offer (the FastRTC race: offer still in flight). */
   readonly candidatesFirst?: boolean;
   readonly webrtcId: string;
+  /** werift's debug inbound loss on this client (its receiver reports then tell the server). */
+  readonly dropInboundPercent?: number;
 }
 
 export type OfferAnswer = { sdp: string; type: 'answer' } | { status: 'failed'; meta: { error: string; code: string; limit?: number } };
@@ -56,7 +58,13 @@ export class NodePeer {
     this.#baseUrl = baseUrl;
     this.#options = options;
     this.webrtcId = options.webrtcId;
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { audio: [useOPUS()] } });
+    this.pc = new RTCPeerConnection({
+      iceServers: [],
+      bundlePolicy: 'max-bundle',
+      codecs: { audio: [useOPUS()] },
+      // werift keeps a packet when `inboundPacketLoss / 100 < Math.random()`: the value is the share kept.
+      ...(options.dropInboundPercent !== undefined && { debug: { inboundPacketLoss: 100 - options.dropInboundPercent } }),
+    });
     this.channel = this.pc.createDataChannel('text');
     this.channel.stateChanged.subscribe((state) => {
       if (state === 'open') this.channel.send('handshake');

@@ -19,6 +19,11 @@ const MAX_QUEUED_TEXT = 64;
 /** Longest an `addIceCandidate` may take (an mDNS name may never resolve offline). */
 const ADD_CANDIDATE_TIMEOUT_MS = 2000;
 
+interface RtcpReport {
+  readonly ssrc: number;
+  readonly fractionLost: number;
+}
+
 export interface PeerContext {
   readonly host: SessionHost;
   readonly iceServers: readonly IceServer[];
@@ -52,6 +57,8 @@ export class WebRtcPeer {
   #remoteReady: (ok: boolean) => void = () => {};
   readonly #remote = new Promise<boolean>((resolve) => (this.#remoteReady = resolve));
   #closed: Promise<void> | undefined;
+  /** The client's latest reported loss of our audio, percent (RTCP receiver reports). */
+  remoteLossPercent = 0;
   /** Inbound RTP packets (before fault injection) and those the fault injection dropped. */
   readonly rtp = { received: 0, droppedByInjection: 0, empty: 0, sent: 0 };
 
@@ -71,6 +78,8 @@ export class WebRtcPeer {
     this.#transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp));
     });
+    // The browser's receiver reports say how much of our audio it loses: Opus spends in-band FEC on it.
+    this.#transceiver.sender.onRtcp.subscribe((packet) => this.#onRtcp(packet as unknown as { reports?: readonly RtcpReport[] }));
     this.#pc.onDataChannel.subscribe((channel) => this.#onDataChannel(channel));
     this.#pc.connectionStateChange.subscribe((state) => this.#onConnectionState(state));
   }
@@ -222,6 +231,17 @@ export class WebRtcPeer {
     }
     const timestamp = this.#timestamps.toMs(rtp.header.timestamp);
     session.onInbound({ type: 'media', payload: rtp.payload, seq: rtp.header.sequenceNumber, timestamp }, true);
+  }
+
+  /** RTCP SR/RR report blocks about our stream (RFC 3550 §6.4.1): fraction lost, 8-bit fixed point. */
+  #onRtcp(packet: { reports?: readonly RtcpReport[] }): void {
+    const ssrc = this.#transceiver.sender.ssrc;
+    for (const report of packet.reports ?? []) {
+      if (report.ssrc !== ssrc || !this.session) continue;
+      const percent = Math.min(100, Math.max(0, Math.round((report.fractionLost * 100) / 256)));
+      this.remoteLossPercent = percent;
+      this.session.setRemoteLossPercent(percent);
+    }
   }
 
   #onDataChannel(channel: RTCDataChannel): void {
