@@ -182,3 +182,24 @@ describe('WebRTC deployment options reach the answer', () => {
     await peer.close();
   });
 });
+
+describe('CORS for clients served from another origin (FastRTC Next.js demo)', () => {
+  it('answers preflights and posts for allowed origins only; none by default', async () => {
+    const { url } = await start({ webrtcAllowedOrigins: ['http://localhost:3000'] });
+    const preflight = (origin: string) =>
+      fetch(`${url}/webrtc/offer`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const ok = await preflight('http://localhost:3000');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(ok.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect((await preflight('http://evil.example')).status).toBe(403);
+    const post = (origin: string) => fetch(`${url}/webrtc/offer`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+    expect((await post('http://localhost:3000')).headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect((await post('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const plain = await start();
+    const res = await fetch(`${plain.url}/webrtc/offer`, { method: 'POST', headers: { origin: 'http://localhost:3000' }, body: '{}' });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await res.json()).toMatchObject({ status: 'failed', meta: { code: 'WG_ERR_INVALID_ID' } });
+  });
+});
