@@ -211,7 +211,7 @@ export class WebRtcPeer {
   #sendText(text: string): void {
     const channel = this.#channel;
     if (channel && channel.readyState === 'open') {
-      channel.send(text);
+      sendSafely(channel, text);
       return;
     }
     if (!this.#ended && this.#queuedText.length < MAX_QUEUED_TEXT) this.#queuedText.push(text);
@@ -250,7 +250,7 @@ export class WebRtcPeer {
     const flush = () => {
       const queued = this.#queuedText;
       this.#queuedText = [];
-      for (const text of queued) channel.send(text);
+      for (const text of queued) sendSafely(channel, text);
     };
     if (channel.readyState === 'open') flush();
     channel.stateChanged.subscribe((state) => {
@@ -259,7 +259,7 @@ export class WebRtcPeer {
     });
     channel.onMessage.subscribe((data) => {
       if (channel.readyState !== 'open') return;
-      channel.send(receivedLog(typeof data === 'string' ? data : `${data.length} bytes`));
+      sendSafely(channel, receivedLog(typeof data === 'string' ? data : `${data.length} bytes`));
     });
   }
 
@@ -306,5 +306,14 @@ export class WebRtcPeer {
     const wait = this.#channel?.readyState === 'open' ? 50 : 0;
     this.#closed = new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => pc.close()).catch(() => {});
     this.#ctx.onEnded(this);
+  }
+}
+
+/** A channel closing under our feet (SCTP abort) must not throw into werift's event loop. */
+function sendSafely(channel: RTCDataChannel, text: string): void {
+  try {
+    channel.send(text);
+  } catch {
+    // the channel closed: its stateChanged('closed') ends the peer
   }
 }
