@@ -94,8 +94,8 @@ describe('WebRTC sessions, like every session', () => {
       expect(wav.sampleRate).toBe(48_000);
       const left = wav.samples.filter((_, i) => i % 2 === 0);
       const right = wav.samples.filter((_, i) => i % 2 === 1);
-      // The recording starts with the session (at the offer), so the speech sits somewhere after a lead-in;
-      // the gateway's side is placed by wall time since then, the caller's by stream time (docs/recordings.md).
+      // The recording starts with the session (at the offer), so the speech sits somewhere after a lead-in
+      // (ICE and DTLS). Both sides are on the session's clock: the echo follows the caller by its round trip (< 500 ms even on a loaded machine; ICE and DTLS alone took ~1 s before both sides shared the clock).
       const reference = rmsEnvelope(speech, 48_000);
       const fits = [left, right].map((channel) => {
         const envelope = rmsEnvelope(channel, 48_000);
@@ -103,6 +103,9 @@ describe('WebRTC sessions, like every session', () => {
       });
       console.log('recording', fits, 'seconds', left.length / 48_000, 'speech', speech.length / 48_000);
       for (const fit of fits) expect(fit.correlation).toBeGreaterThanOrEqual(0.95);
+      const echoLagMs = (fits[1]!.lagBlocks - fits[0]!.lagBlocks) * 10;
+      expect(echoLagMs).toBeGreaterThanOrEqual(0);
+      expect(echoLagMs).toBeLessThanOrEqual(500);
       expect(left.length).toBeGreaterThanOrEqual(speech.length);
       expect((await readFile(join(dir, `${peer.webrtcId}.wav`))).byteLength).toBeGreaterThan(44);
     } finally {

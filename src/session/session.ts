@@ -99,6 +99,8 @@ export class Session implements Paced {
   private segmentDryTicks: number | undefined;
   private segments = 0;
   lastActivity: number;
+  /** When the first input frame was received, ms after the session opened (taps place input from it). */
+  private inputOriginMs: number | undefined;
   closeReason: CloseReason | undefined;
 
   constructor(config: SessionConfig) {
@@ -264,7 +266,10 @@ export class Session implements Paced {
   private receive(frame: AudioFrame): void {
     if (this.config.taps.length > 0) {
       // Taps may keep what they see; input frames are recycled (docs/architecture.md, "Who owns which bytes").
-      const copy: AudioFrame = { ...frame, samples: frame.samples.slice() };
+      // Placed on the session's clock (as output is): stream time from the first media's arrival, so a
+      // transport that connects a while after the session opens (WebRTC: ICE, DTLS) stays aligned.
+      this.inputOriginMs ??= this.config.now() - this.startedAt;
+      const copy: AudioFrame = { ...frame, samples: frame.samples.slice(), timestamp: frame.timestamp + this.inputOriginMs };
       for (const tap of this.config.taps) tap.onInput(copy);
     }
     if (this.runner.receive(frame)) return;
