@@ -46,6 +46,23 @@ describe('InputPipeline ownership: recycled frames and borrowed payloads', () =>
     expect(new Set(kept.map((k) => k.frame)).size).toBe(kept.length);
   });
 
+  it('payloads the buffer drops or plays go back to the pool: repeated half-second stalls do not keep allocating', () => {
+    const input = new InputPipeline(format, 8000, 20);
+    const pool = (input as unknown as { payloads: { created: number } }).payloads;
+    const createdAfter: number[] = [];
+    let t = 1000;
+    let k = 0;
+    for (let burst = 0; burst < 6; burst++) {
+      // 500 ms of stalled input arriving at once, then played out (some of it dropped to catch up).
+      // Near-silent packets, which the buffer may drop to catch up (it never drops speech).
+      for (let i = 0; i < 25; i++, k++) input.push({ payload: new Uint8Array(160).fill(0xff), seq: k, timestamp: undefined }, t);
+      for (let i = 0; i < 40; i++, t += 20) for (const frame of input.pull(t, 'tick')) input.release(frame);
+      createdAfter.push(pool.created);
+    }
+    expect(input.stats().removedSamplesForAcceleration).toBeGreaterThan(0);
+    expect(createdAfter.at(-1)).toBe(createdAfter[0]);
+  });
+
   it('copies the payload it keeps: the caller may reuse its bytes right after push', () => {
     const input = new InputPipeline(format, 8000, 20);
     const wire = new Uint8Array(160);

@@ -71,7 +71,7 @@ export class FramePool {
 /**
  * Recycled byte arrays, for payloads the jitter buffer holds: the transport's bytes are only valid
  * during its call (a serializer may reuse them), so the input pipeline copies each payload it keeps
- * into one of these and gives it back once it is decoded. Pooled by exact length; at most `maxIdle`
+ * into one of these and gives it back once it is decoded or dropped. Pooled by exact length; at most `maxIdle`
  * idle arrays per length.
  */
 export class BytePool {
@@ -79,7 +79,8 @@ export class BytePool {
   readonly #idle = new Map<number, Uint8Array[]>();
   created = 0;
 
-  constructor(maxIdle = 16) {
+  /** 32 idle arrays hold a 640 ms burst of 20 ms packets (a stalled sender catching up) for reuse. */
+  constructor(maxIdle = 32) {
     this.maxIdle = maxIdle;
   }
 

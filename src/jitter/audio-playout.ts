@@ -26,7 +26,7 @@ export interface AudioPlayoutOptions<T> {
    * not kept, so it may live in the decoder's scratch space.
    */
   decode: (payload: T) => Int16Array;
-  /** A payload has been decoded and played: the buffer no longer needs it (its owner may reuse it). */
+  /** The playout no longer needs a payload (decoded and played, or dropped): its owner may reuse it. */
   release?: (payload: T) => void;
   /** Codec concealment: `frames` samples per channel; `next` is the packet after a loss (Opus FEC). */
   conceal?: (frames: number, next: T | undefined) => Int16Array;
@@ -53,7 +53,7 @@ export class AudioPlayout<T> {
     const frameMs = options.frameMs ?? 20;
     this.channels = options.channels ?? 1;
     this.sampleRate = options.sampleRate;
-    this.buffer = new JitterBuffer<T>({ ...options.jitter, sampleRate: options.sampleRate, frameMs }, options.canAccelerate);
+    this.buffer = new JitterBuffer<T>({ ...options.jitter, sampleRate: options.sampleRate, frameMs }, options.canAccelerate, options.release);
     this.#concealer = new PcmConcealer({ ...options.concealer, sampleRate: options.sampleRate, channels: this.channels });
     this.frameSamples = Math.round((frameMs * options.sampleRate) / 1000);
     if (typeof options.decode !== 'function') throw new TypeError(`Expected \`decode\` to be a function, got \`${String(options.decode)}\``);

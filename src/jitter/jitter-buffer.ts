@@ -96,6 +96,7 @@ export class JitterBuffer<T> {
   #lateStreak = 0;
 
   readonly #canAccelerate: ((payload: T) => boolean) | undefined;
+  readonly #release: ((payload: T) => void) | undefined;
   /** What `popLent` returns: one object per kind, reused (the allocation-free path AudioPlayout takes). */
   readonly #audio: AudioPop<T> = { kind: 'audio', payload: undefined as T, durationMs: 0, samples: 0, discontinuity: false, delayMs: 0 };
   readonly #concealed: ConcealPop<T> = { kind: 'conceal', reason: 'loss', durationMs: 0, samples: 0, nextPayload: undefined };
@@ -104,8 +105,14 @@ export class JitterBuffer<T> {
    * `canAccelerate` (optional) vetoes dropping a packet to speed playout up: a gateway feeding
    * speech to a handler lets only near-silent packets go, so time-stretching never removes words.
    */
-  constructor(options: Partial<JitterBufferOptions> = {}, canAccelerate?: (payload: T) => boolean) {
+  /**
+   * `release` (optional) is told of every payload the buffer lets go of without handing it out
+   * (overflow, acceleration, flush, a stream restart), so its owner may reuse it; payloads `pop`
+   * hands out are the caller's to release.
+   */
+  constructor(options: Partial<JitterBufferOptions> = {}, canAccelerate?: (payload: T) => boolean, release?: (payload: T) => void) {
     this.#canAccelerate = canAccelerate;
+    this.#release = release;
     this.options = resolveJitterBufferOptions(options);
     const o = this.options;
     this.#estimator = new ArrivalDelayEstimator({
@@ -171,6 +178,7 @@ export class JitterBuffer<T> {
       s.packetsOverflow++;
       s.packetsDiscarded++;
       const mine = dropped === placed.entry;
+      this.#release?.(dropped.payload);
       this.#order.recycle(dropped);
       if (mine) return 'overflow';
       if (this.#state === 'playing') this.#discontinuity = true;
@@ -219,7 +227,7 @@ export class JitterBuffer<T> {
 
   /** Drops everything buffered (barge-in / clear); returns how many packets went. */
   flush(): number {
-    const n = this.#order.clear();
+    const n = this.#order.clear(this.#release);
     this.#stats.packetsFlushed += n;
     this.#state = 'buffering';
     this.#concealing = false;
@@ -313,6 +321,7 @@ export class JitterBuffer<T> {
       const dropped = this.#order.takeHead();
       this.#stats.removedSamplesForAcceleration += this.#samplesOf(dropped.durationMs);
       this.#filteredLevelMs = filtered - dropped.durationMs;
+      this.#release?.(dropped.payload);
       this.#order.recycle(dropped);
       this.#lastStretchAt = now;
       this.#discontinuity = true;
@@ -350,7 +359,7 @@ export class JitterBuffer<T> {
 
   #restartStream(): void {
     this.#stats.streamResets++;
-    this.#stats.packetsFlushed += this.#order.restart();
+    this.#stats.packetsFlushed += this.#order.restart(this.#release);
     this.#estimator.reset();
     this.#state = 'buffering';
     this.#concealing = false;

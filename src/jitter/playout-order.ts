@@ -217,16 +217,17 @@ export class PlayoutOrder<T> {
     this.#nextPos = entry.pos;
   }
 
-  /** Removes every buffered packet; returns how many. */
-  clear(): number {
+  /** Removes every buffered packet (each payload to `release`, if given); returns how many. */
+  clear(release?: (payload: T) => void): number {
     const n = this.#entries.length;
+    if (release) for (const e of this.#entries) release(e.payload);
     this.#entries = [];
     this.#bufferedMs = 0;
     return n;
   }
 
   /** The sender restarted its numbering: forget positions (loss so far is kept). Returns packets dropped. */
-  restart(): number {
+  restart(release?: (payload: T) => void): number {
     this.#lostBeforeEpoch = this.lostCount();
     this.#minSeq = Infinity;
     this.#maxSeq = -Infinity;
@@ -238,7 +239,7 @@ export class PlayoutOrder<T> {
     this.#played = new Set();
     this.#playedAt = 0;
     this.#playedCount = 0;
-    return this.clear();
+    return this.clear(release);
   }
 
   /** RFC 3550 cumulative loss (seq mode only; 0 otherwise). */

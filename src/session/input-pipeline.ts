@@ -97,7 +97,7 @@ export class InputPipeline {
     return this.decoded;
   }
 
-  /** `pcm` (one frame at the wire rate) → a pooled frame at the handler's rate, or undefined while the resampler fills. */
+  /** `pcm` (audio at the wire rate) → a pooled frame at the handler's rate, or undefined while the resampler fills. */
   private toFrame(pcm: Int16Array): AudioFrame | undefined {
     const length = this.resampler ? this.resampler.outputLength(pcm.length) : pcm.length;
     if (length === 0) {
@@ -123,16 +123,8 @@ export class InputPipeline {
     const durationMs = payloadDurationMs(this.format, media.payload);
     if (this.lossless) {
       // Every frame as sent, in arrival order: decoded, resampled, nothing concealed or dropped.
-      const pcm = this.decode(media.payload);
-      const length = this.resampler ? this.resampler.outputLength(pcm.length) : pcm.length;
-      if (length > 0) {
-        const frame = this.frames.acquire(length, this.streamMs);
-        if (this.resampler) this.resampler.processInto(pcm, frame.samples);
-        else frame.samples.set(pcm);
-        this.ready.push(frame);
-      } else {
-        this.resampler?.processInto(pcm, this.wireFrame.subarray(0, 0));
-      }
+      const frame = this.toFrame(this.decode(media.payload));
+      if (frame !== undefined) this.ready.push(frame);
       this.streamMs += durationMs;
       return;
     }
