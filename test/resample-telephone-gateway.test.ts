@@ -92,7 +92,7 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 describe('an 8 kHz μ-law caller and a 16 kHz handler: WER and SNR through the gateway', () => {
-  it('the recognizer hears the call as well as through a neutral converter, and the echo keeps μ-law quality', { timeout: 600_000 }, async () => {
+  it('the recognizer hears the call as well as through a neutral converter, and the echo keeps μ-law quality', { timeout: 2_400_000 }, async () => {
     const inputs = await pool(transcripts, 4, ({ file }) => soxTo8k(`${DIR}${file}`));
     const results = await pool(transcripts, 12, async ({ file }) => {
       const i = transcripts.findIndex((t) => t.file === file);
@@ -115,8 +115,8 @@ describe('an 8 kHz μ-law caller and a 16 kHz handler: WER and SNR through the g
     });
     const snrs = results.map((r, i) => alignedSnrDb(received[i]!, r.output));
     const handlerInput = results.map((r) => concatSamples(heard.get(r.id)!));
-    const clean = await pool(transcripts, 2, ({ file }) => transcribeFile(`${DIR}${file}`));
-    const through = await pool(handlerInput, 2, (samples) => transcribePcm(samples, 16_000));
+    const clean = await pool(transcripts, 2, ({ file }) => transcribeFile(`${DIR}${file}`, { timeoutMs: 600_000 }));
+    const through = await pool(handlerInput, 2, (samples) => transcribePcm(samples, 16_000, { timeoutMs: 600_000 }));
     const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
     const wer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: through[i]! })));
     const sorted = snrs.map((s) => s.snr).sort((a, b) => a - b);
