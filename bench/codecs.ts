@@ -3,7 +3,7 @@
  * libsamplerate-js) on this machine. Prints tables and writes bench/results/codecs.json (all numbers,
  * with spreads) and bench/results/codecs.md (the tables as Markdown, for the README).
  *
- *   node dist/bench/codecs.js [--reps N] [--quick] [--only g711|opus|resampler] [--js-kernels]
+ *   node dist/bench/codecs.js [--reps N] [--quick] [--only g711|opus|resampler] [--js-kernels] [--pairs 48000:24000,…]
  *
  * The resampler part times every tier (docs/resampler.md) beside libsamplerate-js in turns;
  * --js-kernels adds our JavaScript kernels (the fallback without WebAssembly SIMD; slow).
@@ -27,7 +27,8 @@ const RESULTS = new URL('../../bench/results/', import.meta.url);
 const PARTS = ['g711', 'opus', 'resampler'] as const;
 type Part = (typeof PARTS)[number];
 
-function parseArgs(argv: readonly string[]): { reps: number; quick: boolean; only: Part | undefined; jsKernels: boolean } {
+function parseArgs(argv: readonly string[]): { reps: number; quick: boolean; only: Part | undefined; jsKernels: boolean; pairs: Array<[number, number]> | undefined } {
+  let pairs: Array<[number, number]> | undefined;
   let reps = 7;
   let quick = false;
   let jsKernels = false;
@@ -35,15 +36,20 @@ function parseArgs(argv: readonly string[]): { reps: number; quick: boolean; onl
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') quick = true;
     else if (argv[i] === '--js-kernels') jsKernels = true;
+    else if (argv[i] === '--pairs') {
+      const text = argv[++i] ?? '';
+      pairs = text.split(',').map((p) => p.split(':').map(Number) as [number, number]);
+      if (pairs.some((p) => p.length !== 2 || !p.every((r) => Number.isInteger(r) && r > 0))) throw new TypeError(`Expected \`--pairs\` to be like 48000:24000,24000:48000, got ${JSON.stringify(text)}`);
+    }
     else if (argv[i] === '--reps') reps = Number(argv[++i]);
     else if (argv[i] === '--only') {
       const part = argv[++i];
       if (!PARTS.includes(part as Part)) throw new TypeError(`Expected \`--only\` to be one of ${PARTS.join(', ')}, got ${JSON.stringify(part)}`);
       only = part as Part;
-    } else throw new TypeError(`unknown argument ${JSON.stringify(argv[i])} (use --reps N, --quick, --js-kernels, --only ${PARTS.join('|')})`);
+    } else throw new TypeError(`unknown argument ${JSON.stringify(argv[i])} (use --reps N, --quick, --js-kernels, --pairs a:b,…, --only ${PARTS.join('|')})`);
   }
   if (!Number.isInteger(reps) || reps < 1) throw new TypeError(`Expected \`--reps\` to be an integer ≥ 1, got ${String(reps)}`);
-  return { reps: quick ? Math.min(reps, 3) : reps, quick, only, jsKernels };
+  return { reps: quick ? Math.min(reps, 3) : reps, quick, only, jsKernels, pairs };
 }
 
 async function loadSpeech16k(): Promise<Int16Array> {
@@ -67,7 +73,7 @@ const RESAMPLE_PAIRS: ReadonlyArray<readonly [number, number]> = [
 ];
 
 async function main(): Promise<void> {
-  const { reps, quick, only, jsKernels } = parseArgs(process.argv.slice(2));
+  const { reps, quick, only, jsKernels, pairs } = parseArgs(process.argv.slice(2));
   const runs = (part: Part): boolean => only === undefined || only === part;
   const timing: TimingOptions = { repetitions: reps, warmups: 2 };
   const started = new Date();
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
 
   // Resampler: every tier beside libsamplerate, in turns
   const resampler: ResamplerRow[] = [];
-  if (runs('resampler')) for (const [a, b] of quick ? RESAMPLE_PAIRS.slice(0, 2) : RESAMPLE_PAIRS) resampler.push(...(await benchResamplerPair(a, b, timing, { jsKernels })));
+  if (runs('resampler')) for (const [a, b] of pairs ?? (quick ? RESAMPLE_PAIRS.slice(0, 2) : RESAMPLE_PAIRS)) resampler.push(...(await benchResamplerPair(a, b, timing, { jsKernels })));
   if (resampler.length > 0) {
     show(
       ['resampler, PCM16, 20 ms chunks', 'taps', '× RT per core', 'min–max', '÷ lsr medium', '÷ lsr fastest', 'passband SNR dB', 'rejection dB'],
@@ -147,7 +153,7 @@ async function main(): Promise<void> {
 
   const meta = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), started: started.toISOString(), repetitions: reps, quick, only, jsKernels, frameBytes: FRAME_BYTES };
   await mkdir(RESULTS, { recursive: true });
-  const base = only === undefined ? 'codecs' : `codecs-${only}`;
+  const base = `${only === undefined ? 'codecs' : `codecs-${only}`}${pairs ? `-${pairs.map((p) => p.join('to')).join('-')}` : ''}`;
   const json = new URL(`${base}.json`, RESULTS);
   await writeFile(json, `${JSON.stringify({ meta, targets, g711, opus, resampler }, null, 2)}\n`);
   const md = [

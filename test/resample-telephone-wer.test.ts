@@ -1,9 +1,11 @@
 /**
- * The telephone tier against the high tier on a phone line's signal chain, side by side
- * (docs/resampler.md): each 16 kHz speech fixture goes 16 → 8 kHz, through μ-law (20 ms payloads) and
- * back 8 → 16 kHz, once with each tier. pocketsphinx's word error rate on the results, and the SNR of
- * the μ-law signal at 8 kHz against the high tier's clean 8 kHz signal, must not move: μ-law's own
- * noise (~38 dB below speech) is far above the telephone filter's 70 dB. Needs pocketsphinx_continuous.
+ * The telephone tier against the high tier on μ-law signal chains, side by side (docs/resampler.md),
+ * once with each tier: each 16 kHz speech fixture goes up to 48 kHz (FastRTC's μ-law wire), through
+ * μ-law (20 ms payloads) and back down to 16 kHz for pocketsphinx; and 16 → 8 kHz (a phone line),
+ * μ-law, 8 → 16 kHz. The word error rate (48 kHz chain: pocketsphinx's wideband model cannot score
+ * 8 kHz audio) and the SNR of the μ-law signal against the high tier's clean signal at the wire rate
+ * must not move: μ-law's own noise (~38 dB below speech) is far above the telephone filter's 70 dB.
+ * Needs pocketsphinx_continuous.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -16,15 +18,16 @@ import { readWav } from '../src/wav/wav-file.js';
 const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
 const transcripts = JSON.parse(readFileSync(`${DIR}transcripts.json`, 'utf8')) as Array<{ file: string; text: string }>;
 
-function mulaw(x: Int16Array): Int16Array {
-  const format = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
+function mulaw(x: Int16Array, rate: number): Int16Array {
+  const format = { encoding: 'audio/x-mulaw', sampleRate: rate, channels: 1 } as const;
   const enc = createEncoder(format, { frameMs: 20 });
   const dec = createDecoder(format);
+  const frame = rate / 50;
   const out = new Int16Array(x.length);
-  for (let at = 0; at < x.length; at += 160) {
-    const frame = new Int16Array(160);
-    frame.set(x.subarray(at, at + 160));
-    out.set(dec.decode(enc.encode(frame)).subarray(0, Math.min(160, x.length - at)), at);
+  for (let at = 0; at < x.length; at += frame) {
+    const pcm = new Int16Array(frame);
+    pcm.set(x.subarray(at, at + frame));
+    out.set(dec.decode(enc.encode(pcm)).subarray(0, Math.min(frame, x.length - at)), at);
   }
   return out;
 }
@@ -62,33 +65,43 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
   return results;
 }
 
-describe('telephone tier on the μ-law path: WER and SNR unchanged against the high tier', () => {
-  it('16 → 8 kHz, μ-law, 8 → 16 kHz: pocketsphinx WER within 1 point, SNR within 0.2 dB', { timeout: 600_000 }, async () => {
+describe('telephone tier on μ-law paths: WER and SNR unchanged against the high tier', () => {
+  it('48 kHz and 8 kHz μ-law chains: pocketsphinx WER within 1 point, SNR within 0.2 dB', { timeout: 2_400_000 }, async () => {
     const speech = await Promise.all(transcripts.map(async ({ file }) => (await readWav(`${DIR}${file}`)).samples));
-    const chain = (tier: ResamplerTier) =>
+    const chain = (tier: ResamplerTier, wire: number) =>
       speech.map((x) => {
-        const narrow = inChunks(new StreamingResampler(16_000, 8000, { tier }), x, 320);
-        const coded = mulaw(narrow);
-        return { narrow, coded, wide: inChunks(new StreamingResampler(8000, 16_000, { tier }), coded, 160) };
+        const clean = inChunks(new StreamingResampler(16_000, wire, { tier }), x, 320);
+        const coded = mulaw(clean, wire);
+        return { clean, coded, wide: inChunks(new StreamingResampler(wire, 16_000, { tier }), coded, wire / 50) };
       });
-    const high = chain('high');
-    const tel = chain('telephone');
-    const hyp = async (rows: ReturnType<typeof chain>) => pool(rows, 2, (r) => transcribePcm(r.wide, 16_000));
-    const [hHigh, hTel] = [await hyp(high), await hyp(tel)];
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const snr: Record<string, number> = {};
+    const rows: Record<string, ReturnType<typeof chain>> = {};
+    for (const wire of [48_000, 8000]) {
+      const high = chain('high', wire);
+      const tel = chain('telephone', wire);
+      rows[`high${wire}`] = high;
+      rows[`tel${wire}`] = tel;
+      // SNR of each tier's μ-law signal against the high tier's clean signal at the wire rate.
+      snr[`high${wire}`] = mean(high.map((r) => snrDb(r.clean, r.coded)));
+      snr[`tel${wire}`] = mean(tel.map((r, i) => snrDb(high[i]!.clean, r.coded)));
+    }
+    const hyp = async (r: ReturnType<typeof chain>) => pool(r, 2, (x) => transcribePcm(x.wide, 16_000, { timeoutMs: 600_000 }));
+    const hHigh = await hyp(rows.high48000!);
+    const hTel = await hyp(rows.tel48000!);
     const werHigh = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: hHigh[i]! })));
     const werTel = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: hTel[i]! })));
-    // SNR of each tier's μ-law signal against the high tier's clean 8 kHz signal (μ-law noise + filter difference).
-    const snrHigh = high.map((r) => snrDb(r.narrow, r.coded));
-    const snrTel = tel.map((r, i) => snrDb(high[i]!.narrow, r.coded));
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     const changed = transcripts.filter((_, i) => hHigh[i] !== hTel[i]).length;
     console.log(
-      `μ-law phone path, pocketsphinx WER: high tier ${werHigh.errors}/${werHigh.referenceWords}, telephone tier ${werTel.errors}/${werTel.referenceWords} ` +
-        `(${changed} of ${transcripts.length} hypotheses differ); μ-law SNR at 8 kHz: high ${mean(snrHigh).toFixed(2)} dB, telephone ${mean(snrTel).toFixed(2)} dB (means over fixtures)`,
+      `μ-law 48 kHz chain, pocketsphinx WER: high tier ${werHigh.errors}/${werHigh.referenceWords}, telephone tier ${werTel.errors}/${werTel.referenceWords} ` +
+        `(${changed} of ${transcripts.length} hypotheses differ); μ-law SNR (mean over fixtures): 48 kHz high ${snr.high48000!.toFixed(2)} dB, telephone ${snr.tel48000!.toFixed(2)} dB; ` +
+        `8 kHz high ${snr.high8000!.toFixed(2)} dB, telephone ${snr.tel8000!.toFixed(2)} dB`,
     );
     expect(werHigh.referenceWords).toBeGreaterThan(150);
     expect(Math.abs(werTel.wer - werHigh.wer)).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(mean(snrTel) - mean(snrHigh))).toBeLessThan(0.2);
-    expect(mean(snrHigh)).toBeGreaterThan(30);
+    for (const wire of [48_000, 8000]) {
+      expect(snr[`high${wire}`]).toBeGreaterThan(30);
+      expect(Math.abs(snr[`tel${wire}`]! - snr[`high${wire}`]!)).toBeLessThan(0.2);
+    }
   });
 });
