@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AudioFrame } from '../src/audio/audio-frame.js';
 import type { Handler, HandlerContext, HandlerOutput } from '../src/handler/handler.js';
-import { HandlerRunner, type HandlerRunnerOptions } from '../src/session/handler-runner.js';
+import { HandlerRunner, type HandlerRunnerOptions } from '../src/media-path/handler-runner.js';
 
 const frame = (timestamp: number): AudioFrame => ({ samples: new Int16Array(4), sampleRate: 8000, channels: 1, timestamp });
 

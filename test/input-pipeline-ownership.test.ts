@@ -3,9 +3,9 @@ import type { AudioFrame } from '../src/audio/audio-frame.js';
 import { decodeMulaw, encodeMulaw } from '../src/codecs/g711.js';
 import type { Handler, HandlerContext } from '../src/handler/handler.js';
 import type { SharedPacer } from '../src/pacer/shared-pacer.js';
-import { InputPipeline } from '../src/session/input-pipeline.js';
+import { InputPipeline } from '../src/media-path/input-pipeline.js';
 import { Session } from '../src/session/session.js';
-import type { SessionSink } from '../src/session/session-sink.js';
+import type { SessionSink } from '../src/media-path/session-sink.js';
 import type { SessionTap } from '../src/session/session-tap.js';
 
 const format = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;

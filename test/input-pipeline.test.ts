@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMulaw } from '../src/codecs/g711.js';
-import { InputPipeline } from '../src/session/input-pipeline.js';
+import { InputPipeline } from '../src/media-path/input-pipeline.js';
 
 const format = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
 const packet = (k: number) => encodeMulaw(Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((k * 160 + i) / 3))));

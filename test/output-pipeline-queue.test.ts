@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PcmFrameRing } from '../src/audio/pcm-frame-ring.js';
-import { OutputQueue } from '../src/session/output-queue.js';
+import { OutputQueue } from '../src/media-path/output-queue.js';
 
 /** Frames of `frameSamples` whose samples all equal the frame's number. */
 const frame = (n: number, frameSamples = 4) => new Int16Array(frameSamples).fill(n);

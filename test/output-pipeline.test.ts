@@ -4,7 +4,7 @@ import { encodeL16 } from '../src/codecs/l16.js';
 import { encodeMulaw } from '../src/codecs/g711.js';
 import type { MediaFormat } from '../src/codecs/media-format.js';
 import { resamplerFor } from '../src/resample/resampler-tier.js';
-import { OutputPipeline } from '../src/session/output-pipeline.js';
+import { OutputPipeline } from '../src/media-path/output-pipeline.js';
 
 const MULAW_24K: MediaFormat = { encoding: 'audio/x-mulaw', sampleRate: 24_000, channels: 1 };
 const L16_24K: MediaFormat = { encoding: 'audio/x-l16', sampleRate: 24_000, channels: 1 };

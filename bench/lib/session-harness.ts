@@ -19,7 +19,7 @@ import type { MediaFormat } from '../../src/codecs/media-format.js';
 import { createGateway } from '../../src/gateway.js';
 import type { SharedPacer } from '../../src/pacer/shared-pacer.js';
 import { Session } from '../../src/session/session.js';
-import type { SessionSink } from '../../src/session/session-sink.js';
+import type { SessionSink } from '../../src/media-path/session-sink.js';
 import { FastRtcSerializer } from '../../src/transport/fastrtc/fastrtc-serializer.js';
 
 export interface InMemorySession {

@@ -7,7 +7,7 @@ import type { PhoneCallInfo } from '../handler/handler.js';
 import { SharedPacer } from '../pacer/shared-pacer.js';
 import { Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
-import type { SessionSink } from './session-sink.js';
+import type { SessionSink } from '../media-path/session-sink.js';
 import type { SessionTap, SessionTapFactory } from './session-tap.js';
 
 export interface OpenSessionRequest {

@@ -8,11 +8,13 @@ import { WavegateError, errorCodeOf } from '../errors/wavegate-error.js';
 import type { CloseReason, Handler, HandlerContext, HandlerOutput, PhoneCallInfo } from '../handler/handler.js';
 import type { Paced, SharedPacer } from '../pacer/shared-pacer.js';
 import type { InboundEvent } from '../transport/wire-events.js';
-import { HandlerRunner } from './handler-runner.js';
-import { InputPipeline } from './input-pipeline.js';
-import { OutputPipeline } from './output-pipeline.js';
+import { HandlerRunner } from '../media-path/handler-runner.js';
+import { SegmentMarks } from '../media-path/segment-marks.js';
+import { SendPolicy } from '../media-path/send-policy.js';
+import { InputPipeline } from '../media-path/input-pipeline.js';
+import { OutputPipeline } from '../media-path/output-pipeline.js';
 import { emptyCounters, type SessionCounters } from './session-stats.js';
-import type { SessionSink } from './session-sink.js';
+import type { SessionSink } from '../media-path/session-sink.js';
 import type { SessionTap } from './session-tap.js';
 
 export type SessionStats = SessionCounters & {
@@ -66,13 +68,6 @@ const CLOSE_CODES: Record<CloseReason, number> = {
 type Listener = (data: unknown) => void;
 
 /**
- * Phone sessions: this many on-schedule clock ticks with the output dry, after audio, end a reply
- * segment (a mark follows). Ticks that run late (after an event-loop stall) do not count: the input
- * that arrived during the stall, which may continue the segment, has not been read yet.
- */
-const SEGMENT_GAP_TICKS = 3;
-
-/**
  * One client's session: media in → decode → jitter buffer → resample → handler (in order, bounded);
  * handler out → resample → frames → encode → paced by the shared clock → client. Ends exactly once,
  * whatever ends it, and runs the handler's `shutdown` before the connection closes.
@@ -93,11 +88,10 @@ export class Session implements Paced {
   private closing: Promise<void> | undefined;
   private paced = false;
   private ending = false;
-  private behindSince: number | undefined;
+  private readonly sendPolicy: SendPolicy;
   private warnedBusy = false;
-  /** Phone sessions: on-schedule ticks with the output dry since the open reply segment's last frame; undefined = none open. */
-  private segmentDryTicks: number | undefined;
-  private segments = 0;
+  /** Phone sessions (carriers that confirm marks): reply segments and their `wg-segment-N` marks. */
+  private readonly segments = new SegmentMarks();
   lastActivity: number;
   /** When the first input frame was received, ms after the session opened (taps place input from it). */
   private inputOriginMs: number | undefined;
@@ -116,6 +110,7 @@ export class Session implements Paced {
       capacity: config.outputCapacityFrames,
       encoder: config.encoder,
     });
+    this.sendPolicy = new SendPolicy(config.maxBufferedBytes, config.slowConsumerTimeoutMs);
     this.runner = new HandlerRunner(config.handler, {
       maxPending: config.maxPendingFrames,
       maxEmitsPerDrain: 64,
@@ -222,7 +217,7 @@ export class Session implements Paced {
       void this.close('handler_closed');
       return false;
     }
-    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.segmentDryTicks !== undefined;
+    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.segments.open;
     return this.paced;
   }
 
@@ -291,24 +286,21 @@ export class Session implements Paced {
         if (mark.origin === 'handler' && !this.config.carrierConfirmsMarks) this.runner.event({ type: 'mark', name: mark.name });
         continue;
       }
-      if (sink.bufferedAmount > this.config.maxBufferedBytes) {
+      const verdict = this.sendPolicy.verdict(sink.bufferedAmount, now);
+      if (verdict !== 'send') {
         output.dropFrame();
         this.counters.framesDroppedSlowConsumer++;
-        this.behindSince ??= now;
-        if (now - this.behindSince > this.config.slowConsumerTimeoutMs) {
-          void this.close('slow_consumer', { code: 'WG_ERR_SLOW_CONSUMER', message: ERROR_CODES.WG_ERR_SLOW_CONSUMER.message });
-          return;
-        }
-        continue;
+        if (verdict === 'drop') continue;
+        void this.close('slow_consumer', { code: 'WG_ERR_SLOW_CONSUMER', message: ERROR_CODES.WG_ERR_SLOW_CONSUMER.message });
+        return;
       }
-      this.behindSince = undefined;
       // Encoded now, at send time; one message object serves every frame (the sink reads it during the call).
       const payload = output.takeFrame();
       this.media.payload = payload;
       if (!sink.send(this.media)) continue;
       this.counters.framesOut++;
       this.counters.bytesOut += payload.byteLength;
-      if (this.config.carrierConfirmsMarks) this.segmentDryTicks = 0;
+      if (this.config.carrierConfirmsMarks) this.segments.sent();
       if (this.config.taps.length > 0) {
         // Taps may keep the samples (a recorder buffers them): a copy, not the output ring's view.
         const samples = allocSamples(output.lastPcm.length);
@@ -319,16 +311,10 @@ export class Session implements Paced {
     }
   }
 
-  /**
-   * Phone sessions: when the output has run dry for a few ticks after audio, the reply segment is
-   * over and a mark `wg-segment-N` follows it; the carrier echoes it once the caller has heard the
-   * segment, and the handler gets that as a `mark` event. A clear cuts the segment without a mark.
-   */
+  /** Phone sessions: a reply segment whose output has run dry ends with a mark (segment-marks.ts). */
   private endSegmentIfDry(): void {
-    if (this.segmentDryTicks === undefined || !this.output.isEmpty || this.output.hasResidual) return;
-    if (++this.segmentDryTicks < SEGMENT_GAP_TICKS) return;
-    this.segmentDryTicks = undefined;
-    this.config.sink.send({ type: 'mark', name: `wg-segment-${++this.segments}` });
+    const mark = this.segments.tick(this.output.isEmpty && !this.output.hasResidual);
+    if (mark !== undefined) this.config.sink.send({ type: 'mark', name: mark });
   }
 
   private deliver(output: HandlerOutput): void {
@@ -342,7 +328,7 @@ export class Session implements Paced {
         return;
       case 'clear':
         this.output.clear();
-        this.segmentDryTicks = undefined;
+        this.segments.cleared();
         this.config.sink.send({ type: 'clear' });
         return;
       case 'mark':
