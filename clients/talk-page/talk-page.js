@@ -44,6 +44,7 @@ const talk = {
   /** @type {EventSource|null} */ outputs: null,
   /** @type {string|null} */ id: null,
   /** @type {any} */ lastStats: null,
+  /** Final transcripts of this conversation, in order (empty ones included). @type {string[]} */ transcripts: [],
   statsTimer: 0,
   /** The last error the gateway sent: the reason shown if the conversation then ends. @type {any} */ lastError: null,
 };
@@ -153,7 +154,11 @@ function onMessage(m) {
       logEvent(typeof m.data === 'string' ? m.data : JSON.stringify(m.data), 'log');
       break;
     case 'transcript':
-      if (m.data && typeof m.data.text === 'string') showTranscript({ text: m.data.text, final: m.data.final !== false });
+      if (m.data && typeof m.data.text === 'string') {
+        const final = m.data.final !== false;
+        if (final) talk.transcripts.push(m.data.text);
+        showTranscript({ text: m.data.text, final });
+      }
       break;
     case 'warning':
       logEvent(`warning: ${m.message ?? ''}${m.code ? ` (${m.code})` : ''}`, 'warning');
@@ -297,6 +302,7 @@ async function start() {
   setProblem(null);
   clearConversation();
   talk.lastError = null;
+  talk.transcripts = [];
   if (!navigator.mediaDevices?.getUserMedia) {
     setProblem(NO_MEDIA_DEVICES);
     return;

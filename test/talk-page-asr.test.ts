@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAsrHandler } from '../handlers/asr.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { transcribeFile } from '../src/speech/pocketsphinx-cli.js';
+import { corpusWordErrors } from '../src/speech/word-error-rate.js';
+import { launchWithMicrophoneFile } from './support/talk-page-browser.js';
+import { microphoneFile, openTalkPage, SPEECH } from './support/talk-page-session.js';
+
+const transcripts = JSON.parse(readFileSync(`${SPEECH}transcripts.json`, 'utf8')) as Array<{ file: string; voice: string; text: string }>;
+const SCREENSHOT = new URL('../docs/images/talk-page.png', import.meta.url).pathname;
+// Lead-in for connecting on a busy machine; gaps well over the turn detector's pause (0.6 s window).
+const LEAD_IN_S = 8;
+const GAP_S = 2;
+
+let gateway: Gateway;
+let url = '';
+const browsers: Browser[] = [];
+beforeAll(async () => {
+  // The built-in asr handler with a patient bound on each decode: on a loaded 2-core machine a
+  // pocketsphinx run can take longer than the default 15 s, and that is the machine, not the page.
+  gateway = createGateway({ handler: createAsrHandler({ pocketsphinx: { finishTimeoutMs: 120_000 } }), port: 0 });
+  url = (await gateway.listen()).url;
+});
+afterAll(async () => {
+  await Promise.all(browsers.map((b) => b.close()));
+  await gateway?.close();
+});
+
+/** One voice's fixtures spoken into the page in one conversation; returns its final transcripts. */
+async function speakThroughPage(voice: string, viewport: { width: number; height: number }, midway?: (page: Page) => Promise<void>): Promise<{ reference: string; hypothesis: string; captions: number }> {
+  const items = transcripts.filter((t) => t.voice === voice);
+  const browser = await launchWithMicrophoneFile(microphoneFile(items.map((t) => t.file), LEAD_IN_S, GAP_S, 3));
+  browsers.push(browser);
+  const page = await openTalkPage(browser, url, 'processing=off');
+  await page.setViewportSize(viewport);
+  await page.click('#start');
+  await page.waitForSelector('body[data-state="connected"]', { state: 'attached', timeout: 60_000 });
+  expect(await page.textContent('#stat-transport')).toBe('WebRTC, Opus');
+  await page.waitForFunction(() => document.querySelectorAll('#captions li').length >= 3, null, { timeout: 120_000, polling: 250 });
+  await midway?.(page);
+  // Every sentence has been answered with a final transcript (a turn each: the gaps are pauses).
+  await page
+    .waitForFunction((n) => (window as any).wavegateTalk.transcripts.length >= n, items.length, { timeout: 240_000, polling: 250 })
+    .catch(async (err) => {
+      throw new Error(`${voice}: ${await page.evaluate(() => (window as any).wavegateTalk.transcripts.length)} of ${items.length} transcripts; events:\n${await page.textContent('#events')}\n${err}`);
+    });
+  const said = (await page.evaluate(() => (window as any).wavegateTalk.transcripts)) as string[];
+  const captions = await page.locator('#captions li').count();
+  await page.click('#stop');
+  await page.waitForSelector('body[data-state="idle"]', { state: 'attached' });
+  return { reference: items.map((t) => t.text).join(' '), hypothesis: said.join(' '), captions };
+}
+
+describe('talk page with the asr handler over WebRTC', () => {
+  it("shows transcripts as captions; pocketsphinx's word error rate through the page is within 1 point of clean", { timeout: 900_000 }, async () => {
+    const t0 = performance.now();
+    // One voice after the other: pocketsphinx decodes while the user talks, and two conversations at
+    // once overload a busy 2-core machine.
+    const slt = await speakThroughPage('slt', { width: 1100, height: 900 }, async (page) => {
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    });
+    // A phone-width screen: nothing sticks out sideways.
+    const rms = await speakThroughPage('rms', { width: 390, height: 844 }, async (page) => {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    const spoken = performance.now();
+    const clean = await Promise.all(transcripts.map(({ file }) => transcribeFile(`${SPEECH}${file}`)));
+    const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
+    const pageWer = corpusWordErrors([slt, rms]);
+    console.log(
+      `talk page asr: spoken in ${((spoken - t0) / 1000).toFixed(1)} s; captions ${slt.captions} + ${rms.captions}; pocketsphinx WER clean ${(cleanWer.wer * 100).toFixed(1)}% (${cleanWer.errors}/${cleanWer.referenceWords}), ` +
+        `through the page ${(pageWer.wer * 100).toFixed(1)}% (${pageWer.errors}/${pageWer.referenceWords})\n  slt: ${slt.hypothesis}\n  rms: ${rms.hypothesis}`,
+    );
+    expect(slt.captions).toBeGreaterThanOrEqual(10);
+    expect(rms.captions).toBeGreaterThanOrEqual(10);
+    expect(pageWer.referenceWords).toBe(cleanWer.referenceWords);
+    expect(pageWer.wer - cleanWer.wer).toBeLessThanOrEqual(0.01);
+  });
+});
