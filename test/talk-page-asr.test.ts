@@ -20,7 +20,8 @@ const browsers: Browser[] = [];
 beforeAll(async () => {
   // The built-in asr handler with a patient bound on each decode: on a loaded 2-core machine a
   // pocketsphinx run can take longer than the default 15 s, and that is the machine, not the page.
-  gateway = createGateway({ handler: createAsrHandler({ pocketsphinx: { finishTimeoutMs: 120_000 } }), port: 0 });
+  // Likewise a peer whose ICE checks stall for a few seconds is kept (30 s instead of 5 s).
+  gateway = createGateway({ handler: createAsrHandler({ pocketsphinx: { finishTimeoutMs: 120_000 } }), port: 0, webrtcDisconnectedGraceS: 30 });
   url = (await gateway.listen()).url;
 });
 afterAll(async () => {
