@@ -1,5 +1,6 @@
 import type { HandlerDefinition } from './handler/handler.js';
 import type { MediaFormat } from './codecs/media-format.js';
+import { DEFAULT_OPUS_SETTINGS, resolveGatewayOpusSettings, type GatewayOpusSettings } from './codecs/opus-settings.js';
 import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
 import { parsePublicUrl } from './transport/telephone/public-url.js';
 import { checkWebRtcOptions, DEFAULT_WEBRTC_OPTIONS, type WebRtcOptions } from './transport/webrtc/webrtc-options.js';
@@ -30,6 +31,8 @@ export interface GatewayOptions extends WebRtcOptions {
   inputFormat: MediaFormat;
   /** Wire format when a FastRTC client says nothing: μ-law at 24 kHz out (FastRTC's default). */
   outputFormat: MediaFormat;
+  /** Opus encoder settings of every session with Opus output; a client may override them (docs/media.md). */
+  opus: GatewayOpusSettings;
   /** redis://… shared by the processes of one deployment (call signaling across processes); null = one process. */
   redisUrl: string | null;
   /** ICE servers handed to call pages (`/call/config.json`); none built in. */
@@ -65,6 +68,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   maxMessagesPerSecond: 500,
   inputFormat: { encoding: 'audio/x-mulaw', sampleRate: 48_000, channels: 1 },
   outputFormat: { encoding: 'audio/x-mulaw', sampleRate: 24_000, channels: 1 },
+  opus: DEFAULT_OPUS_SETTINGS,
   redisUrl: null,
   iceServers: [],
   turnSecret: null,
@@ -85,8 +89,11 @@ function check(ok: boolean, name: string, value: unknown, expected: string): voi
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 /** Defaults first, then the caller's options; every option checked, naming the offending value. */
-export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>): GatewayOptions {
-  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options };
+/** What callers pass: every option optional but the handler; `opus` settings one by one. */
+export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'opus'>> & Pick<GatewayOptions, 'handler'> & { opus?: Partial<GatewayOpusSettings> };
+
+export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOptions {
+  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options, opus: resolveGatewayOpusSettings(options.opus) };
   check(typeof o.host === 'string' && o.host.length > 0, 'host', o.host, 'a non-empty string');
   check(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535, 'port', o.port, 'an integer from 0 to 65535');
   check(typeof o.handler?.create === 'function', 'handler', o.handler, 'a handler definition with create()');

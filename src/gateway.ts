@@ -1,7 +1,7 @@
 import { HttpServer } from './http/http-server.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
-import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.js';
+import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
 import { metricsComponent } from './metrics/metrics-component.js';
 import { createRecordings, type Recordings } from './recordings/recordings.js';
@@ -27,7 +27,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export type CreateGatewayOptions = Partial<GatewayOptions> & Pick<GatewayOptions, 'handler'>;
+export type CreateGatewayOptions = GatewayOptionsInput;
 
 export function createGateway(input: CreateGatewayOptions): Gateway {
   const options = resolveGatewayOptions(input);

@@ -18,11 +18,9 @@ afterAll(() => gateway.close());
 
 async function echoRun(id: string, options: { trickle: boolean; candidatesFirst?: boolean }) {
   const speech = soxLoad(FIXTURE, 48_000);
-  const peer = new NodePeer(url, { webrtcId: id, ...options });
-  const answer = await peer.connect();
-  expect(answer).toMatchObject({ type: 'answer' });
-  expect((answer as { sdp: string }).sdp).toMatch(/^a=candidate:/m);
-  await peer.waitConnected();
+  const peer = await NodePeer.open(url, { webrtcId: id, ...options });
+  expect(peer.pc.remoteDescription?.sdp).toMatch(/^a=candidate:/m);
+  id = peer.webrtcId;
   await waitFor(() => peer.messages.length > 0, 5000, 'handshake answer');
   await peer.sendPcm(speech);
   const session = gateway.sessions.registry.get(id)!;

@@ -45,9 +45,8 @@ describe('POST /webrtc/offer refuses bad input, FastRTC-style, and the process c
     const unknown = post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'never-offered' });
 
     const speech = soxLoad(FIXTURE, 48_000);
-    const bystander = new NodePeer(url, { webrtcId: 'bystander', trickle: false });
-    expect(await bystander.connect()).toMatchObject({ type: 'answer' });
-    await bystander.waitConnected();
+    const bystander = await NodePeer.open(url, { webrtcId: 'bystander', trickle: false });
+    const id = bystander.webrtcId;
     const sending = bystander.sendPcm(speech);
 
     expect(await post('{"sdp": "v=0", "type": "offer", ')).toEqual(refused('invalid_request', 'WG_ERR_MALFORMED_JSON'));
@@ -72,11 +71,11 @@ describe('POST /webrtc/offer refuses bad input, FastRTC-style, and the process c
     expect(['WG_ERR_INVALID_SDP', 'WG_ERR_NO_AUDIO']).toContain(mangledAnswer.json.meta.code);
 
     // Duplicate id: the bystander's own, from WebRTC and from the WebSocket transport.
-    const duplicate = new NodePeer(url, { webrtcId: 'bystander', trickle: false });
+    const duplicate = new NodePeer(url, { webrtcId: id, trickle: false });
     expect(await duplicate.connect()).toEqual({ status: 'failed', meta: expect.objectContaining({ error: 'connection_already_exists', code: 'WG_ERR_DUPLICATE_SESSION' }) });
     await duplicate.close();
     const ws = await WsTestClient.connect(`${url.replace('http', 'ws')}/websocket/offer`);
-    ws.send({ event: 'start', websocket_id: 'bystander' });
+    ws.send({ event: 'start', websocket_id: id });
     expect(await ws.waitFor((m) => m.type === 'error')).toMatchObject({ code: 'WG_ERR_DUPLICATE_SESSION' });
 
     // The concurrency limit (2) is shared: one WebRTC + one WebSocket session, then a WebRTC offer is refused.
@@ -90,11 +89,11 @@ describe('POST /webrtc/offer refuses bad input, FastRTC-style, and the process c
     await waitFor(() => gateway.sessions.registry.get('ws-holder') === undefined, 5000, 'ws session closed');
 
     // Candidates: bad format; for the live peer; too many held for one unknown id.
-    expect(await post({ candidate: { candidate: 'candidate:x' }, type: 'ice-candidate', webrtc_id: 'bystander' })).toEqual(refused('invalid_candidate_format', 'WG_ERR_INVALID_CANDIDATE'));
-    expect(await post({ candidate: 'not an object', type: 'ice-candidate', webrtc_id: 'bystander' })).toEqual(refused('invalid_candidate_format', 'WG_ERR_INVALID_CANDIDATE'));
-    expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'bystander' })).toEqual({ status: 200, json: { status: 'success' } });
+    expect(await post({ candidate: { candidate: 'candidate:x' }, type: 'ice-candidate', webrtc_id: id })).toEqual(refused('invalid_candidate_format', 'WG_ERR_INVALID_CANDIDATE'));
+    expect(await post({ candidate: 'not an object', type: 'ice-candidate', webrtc_id: id })).toEqual(refused('invalid_candidate_format', 'WG_ERR_INVALID_CANDIDATE'));
+    expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: id })).toEqual({ status: 200, json: { status: 'success' } });
     const flood = Array.from({ length: CANDIDATE_HOLD.perId }, () => post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'flooded' }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => gateway.webrtc.heldFor('flooded') === CANDIDATE_HOLD.perId, 10_000, 'flood held');
     expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'flooded' })).toEqual(refused('unknown_connection', 'WG_ERR_CANDIDATE_HOLD_FULL'));
 
     // The bystander was never disturbed.
@@ -102,12 +101,12 @@ describe('POST /webrtc/offer refuses bad input, FastRTC-style, and the process c
     await waitFor(() => bystander.receivedPcm().length >= speech.length - 960 * 3, 10_000, 'echo played out');
     const fit = envelopeCorrelation(rmsEnvelope(speech, 48_000), rmsEnvelope(bystander.receivedPcm(), 48_000), 50);
     expect(fit.correlation).toBeGreaterThanOrEqual(0.95);
-    expect(gateway.sessions.registry.get('bystander')).toBeDefined();
+    expect(gateway.sessions.registry.get(id)).toBeDefined();
 
     // Late candidates for a peer that has ended: connection_closed.
     await bystander.close();
-    await waitFor(() => gateway.sessions.registry.get('bystander') === undefined, 10_000, 'bystander closed');
-    expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: 'bystander' })).toEqual(refused('connection_closed', 'WG_ERR_CONNECTION_CLOSED'));
+    await waitFor(() => gateway.sessions.registry.get(id) === undefined, 10_000, 'bystander closed');
+    expect(await post({ candidate: CANDIDATE, type: 'ice-candidate', webrtc_id: id })).toEqual(refused('connection_closed', 'WG_ERR_CONNECTION_CLOSED'));
 
     expect(await unknown).toEqual(refused('unknown_connection', 'WG_ERR_UNKNOWN_CONNECTION'));
     for (const answer of await Promise.all(flood)) expect(answer).toEqual(refused('unknown_connection', 'WG_ERR_UNKNOWN_CONNECTION'));

@@ -17,12 +17,7 @@ async function start(options: Partial<CreateGatewayOptions> = {}): Promise<{ gat
   return { gateway, url };
 }
 
-async function connected(url: string, id: string): Promise<NodePeer> {
-  const peer = new NodePeer(url, { webrtcId: id, trickle: true });
-  expect(await peer.connect()).toMatchObject({ type: 'answer' });
-  await peer.waitConnected();
-  return peer;
-}
+const connected = (url: string, id: string): Promise<NodePeer> => NodePeer.open(url, { webrtcId: id, trickle: true });
 
 /** A second of 20 ms frames of a quiet tone, paced. */
 const tone = Int16Array.from({ length: 48_000 }, (_, i) => Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / 48_000)));
@@ -43,15 +38,15 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     const peer = await connected(url, 'life-client-close');
     await peer.sendPcm(tone.subarray(0, 9600));
     await peer.close();
-    await endsOnce(gateway, 'life-client-close', 'socket_closed');
-    expect(probes.get('life-client-close')!.frames).toBeGreaterThan(0);
+    await endsOnce(gateway, peer.webrtcId, 'socket_closed');
+    expect(probes.get(peer.webrtcId)!.frames).toBeGreaterThan(0);
   });
 
   it('data channel closed while the connection stays up', async () => {
     const { gateway, url } = await start();
     const peer = await connected(url, 'life-dc-close');
     peer.channel.close();
-    await endsOnce(gateway, 'life-dc-close', 'socket_closed');
+    await endsOnce(gateway, peer.webrtcId, 'socket_closed');
     await peer.close();
   });
 
@@ -72,7 +67,7 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     const { gateway, url } = await start({ handlerOptions: { throwOnFrame: 5 } });
     const peer = await connected(url, 'life-handler-error');
     void peer.sendPcm(tone.subarray(0, 19_200));
-    await endsOnce(gateway, 'life-handler-error', 'handler_error');
+    await endsOnce(gateway, peer.webrtcId, 'handler_error');
     await waitFor(() => parsed(peer).some((m) => m.type === 'error'), 5000, 'error message');
     expect(parsed(peer).find((m) => m.type === 'error')).toMatchObject({ code: 'WG_ERR_HANDLER_FAILED' });
     await peer.close();
@@ -82,7 +77,7 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     const { gateway, url } = await start({ handlerOptions: { endStreamAfterFrames: 10 } });
     const peer = await connected(url, 'life-end-stream');
     void peer.sendPcm(tone);
-    await endsOnce(gateway, 'life-end-stream', 'handler_closed');
+    await endsOnce(gateway, peer.webrtcId, 'handler_closed');
     expect(parsed(peer).some((m) => m.type === 'end_stream')).toBe(true);
     await peer.close();
   });
@@ -91,16 +86,17 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     const { gateway, url } = await start({ timeLimitS: 1.5 });
     const peer = await connected(url, 'life-time-limit');
     void peer.sendPcm(tone);
-    await endsOnce(gateway, 'life-time-limit', 'time_limit');
+    await endsOnce(gateway, peer.webrtcId, 'time_limit');
     await waitFor(() => parsed(peer).some((m) => m.type === 'error'), 5000, 'error message');
     expect(parsed(peer).find((m) => m.type === 'error')).toMatchObject({ code: 'WG_ERR_TIME_LIMIT' });
     await peer.close();
   });
 
-  it('idle: connected, but no audio', async () => {
-    const { gateway, url } = await start({ idleTimeoutS: 1 });
+  it('idle: connected, but no audio (idle time counts from connected)', async () => {
+    // Long enough for ICE and DTLS on a loaded machine: the sweep counts from `connected` on.
+    const { gateway, url } = await start({ idleTimeoutS: 6 });
     const peer = await connected(url, 'life-idle');
-    await endsOnce(gateway, 'life-idle', 'idle_timeout');
+    await endsOnce(gateway, peer.webrtcId, 'idle_timeout');
     await peer.close();
   });
 
@@ -108,7 +104,7 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     const { gateway, url } = await start();
     const peer = await connected(url, 'life-shutdown');
     await gateway.close();
-    expect(probes.get('life-shutdown')!.shutdowns).toEqual(['server_shutdown']);
+    expect(probes.get(peer.webrtcId)!.shutdowns).toEqual(['server_shutdown']);
     expect(gateway.webrtc.peers.size).toBe(0);
     await peer.close();
   });
@@ -119,7 +115,7 @@ describe('WebRTC peer lifecycle: shutdown exactly once on every end', () => {
     const started = performance.now();
     // Closing the client's DTLS/ICE first sends nothing the server's data channel sees: it must find out from ICE.
     await peer.pc.close();
-    await endsOnce(gateway, 'life-vanish', 'socket_closed', 60_000);
+    await endsOnce(gateway, peer.webrtcId, 'socket_closed', 60_000);
     console.log(`vanished client noticed after ${Math.round(performance.now() - started)} ms`);
   }, 70_000);
 });

@@ -62,6 +62,7 @@ describe('HeldCandidates', () => {
     expect(held.hold('a', 1, 0)).toBe('held');
     expect(held.hold('a', 2, 10)).toBe('held');
     expect(held.hold('a', 3, 20)).toBe('too_many_for_id');
+    expect(held.countFor('a')).toBe(2);
     expect(held.hold('b', 4, 500)).toBe('held');
     expect(held.hold('c', 5, 600)).toBe('too_many_ids');
     expect(held.nextExpiry()).toBe(1000);
@@ -152,6 +153,8 @@ describe('WebRTC options', () => {
     expect(() => checkWebRtcOptions({ ...DEFAULT_WEBRTC_OPTIONS, webrtcAnnouncedAddresses: ['example.com'] })).toThrow(/webrtcAnnouncedAddresses.*example\.com/);
     expect(() => checkWebRtcOptions({ ...DEFAULT_WEBRTC_OPTIONS, webrtcInboundLossPercent: 101 })).toThrow(/webrtcInboundLossPercent.*101/);
     expect(() => checkWebRtcOptions({ ...DEFAULT_WEBRTC_OPTIONS, webrtcConnectTimeoutS: 0 })).toThrow(/webrtcConnectTimeoutS/);
+    expect(() => checkWebRtcOptions({ ...DEFAULT_WEBRTC_OPTIONS, webrtcAllowedOrigins: ['localhost:3000'] })).toThrow(/webrtcAllowedOrigins.*localhost:3000/);
+    expect(() => checkWebRtcOptions({ ...DEFAULT_WEBRTC_OPTIONS, webrtcAllowedOrigins: ['*', 'https://app.example'] })).not.toThrow();
     expect(parsePortRange('40000-40999')).toEqual([40000, 40999]);
     expect(() => parsePortRange('40000')).toThrow(/MIN-MAX/);
   });

@@ -138,12 +138,17 @@ function powerWithoutTone(y: ArrayLike<number>, rate: number, frequency: number,
   return { tone: ((a * a + b * b) / 2) * (to - from), rest };
 }
 
-/** Frequencies probed for stopband (downsampling) or image (upsampling) rejection. */
-export function rejectionProbeFrequencies(inputRate: number, outputRate: number): number[] {
+/**
+ * Frequencies probed for stopband (downsampling) or image (upsampling) rejection. Downsampling probes
+ * run from `stopbandStart` × the lower Nyquist (1: the Nyquist itself; the live and telephone tiers'
+ * stopbands start at (2 − passband) × it, docs/resampler.md) to the input Nyquist.
+ */
+export function rejectionProbeFrequencies(inputRate: number, outputRate: number, stopbandStart = 1): number[] {
   const lowNyquist = Math.min(inputRate, outputRate) / 2;
   if (inputRate > outputRate) {
     const highNyquist = inputRate / 2;
-    return Array.from({ length: 8 }, (_, j) => lowNyquist + (highNyquist - lowNyquist) * (0.01 + (0.98 * j) / 7));
+    const start = lowNyquist * stopbandStart;
+    return Array.from({ length: 8 }, (_, j) => start + (highNyquist - start) * (0.01 + (0.98 * j) / 7));
   }
   return [0.5, 0.65, PASSBAND_TOP].map((f) => f * lowNyquist);
 }
@@ -152,9 +157,9 @@ export function rejectionProbeFrequencies(inputRate: number, outputRate: number)
  * Worst-case rejection in dB over the probe tones (each 0.5 s, amplitude `amplitude`): for downsampling
  * input power over output power; for upsampling tone power over everything else in the output.
  */
-export function rejection(convert: Converter, inputRate: number, outputRate: number, amplitude = 0.5): number {
+export function rejection(convert: Converter, inputRate: number, outputRate: number, amplitude = 0.5, stopbandStart = 1): number {
   let worst = Infinity;
-  for (const frequency of rejectionProbeFrequencies(inputRate, outputRate)) {
+  for (const frequency of rejectionProbeFrequencies(inputRate, outputRate, stopbandStart)) {
     const x = Float32Array.from(synthesize([{ frequency, amplitude, phase: 0.3 }], inputRate, inputRate / 2));
     const y = convert(x);
     const [from, to] = window(Math.min(y.length, outputRate / 2));

@@ -32,6 +32,8 @@ export interface RunResult {
   readonly sendLag: HistogramSnapshot;
   readonly framesSent: number;
   readonly framesReceived: number;
+  /** Reply frames read during the hold. */
+  readonly framesReceivedInHold: number;
   readonly markersSent: number;
   readonly markersMatched: number;
   /** Markers not back within MARKER_TIMEOUT_MS, or not back at all by the end of the drain. */

@@ -11,9 +11,14 @@ const FIFO = 256;
 /** Called with each marker's round trip and the time it was sent (ms, performance.now). */
 export type RttSink = (rttMs: number, sentAt: number) => void;
 
+/** The hold of the current run in this worker (performance.now), set by the worker before each run. */
+export const holdWindow = { from: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
+
 export interface SessionTotals {
   framesSent: number;
   framesReceived: number;
+  /** Reply frames read during the hold (what the server's CPU time over the hold paid for). */
+  framesReceivedInHold: number;
   markersSent: number;
   markersMatched: number;
   /** Markers that did not come back within MARKER_TIMEOUT_MS (or by the end of the drain). */
@@ -35,6 +40,7 @@ export class LoadSession {
   readonly totals: SessionTotals = {
     framesSent: 0,
     framesReceived: 0,
+    framesReceivedInHold: 0,
     markersSent: 0,
     markersMatched: 0,
     markersLost: 0,
@@ -54,6 +60,7 @@ export class LoadSession {
       if (meanSquare === undefined) return;
       const now = performance.now();
       this.totals.framesReceived++;
+      if (now >= holdWindow.from && now < holdWindow.until) this.totals.framesReceivedInHold++;
       const loud = meanSquare > LOUD_MEAN_SQUARE;
       if (loud && !this.loud) {
         this.expire(now);

@@ -37,6 +37,8 @@ export interface StepResult {
   readonly late: number;
   readonly framesSent: number;
   readonly framesReceived: number;
+  /** Reply frames read during the hold: the work the server's CPU over the hold paid for. */
+  readonly framesReceivedInHold: number;
   readonly markersSent: number;
   readonly markersMatched: number;
   /** Markers not back within 1 s (warmup, hold and drain). */
@@ -53,6 +55,18 @@ export interface StepResult {
     /** RSS now minus RSS right after the server started (includes lazily loaded codecs, so per-session only for many sessions). */
     readonly rssGrowthKiB: number;
     readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+    /** Garbage-collection pause time during the hold (perf_hooks gc entries, gc-probe.ts), ms and collections. */
+    readonly gcMs: number;
+    readonly gcCount: number;
+    /**
+     * GC CPU time as a share of the server's CPU time over the hold, percent. perf_hooks gives each
+     * pause's wall-clock duration, which grows when the machine is short of CPU and the thread waits
+     * for a core mid-pause; so the pause time is scaled by the main thread's share of its runnable time
+     * it actually ran (/proc/<pid>/schedstat: run ÷ (run + wait)) before it is divided by CPU time.
+     */
+    readonly gcPercentOfCpu: number;
+    /** The main thread's share of its runnable time spent on a CPU during the hold (1 = never waited for a core). */
+    readonly cpuShare: number;
   };
   readonly generatorCpuPercent: number;
   /**
@@ -176,16 +190,20 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     warmupMs + holdMs + drainMs + 30_000,
   );
   await sleepUntil(measureFrom);
+  // Starts the event-loop delay window; before the CPU readings, so the benchmark's own scrape (the
+  // metrics text of every open session) is not counted as the server's cost.
+  await scrape(server.url);
+  const gc0 = await server.gcSample();
   const proc0 = procSample(server.pid);
   const gen0 = process.cpuUsage();
   const sys0 = systemCpuSample();
   const genT0 = performance.now();
-  await scrape(server.url); // starts the event-loop delay window
   await sleepUntil(measureUntil);
   const proc1 = procSample(server.pid);
   const genUs = process.cpuUsage(gen0);
   const sys1 = systemCpuSample();
   const genT1 = performance.now();
+  const gc1 = await server.gcSample();
   const during = await scrape(server.url);
   let replies: RunResult[];
   try {
@@ -208,6 +226,8 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const budget = options.frameMs + options.p99BudgetMs;
   const p = percentiles(rtt);
   const serverCpu = cpuPercent(proc0, proc1);
+  const mainRun = proc1.mainRunS - proc0.mainRunS;
+  const share = mainRun > 0 ? mainRun / (mainRun + (proc1.mainWaitS - proc0.mainWaitS)) : 1;
   const generatorCpu = (genUs.user + genUs.system) / 1000 / (genT1 - genT0) * 100;
   const busy = (100 * (sys1.busyS - sys0.busyS)) / ((genT1 - genT0) / 1000);
   const steal = (100 * (sys1.stealS - sys0.stealS)) / ((genT1 - genT0) / 1000);
@@ -230,6 +250,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     late: rtt.countAbove(budget),
     framesSent: sum((r) => r.framesSent),
     framesReceived: sum((r) => r.framesReceived),
+    framesReceivedInHold: sum((r) => r.framesReceivedInHold),
     markersSent,
     markersMatched: sum((r) => r.markersMatched),
     lost,
@@ -243,6 +264,10 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
       rssKiB: proc1.rssKiB,
       rssGrowthKiB: proc1.rssKiB - ctx.freshRssKiB,
       eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
+      gcMs: Math.round((gc1.gcMs - gc0.gcMs) * 10) / 10,
+      gcCount: gc1.gcCount - gc0.gcCount,
+      gcPercentOfCpu: proc1.cpuS > proc0.cpuS ? Math.round((((gc1.gcMs - gc0.gcMs) * share) / 10 / (proc1.cpuS - proc0.cpuS)) * 100) / 100 : 0,
+      cpuShare: Math.round(share * 1000) / 1000,
     },
     generatorCpuPercent: Math.round(generatorCpu * 10) / 10,
     machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)), steal: Math.round(steal) },

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { LatencyHistogram } from './latency-histogram.js';
-import { LoadSession } from './load-session.js';
+import { holdWindow, LoadSession } from './load-session.js';
 import type { FromWorker, ToWorker } from './load-protocol.js';
 import { buildFrames, isMarkerFrame, startMessage, VARIANTS } from './media-variants.js';
 import { createReplyMeter } from './reply-meter.js';
@@ -67,6 +67,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const sendUntil = start + message.warmupMs + message.holdMs;
   measureFrom = start + message.warmupMs;
   measureUntil = sendUntil;
+  holdWindow.from = measureFrom;
+  holdWindow.until = measureUntil;
   let skippedGeneratorLate = 0;
   let nextSlot = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -116,7 +118,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   }
   if (sending) clearTimeout(timer);
 
-  const totals = { framesSent: 0, framesReceived: 0, markersSent: 0, markersMatched: 0, markersLost: 0, spuriousOnsets: 0, skippedBackpressure: 0 };
+  const totals = { framesSent: 0, framesReceived: 0, framesReceivedInHold: 0, markersSent: 0, markersMatched: 0, markersLost: 0, spuriousOnsets: 0, skippedBackpressure: 0 };
   const closedEarly: Record<string, number> = {};
   for (const s of sessions) {
     s.expire(Number.POSITIVE_INFINITY);

@@ -36,7 +36,7 @@ export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = {
   },
   'opus-binary': {
     name: 'opus-binary',
-    label: 'binary Opus (48 kHz in and out, gateway encoder complexity 5)',
+    label: "binary Opus (48 kHz in and out, the gateway's default encoder settings)",
     mediaFormat: { encoding: 'audio/opus', sampleRate: 48_000, channels: 1 },
     outputFormat: { encoding: 'audio/opus', sampleRate: 48_000, channels: 1 },
     binary: true,

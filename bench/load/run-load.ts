@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart-svg.js';
 import { parseLoadOptions, USAGE, type LoadOptions, type TargetName } from './load-options.js';
-import { capacityTable, checkTargets, markdownTable, ratios, sessionsPerCore, type IdleResult, type RampResult, type Ramps } from './load-report.js';
+import { capacityTable, checkTargets, markdownTable, ratios, sessionsPerCore, sessionsPerCoreByFrames, type IdleResult, type RampResult, type Ramps } from './load-report.js';
 import { runStep } from './load-step.js';
 import { rampVariant } from './ramp.js';
 import { MARKER_PERIOD, type VariantName } from './media-variants.js';
@@ -146,6 +146,9 @@ async function main(options: LoadOptions): Promise<void> {
       ratiosFloorBudget: ratios(ramps, 'saturationCapacity'),
       sessionsPerCore: Object.fromEntries(
         Object.entries(ramps).map(([v, r]) => [v, { baseline: sessionsPerCore(r?.baseline, options), gateway: sessionsPerCore(r?.gateway, options) }]),
+      ),
+      sessionsPerCoreByFrames: Object.fromEntries(
+        Object.entries(ramps).map(([v, r]) => [v, { baseline: sessionsPerCoreByFrames(r?.baseline, options), gateway: sessionsPerCoreByFrames(r?.gateway, options) }]),
       ),
       idle,
       targets: checkTargets(ramps, idle.gateway, options),

@@ -6,7 +6,19 @@ export interface ServerProcess {
   readonly pid: number;
   readonly url: string;
   readonly wsUrl: string;
+  /** Garbage-collection time and count since the process started (from gc-probe.ts, preloaded). */
+  gcSample(): Promise<GcSample>;
   stop(): Promise<void>;
+}
+
+export interface GcSample {
+  readonly gcMs: number;
+  readonly gcCount: number;
+}
+
+/** The node flags that preload the GC probe into a server under test. */
+export function gcProbeArgs(): string[] {
+  return ['--import', new URL('./gc-probe.js', import.meta.url).href];
 }
 
 export interface ProcSample {
@@ -16,6 +28,9 @@ export interface ProcSample {
   readonly cpuS: number;
   readonly rssKiB: number;
   readonly hwmKiB: number;
+  /** Main thread: time on a CPU and time runnable but waiting for one, seconds (/proc/<pid>/schedstat). */
+  readonly mainRunS: number;
+  readonly mainWaitS: number;
 }
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; `getconf CLK_TCK` says 100 on this box
@@ -29,7 +44,8 @@ export function procSample(pid: number): ProcSample {
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { at: performance.now(), cpuS: (utime + stime) / CLK_TCK, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM') };
+  const [run = Number.NaN, wait = Number.NaN] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  return { at: performance.now(), cpuS: (utime + stime) / CLK_TCK, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM'), mainRunS: run / 1e9, mainWaitS: wait / 1e9 };
 }
 
 /** Percent of one core used between two samples. */
@@ -41,9 +57,9 @@ export function cpuPercent(a: ProcSample, b: ProcSample): number {
  * Starts `node <args>` and waits for the line `… listening on http://HOST:PORT` (at most `timeoutMs`).
  * The child is the node process itself (no shell, no npm), so /proc/<pid> is the server.
  */
-export function startServer(args: readonly string[], wsPath: string, timeoutMs = 15_000): Promise<ServerProcess> {
+export function startServer(args: readonly string[], wsPath: string, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [...gcProbeArgs(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -63,13 +79,40 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
       if (!match || child.pid === undefined) return;
       clearTimeout(timer);
       child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
       child.removeAllListeners('exit');
+      // After the banner, stdout carries the GC probe's answers (other lines are dropped).
+      let pendingGc: Array<(sample: GcSample) => void> = [];
+      let tail = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        tail += d.toString();
+        let nl: number;
+        while ((nl = tail.indexOf('\n')) >= 0) {
+          const line = tail.slice(0, nl);
+          tail = tail.slice(nl + 1);
+          const gc = /^wg-gc-probe (\S+) (\d+)$/.exec(line);
+          if (!gc) continue;
+          const sample = { gcMs: Number(gc[1]), gcCount: Number(gc[2]) };
+          const waiting = pendingGc;
+          pendingGc = [];
+          for (const done of waiting) done(sample);
+        }
+        if (tail.length > 4096) tail = '';
+      });
       const url = match[1]!;
       resolve({
         pid: child.pid,
         url,
         wsUrl: `${url.replace(/^http/, 'ws')}${wsPath}`,
+        gcSample: () =>
+          new Promise<GcSample>((done) => {
+            // A server that is saturated may not run its event loop for seconds: no reading (NaN), no failure.
+            const timer = setTimeout(() => done({ gcMs: Number.NaN, gcCount: Number.NaN }), 15_000);
+            pendingGc.push((sample) => {
+              clearTimeout(timer);
+              done(sample);
+            });
+            child.kill('SIGUSR2');
+          }),
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

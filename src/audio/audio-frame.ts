@@ -1,6 +1,17 @@
 /**
  * The one audio type used everywhere in wavegate: interleaved PCM16 samples with their rate,
  * channel count and a timestamp (milliseconds on the stream's own clock, starting at 0).
+ *
+ * Ownership (docs/architecture.md, "Who owns which bytes"):
+ * - A frame given to `Handler.receive` is lent, not given: the frame and its `samples` are valid until
+ *   `receive` returns, or, when it returns a promise, until that promise settles. Then wavegate reuses
+ *   them for a later frame. A handler that keeps audio past that point copies it
+ *   (`frame.samples.slice()`, or `{ ...frame, samples: frame.samples.slice() }` for the frame).
+ * - Sending the frame straight back from inside `receive` (`ctx.send({ type: 'audio', frame })`, the echo)
+ *   is fine: the session reads output audio during the call (resampled or copied into its own frames)
+ *   and keeps no reference to it.
+ * - Frames a handler sends (`ctx.send`, `emit`) stay the handler's: the session never writes to them.
+ * - Session taps (`SessionTap.onInput`) get their own copy, since recorders keep frames.
  */
 export interface AudioFrame {
   readonly samples: Int16Array;

@@ -33,6 +33,9 @@ const HELP = `usage: wavegate serve [options]
                               close a peer disconnected this long (default 5)
   --webrtc-inbound-loss PCT   fault injection: drop this % of inbound RTP packets (default 0 = off)
   --webrtc-loss-seed N        seed of that drop pattern (default 1)
+  --webrtc-allow-origin ORIGIN
+                              let pages from ORIGIN (or *) POST /webrtc/offer cross-origin (CORS),
+                              repeatable (default: same origin only)
   --presence-ttl S            a dead process's call users are released after this long (default 15)
   --public-url URL            public https://host[:port][/prefix] Twilio reaches this gateway at (TwiML
                               stream URL, signature checks); default: from each request's Host/X-Forwarded-*
@@ -81,6 +84,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'webrtc-disconnected-grace': { type: 'string' },
       'webrtc-inbound-loss': { type: 'string' },
       'webrtc-loss-seed': { type: 'string' },
+      'webrtc-allow-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -133,6 +137,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(webrtcDisconnectedGraceS !== undefined && { webrtcDisconnectedGraceS }),
     ...(webrtcInboundLossPercent !== undefined && { webrtcInboundLossPercent }),
     ...(webrtcLossSeed !== undefined && { webrtcLossSeed }),
+    ...(values['webrtc-allow-origin'] !== undefined && { webrtcAllowedOrigins: values['webrtc-allow-origin'] }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);

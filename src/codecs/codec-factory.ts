@@ -7,8 +7,8 @@
  */
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { EncoderOptions, PayloadDecoder, PayloadEncoder } from './codec.js';
-import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from './g711.js';
-import { decodeL16, encodeL16 } from './l16.js';
+import { decodeAlaw, decodeMulaw, encodeAlaw, encodeAlawInto, encodeMulaw, encodeMulawInto } from './g711.js';
+import { decodeL16, encodeL16, encodeL16Into } from './l16.js';
 import { isEncoding, type MediaFormat } from './media-format.js';
 import { checkOpusRate, OpusStreamDecoder, OpusStreamEncoder } from './opus.js';
 
@@ -51,10 +51,20 @@ class StatelessEncoder implements PayloadEncoder {
   constructor(
     readonly format: MediaFormat,
     private readonly fn: (pcm: Int16Array) => Uint8Array,
+    private readonly fnInto: (pcm: Int16Array, out: Uint8Array) => number,
+    private readonly bytesPerSample: number,
   ) {}
   encode(pcm: Int16Array): Uint8Array {
     if (this.#closed) throw new Error(`${this.format.encoding} encoder used after close()`);
     return this.fn(pcm);
+  }
+  encodeInto(pcm: Int16Array, out: Uint8Array): Uint8Array {
+    if (this.#closed) throw new Error(`${this.format.encoding} encoder used after close()`);
+    const n = this.fnInto(pcm, out);
+    return n === out.length ? out : out.subarray(0, n);
+  }
+  payloadBytes(samples: number): number {
+    return samples * this.bytesPerSample;
   }
   close(): void {
     this.#closed = true;
@@ -90,6 +100,15 @@ class OpusPayloadEncoder implements PayloadEncoder {
   encode(pcm: Int16Array): Uint8Array {
     return this.#opus.encode(pcm);
   }
+  encodeInto(pcm: Int16Array): Uint8Array {
+    return this.#opus.encode(pcm);
+  }
+  payloadBytes(): number {
+    return 0;
+  }
+  setPacketLossPercent(percent: number): void {
+    this.#opus.setPacketLossPercent(percent);
+  }
   close(): void {
     this.#opus.close();
   }
@@ -114,11 +133,11 @@ export function createEncoder(format: MediaFormat, options: EncoderOptions = {})
   const f = checkMediaFormat(format);
   switch (f.encoding) {
     case 'audio/x-mulaw':
-      return new StatelessEncoder(f, encodeMulaw);
+      return new StatelessEncoder(f, encodeMulaw, encodeMulawInto, 1);
     case 'audio/x-alaw':
-      return new StatelessEncoder(f, encodeAlaw);
+      return new StatelessEncoder(f, encodeAlaw, encodeAlawInto, 1);
     case 'audio/x-l16':
-      return new StatelessEncoder(f, encodeL16);
+      return new StatelessEncoder(f, encodeL16, encodeL16Into, 2);
     case 'audio/opus':
       return new OpusPayloadEncoder(f, options);
   }

@@ -29,11 +29,14 @@ export interface OpusEncoderOptions {
   bitrate?: number | undefined;
   /** 0 (fastest) … 10 (best). */
   complexity?: number;
-  /** In-band forward error correction (SILK LBRR copies of the previous frame). */
-  fec?: boolean;
+  /**
+   * In-band forward error correction (SILK LBRR copies of the previous frame): on, off, or 'auto' — on
+   * while the far end reports loss (`packetLossPercent` > 0 or `setPacketLossPercent`).
+   */
+  fec?: boolean | 'auto';
   /** Discontinuous transmission: silence becomes 1–2 byte packets. */
   dtx?: boolean;
-  /** Expected packet loss, percent; FEC spends bits in proportion. 10 when fec is on and this is unset. */
+  /** Expected packet loss, percent; FEC spends bits in proportion. 10 when fec is true and this is unset, else 0. */
   packetLossPercent?: number | undefined;
   application?: OpusApplication;
 }
@@ -42,7 +45,7 @@ const DEFAULTS = {
   frameMs: 20 as OpusFrameMs,
   bitrate: undefined as number | undefined,
   complexity: 5,
-  fec: false,
+  fec: false as boolean | 'auto',
   dtx: false,
   packetLossPercent: undefined as number | undefined,
   application: 'voip' as OpusApplication,
@@ -87,9 +90,9 @@ function resolveOptions(options: OpusEncoderOptions): Required<Omit<OpusEncoderO
   }
   if (o.bitrate !== undefined) checkInteger('bitrate', o.bitrate, 500, 512000);
   checkInteger('complexity', o.complexity, 0, 10);
-  if (typeof o.fec !== 'boolean') throw new TypeError(`Opus option fec must be a boolean, got ${String(o.fec)}`);
+  if (typeof o.fec !== 'boolean' && o.fec !== 'auto') throw new TypeError(`Opus option fec must be true, false or 'auto', got ${String(o.fec)}`);
   if (typeof o.dtx !== 'boolean') throw new TypeError(`Opus option dtx must be a boolean, got ${String(o.dtx)}`);
-  const loss = o.packetLossPercent ?? (o.fec ? 10 : 0);
+  const loss = o.packetLossPercent ?? (o.fec === true ? 10 : 0);
   checkInteger('packetLossPercent', loss, 0, 100);
   if (!Object.hasOwn(APPLICATION, o.application)) {
     throw new RangeError(`Opus option application must be voip, audio or lowdelay, got ${String(o.application)}`);
@@ -110,6 +113,8 @@ export class OpusStreamEncoder {
   readonly frameSamples: number;
   readonly options: Readonly<ReturnType<typeof resolveOptions>>;
   #native: InstanceType<typeof opus.OpusEncoder> | undefined;
+  #lossPercent = -1;
+  #fecActive = false;
 
   constructor(sampleRate: number, channels = 1, options: OpusEncoderOptions = {}) {
     checkOpusRate(sampleRate);
@@ -122,10 +127,33 @@ export class OpusStreamEncoder {
     if (this.options.application === 'voip') native.applyEncoderCTL(CTL.setSignal, SIGNAL_VOICE);
     if (this.options.bitrate !== undefined) native.applyEncoderCTL(CTL.setBitrate, this.options.bitrate);
     native.applyEncoderCTL(CTL.setComplexity, this.options.complexity);
-    native.applyEncoderCTL(CTL.setInbandFec, this.options.fec ? 1 : 0);
-    native.applyEncoderCTL(CTL.setPacketLossPerc, this.options.packetLossPercent);
     native.applyEncoderCTL(CTL.setDtx, this.options.dtx ? 1 : 0);
     this.#native = native;
+    this.setPacketLossPercent(this.options.packetLossPercent);
+  }
+
+  /** Loss the far end reports now, percent; with fec 'auto', in-band FEC is on while it is above 0. */
+  get packetLossPercent(): number {
+    return this.#lossPercent;
+  }
+
+  /** Whether in-band FEC is on now. */
+  get fecActive(): boolean {
+    return this.#fecActive;
+  }
+
+  /**
+   * The far end's packet loss, percent (an integer 0–100; RTCP receiver reports, or what a client says):
+   * libopus spends FEC bits in proportion, and with fec 'auto' FEC turns on above 0 and off at 0.
+   */
+  setPacketLossPercent(percent: number): void {
+    const native = this.#open('setPacketLossPercent');
+    checkInteger('packetLossPercent', percent, 0, 100);
+    const fec = this.options.fec === 'auto' ? percent > 0 : this.options.fec;
+    if (fec !== this.#fecActive || this.#lossPercent < 0) native.applyEncoderCTL(CTL.setInbandFec, fec ? 1 : 0);
+    if (percent !== this.#lossPercent) native.applyEncoderCTL(CTL.setPacketLossPerc, percent);
+    this.#fecActive = fec;
+    this.#lossPercent = percent;
   }
 
   get closed(): boolean {

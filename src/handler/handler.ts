@@ -71,6 +71,10 @@ export interface HandlerContext {
  */
 export interface Handler {
   startUp?(ctx: HandlerContext): void | Promise<void>;
+  /**
+   * `frame` is lent until this returns (or its promise settles), then reused: copy what you keep (see
+   * AudioFrame). A synchronous `receive` is called directly, with no promise or queue in between.
+   */
   receive(frame: AudioFrame): void | Promise<void>;
   emit?(): HandlerOutput | undefined | Promise<HandlerOutput | undefined>;
   onEvent?(event: SessionEvent): void | Promise<void>;

@@ -21,8 +21,13 @@ export interface AudioPlayoutOptions<T> {
   jitter?: Partial<Omit<JitterBufferOptions, 'sampleRate' | 'frameMs'>>;
   /** Whether a packet may be dropped to speed playout up (default: any); see JitterBuffer. */
   canAccelerate?: (payload: T) => boolean;
-  /** Payload → PCM16 at `sampleRate` (identity for Int16Array payloads). */
+  /**
+   * Payload → PCM16 at `sampleRate` (identity for Int16Array payloads). The result is read at once and
+   * not kept, so it may live in the decoder's scratch space.
+   */
   decode: (payload: T) => Int16Array;
+  /** A payload has been decoded and played: the buffer no longer needs it (its owner may reuse it). */
+  release?: (payload: T) => void;
   /** Codec concealment: `frames` samples per channel; `next` is the packet after a loss (Opus FEC). */
   conceal?: (frames: number, next: T | undefined) => Int16Array;
   concealer?: Partial<Omit<PcmConcealerOptions, 'sampleRate' | 'channels'>>;
@@ -37,8 +42,12 @@ export class AudioPlayout<T> {
   readonly #decode: (payload: T) => Int16Array;
   readonly #codecConceal: ((frames: number, next: T | undefined) => Int16Array) | undefined;
   readonly #concealer: PcmConcealer;
-  #pending: Int16Array[] = [];
+  readonly #release: ((payload: T) => void) | undefined;
+  /** Decoded audio not yet pulled, interleaved, from index 0 (a packet longer than a frame, or a short one). */
+  #pending: Int16Array;
   #pendingLength = 0;
+  /** `#pending[0, need)`, kept so a pull copies out without making a view. */
+  #head: Int16Array;
 
   constructor(options: AudioPlayoutOptions<T>) {
     const frameMs = options.frameMs ?? 20;
@@ -50,6 +59,9 @@ export class AudioPlayout<T> {
     if (typeof options.decode !== 'function') throw new TypeError(`Expected \`decode\` to be a function, got \`${String(options.decode)}\``);
     this.#decode = options.decode;
     this.#codecConceal = options.conceal;
+    this.#release = options.release;
+    this.#pending = new Int16Array(4 * this.frameSamples * this.channels);
+    this.#head = this.#pending.subarray(0, this.frameSamples * this.channels);
   }
 
   push(packet: JitterPacket<T>, now: number): PushOutcome {
@@ -66,30 +78,42 @@ export class AudioPlayout<T> {
     return (this.#pendingLength / this.channels / this.sampleRate) * 1000;
   }
 
+  /** One frame of audio (a new array), or undefined when there is nothing to play. */
   pull(now: number): Int16Array | undefined {
+    const out = new Int16Array(this.frameSamples * this.channels);
+    return this.pullInto(now, out) ? out : undefined;
+  }
+
+  /**
+   * `pull` into the caller's `out` (exactly one frame: frameSamples × channels); false when there is
+   * nothing to play (`out` untouched). Allocates nothing while packets arrive whole and in order.
+   */
+  pullInto(now: number, out: Int16Array): boolean {
     const need = this.frameSamples * this.channels;
+    if (out.length !== need) throw new RangeError(`pullInto: out holds ${out.length} samples, one frame is ${need}`);
     while (this.#pendingLength < need) {
-      const step = this.buffer.pop(now);
+      const step = this.buffer.popLent(now);
       if (step.kind === 'empty') break;
       if (step.kind === 'audio') {
         const pcm = this.#decode(step.payload);
         this.#append(this.#codecConceal ? pcm : this.#concealer.play(pcm, step.discontinuity));
+        this.#release?.(step.payload);
       } else {
         this.#append(this.#codecConceal ? this.#codecConceal(step.samples, step.nextPayload) : this.#concealer.conceal(step.samples));
       }
     }
-    if (this.#pendingLength === 0) return undefined;
+    if (this.#pendingLength === 0) return false;
     if (this.#pendingLength < need) {
       // The stream stopped mid-frame: finish the frame with a fade rather than a hard cut.
       const missing = (need - this.#pendingLength) / this.channels;
       this.#append(this.#codecConceal ? new Int16Array(missing * this.channels) : this.#concealer.conceal(missing));
     }
-    return this.#take(need);
+    this.#take(need, out);
+    return true;
   }
 
   /** Drops buffered audio (barge-in / `clear`); returns the packets dropped. */
   flush(): number {
-    this.#pending = [];
     this.#pendingLength = 0;
     return this.buffer.flush();
   }
@@ -100,22 +124,21 @@ export class AudioPlayout<T> {
 
   #append(pcm: Int16Array): void {
     if (pcm.length === 0) return;
-    this.#pending.push(pcm);
-    this.#pendingLength += pcm.length;
+    const length = this.#pendingLength + pcm.length;
+    if (length > this.#pending.length) {
+      const grown = new Int16Array(Math.max(length, 2 * this.#pending.length));
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+      this.#head = grown.subarray(0, this.frameSamples * this.channels);
+    }
+    this.#pending.set(pcm, this.#pendingLength);
+    this.#pendingLength = length;
   }
 
-  #take(count: number): Int16Array {
-    const out = new Int16Array(count);
-    let filled = 0;
-    while (filled < count) {
-      const chunk = this.#pending[0]!;
-      const n = Math.min(chunk.length, count - filled);
-      out.set(n === chunk.length ? chunk : chunk.subarray(0, n), filled);
-      filled += n;
-      if (n === chunk.length) this.#pending.shift();
-      else this.#pending[0] = chunk.subarray(n);
-    }
+  /** Moves the first `count` (= one frame) pending samples into `out`. */
+  #take(count: number, out: Int16Array): void {
+    out.set(this.#head);
+    this.#pending.copyWithin(0, count, this.#pendingLength);
     this.#pendingLength -= count;
-    return out;
   }
 }

@@ -71,6 +71,10 @@ export type JitterPop<T> =
 export type JitterState = 'buffering' | 'playing';
 
 const EMPTY = { kind: 'empty' } as const;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type AudioPop<T> = Mutable<Extract<JitterPop<T>, { kind: 'audio' }>>;
+type ConcealPop<T> = Mutable<Extract<JitterPop<T>, { kind: 'conceal' }>>;
 /** Buffer-level filter weight per pop (≈ the last 8 pops). */
 const LEVEL_ALPHA = 1 / 8;
 
@@ -92,6 +96,9 @@ export class JitterBuffer<T> {
   #lateStreak = 0;
 
   readonly #canAccelerate: ((payload: T) => boolean) | undefined;
+  /** What `popLent` returns: one object per kind, reused (the allocation-free path AudioPlayout takes). */
+  readonly #audio: AudioPop<T> = { kind: 'audio', payload: undefined as T, durationMs: 0, samples: 0, discontinuity: false, delayMs: 0 };
+  readonly #concealed: ConcealPop<T> = { kind: 'conceal', reason: 'loss', durationMs: 0, samples: 0, nextPayload: undefined };
 
   /**
    * `canAccelerate` (optional) vetoes dropping a packet to speed playout up: a gateway feeding
@@ -163,13 +170,22 @@ export class JitterBuffer<T> {
       const dropped = this.#order.dropEarliest();
       s.packetsOverflow++;
       s.packetsDiscarded++;
-      if (dropped === placed.entry) return 'overflow';
+      const mine = dropped === placed.entry;
+      this.#order.recycle(dropped);
+      if (mine) return 'overflow';
       if (this.#state === 'playing') this.#discontinuity = true;
     }
     return 'accepted';
   }
 
+  /** The next playout step (a new object each call). */
   pop(now: number): JitterPop<T> {
+    const step = this.popLent(now);
+    return step.kind === 'empty' ? step : { ...step };
+  }
+
+  /** `pop`, but the result is one reused object: read it before the next call. Allocates nothing. */
+  popLent(now: number): JitterPop<T> {
     if (this.#state === 'buffering' && !this.#startPlaying(now)) return EMPTY;
     const order = this.#order;
     const head = order.head;
@@ -273,7 +289,12 @@ export class JitterBuffer<T> {
       this.#concealing = true;
     }
     s.totalSamplesReceived += samples;
-    return { kind: 'conceal', reason, durationMs, samples, nextPayload };
+    const c = this.#concealed;
+    c.reason = reason;
+    c.durationMs = durationMs;
+    c.samples = samples;
+    c.nextPayload = nextPayload;
+    return c;
   }
 
   /**
@@ -292,6 +313,7 @@ export class JitterBuffer<T> {
       const dropped = this.#order.takeHead();
       this.#stats.removedSamplesForAcceleration += this.#samplesOf(dropped.durationMs);
       this.#filteredLevelMs = filtered - dropped.durationMs;
+      this.#order.recycle(dropped);
       this.#lastStretchAt = now;
       this.#discontinuity = true;
       return undefined;
@@ -315,9 +337,15 @@ export class JitterBuffer<T> {
     s.jitterBufferEmittedCount += samples;
     s.totalSamplesReceived += samples;
     this.#concealing = false;
-    const discontinuity = this.#discontinuity;
+    const a = this.#audio;
+    a.payload = entry.payload;
+    a.durationMs = entry.durationMs;
+    a.samples = samples;
+    a.discontinuity = this.#discontinuity;
+    a.delayMs = delayMs;
     this.#discontinuity = false;
-    return { kind: 'audio', payload: entry.payload, durationMs: entry.durationMs, samples, discontinuity, delayMs };
+    this.#order.recycle(entry);
+    return a;
   }
 
   #restartStream(): void {

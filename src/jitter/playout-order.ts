@@ -5,6 +5,12 @@ import { parseSequenceNumber, SequenceUnwrapper } from './sequence-unwrapper.js'
  * sequence number, sender timestamp in ms, or arrival index), keeps packets sorted by it, knows the
  * position expected next, and recognises duplicates and late packets. Also does the RFC 3550 loss
  * accounting (expected − received) when packets carry sequence numbers. Pure.
+ *
+ * Fast path (docs/architecture.md, "Allocation-free steady state"): a packet that lands after every
+ * buffered one (in-order arrival, the usual case) is appended without a search; entries are recycled
+ * (the jitter buffer hands each back with `recycle` once it has read it), the placement result is one
+ * reused object, and played positions are remembered in a ring: nothing is allocated per packet.
+ * Everything else (reordering, duplicates, late packets) takes the general path.
  */
 export type OrderMode = 'seq' | 'timestamp' | 'arrival';
 
@@ -15,12 +21,17 @@ export interface OrderEntry<T> {
   readonly arrivalMs: number;
 }
 
+/** What `place` returns; one object reused by every call, so read it before the next. */
 export interface Placement<T> {
   readonly outcome: 'accepted' | 'duplicate' | 'late';
-  readonly entry: OrderEntry<T>;
+  /** The stored entry (accepted packets only). */
+  readonly entry: OrderEntry<T> | undefined;
   /** The packet's time on the sender's clock (ms), for the arrival-delay estimator. */
   readonly senderMs: number;
 }
+
+type MutableEntry<T> = { -readonly [K in keyof OrderEntry<T>]: OrderEntry<T>[K] };
+type MutablePlacement<T> = { -readonly [K in keyof Placement<T>]: Placement<T>[K] };
 
 interface PacketFields<T> {
   readonly payload: T;
@@ -45,7 +56,13 @@ export class PlayoutOrder<T> {
   readonly #arrivalPauseMs: number;
   #highestEndPos: number | undefined;
   #played = new Set<number>();
-  #playedQueue: number[] = [];
+  /** The last PLAYED_MEMORY played positions, oldest at #playedAt once the ring is full. */
+  readonly #playedRing = new Float64Array(PLAYED_MEMORY);
+  #playedAt = 0;
+  #playedCount = 0;
+  /** Entries given back, for reuse. */
+  readonly #spare: MutableEntry<T>[] = [];
+  readonly #placement: MutablePlacement<T> = { outcome: 'accepted', entry: undefined, senderMs: 0 };
   // RFC 3550 loss accounting (seq mode), per numbering epoch.
   #minSeq = Infinity;
   #maxSeq = -Infinity;
@@ -111,16 +128,50 @@ export class PlayoutOrder<T> {
     }
     const end = this.#mode === 'timestamp' ? pos + durationMs : pos + 1;
     this.#highestEndPos = Math.max(this.#highestEndPos ?? end, end);
-    const entry: OrderEntry<T> = { pos, payload: packet.payload, durationMs, arrivalMs: now };
-
-    if (this.#played.has(pos)) return { outcome: 'duplicate', entry, senderMs };
-    if (this.#nextPos !== undefined && pos < this.#nextPos - this.#tolerance()) return { outcome: 'late', entry, senderMs };
-    let i = this.#entries.length;
-    while (i > 0 && this.#entries[i - 1]!.pos > pos) i--;
-    if (i > 0 && this.#entries[i - 1]!.pos === pos) return { outcome: 'duplicate', entry, senderMs };
-    this.#entries.splice(i, 0, entry);
+    const placement = this.#placement;
+    placement.senderMs = senderMs;
+    placement.entry = undefined;
+    if (this.#played.has(pos)) return this.#outcome('duplicate');
+    if (this.#nextPos !== undefined && pos < this.#nextPos - this.#tolerance()) return this.#outcome('late');
+    const entries = this.#entries;
+    const last = entries[entries.length - 1];
+    const entry = this.#entry(pos, packet.payload, durationMs, now);
+    if (last === undefined || last.pos < pos) {
+      entries.push(entry); // in order: the fast path
+    } else {
+      let i = entries.length;
+      while (i > 0 && entries[i - 1]!.pos > pos) i--;
+      if (i > 0 && entries[i - 1]!.pos === pos) {
+        this.recycle(entry);
+        return this.#outcome('duplicate');
+      }
+      entries.splice(i, 0, entry);
+    }
     this.#bufferedMs += durationMs;
-    return { outcome: 'accepted', entry, senderMs };
+    placement.entry = entry;
+    return this.#outcome('accepted');
+  }
+
+  /** An entry taken out (takeHead, dropEarliest) and read: it may be reused for a later packet. */
+  recycle(entry: OrderEntry<T>): void {
+    const e = entry as MutableEntry<T>;
+    e.payload = undefined as T; // let the payload go
+    if (this.#spare.length < 8) this.#spare.push(e);
+  }
+
+  #entry(pos: number, payload: T, durationMs: number, arrivalMs: number): MutableEntry<T> {
+    const e = this.#spare.pop();
+    if (e === undefined) return { pos, payload, durationMs, arrivalMs };
+    e.pos = pos;
+    e.payload = payload;
+    e.durationMs = durationMs;
+    e.arrivalMs = arrivalMs;
+    return e;
+  }
+
+  #outcome(outcome: Placement<T>['outcome']): Placement<T> {
+    this.#placement.outcome = outcome;
+    return this.#placement;
   }
 
   /** Packets missing between the expected position and `entry` (0 when it is next or playout has not started). */
@@ -185,7 +236,8 @@ export class PlayoutOrder<T> {
     this.#nextPos = undefined;
     this.#highestEndPos = undefined;
     this.#played = new Set();
-    this.#playedQueue = [];
+    this.#playedAt = 0;
+    this.#playedCount = 0;
     return this.clear();
   }
 
@@ -204,8 +256,10 @@ export class PlayoutOrder<T> {
   }
 
   #remember(pos: number): void {
+    if (this.#playedCount === PLAYED_MEMORY) this.#played.delete(this.#playedRing[this.#playedAt]!);
+    else this.#playedCount++;
     this.#played.add(pos);
-    this.#playedQueue.push(pos);
-    if (this.#playedQueue.length > PLAYED_MEMORY) this.#played.delete(this.#playedQueue.shift()!);
+    this.#playedRing[this.#playedAt] = pos;
+    this.#playedAt = (this.#playedAt + 1) % PLAYED_MEMORY;
   }
 }

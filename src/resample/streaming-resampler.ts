@@ -1,30 +1,54 @@
 import { WavegateError } from '../errors/wavegate-error.js';
-import { designPolyphaseTable, type FilterSpec, type PolyphaseTable } from './kaiser-design.js';
-import { javascriptKernel, wasmSimdKernel, type FirKernel, type KernelName, type PreparedTable } from './fir-kernel.js';
+import type { FilterSpec } from './kaiser-design.js';
+import { javascriptKernel, wasmSimdKernel, type FirKernel, type KernelName } from './fir-kernel.js';
+import { javascriptIntegerKernel, wasmIntegerKernel, type IntegerKernel } from './integer-ratio-kernel.js';
+import { IntegerRatioEngine } from './integer-ratio-engine.js';
+import { PolyphaseEngine } from './polyphase-engine.js';
+import type { ResampleEngine } from './resample-engine.js';
 import { resampleRatio, type ResampleRatio } from './resample-ratio.js';
 
 /**
  * Streaming sample-rate converter, one per stream (it keeps the filter history between calls).
  *
  * PCM16 in, PCM16 out (interleaved when channels > 1); `processFloat` does the same on Float32 for
- * callers that stay in float. A windowed-sinc polyphase filter (kaiser-design.ts) on the exact rational
+ * callers that stay in float. Three quality tiers (docs/resampler.md), all on the exact rational
  * ratio, so there is no drift: output sample m is the signal at input time m·in/out.
+ *
+ * - `high` (the default here): a windowed-sinc polyphase filter, 130 dB stopband (kaiser-design.ts).
+ * - `live`: for 1:F and F:1 (48 ↔ 24, 16 ↔ 8, 48 ↔ 16 kHz …) a polyphase-decomposed Nyquist filter,
+ *   halfband for 2:1, ≥ 90 dB (integer-ratio-design.ts); other ratios use the polyphase filter at 100 dB.
+ * - `telephone`: the same forms with a shorter filter (70 dB, passband to 85 % of the lower Nyquist),
+ *   for G.711 wires whose own noise sits ~38 dB below the speech.
+ * `resamplerFor` (resampler-tier.ts) picks the tier from the wire's encoding.
  *
  * - Any chunking gives the same samples as one call on the whole signal (bit for bit): the history
  *   carries over and each output is computed from the same inputs in the same order.
  * - Timing: outputs are time-aligned with the input (no delay in the signal). While streaming, output m
  *   comes out once input reaches m·in/out + `delayFrames`, so after N input frames the total output is
  *   ceil((N − delayFrames)·out/in) frames (0 while N ≤ delayFrames). `flush()` then emits the rest, making
- *   the total exactly ceil(N·out/in). delayFrames is half the filter length; with the defaults 256
+ *   the total exactly ceil(N·out/in). For the high tier delayFrames is half the filter length: 256
  *   frames (5.3 ms) for 48 k → 16 k, 176 (3.7 ms) for 48 k → 24 k, 88 (11 ms) for 8 k → anything higher.
  * - Equal rates pass samples through untouched, with no delay.
  */
+export type ResamplerTier = 'high' | 'live' | 'telephone';
+
+export const RESAMPLER_TIERS: readonly ResamplerTier[] = ['high', 'live', 'telephone'];
+
+/** Each tier's filter: passband (fraction of the lower Nyquist kept flat) and stopband attenuation. */
+export const TIER_SPECS: Readonly<Record<ResamplerTier, FilterSpec>> = {
+  high: { passband: 0.9, stopbandDb: 130 },
+  live: { passband: 0.9, stopbandDb: 100 },
+  telephone: { passband: 0.85, stopbandDb: 70 },
+};
+
 export interface ResamplerOptions {
   /** Interleaved channels per frame, 1–32. */
   channels: number;
-  /** Fraction of the lower Nyquist kept flat, 0.5–0.98. */
+  /** Filter family and default passband/stopband; 'high' unless given. */
+  tier: ResamplerTier;
+  /** Fraction of the lower Nyquist kept flat, 0.5–0.98 (default: the tier's). */
   passband: number;
-  /** Attenuation at and above the lower Nyquist in dB, 40–160; sets the filter length. */
+  /** Attenuation in the stopband in dB, 40–160; sets the filter length (default: the tier's). */
   stopbandDb: number;
   /** 'auto' uses WebAssembly SIMD where available, else the bit-identical JavaScript kernel. */
   kernel: 'auto' | KernelName;
@@ -32,32 +56,20 @@ export interface ResamplerOptions {
 
 export const DEFAULT_RESAMPLER_OPTIONS: ResamplerOptions = {
   channels: 1,
+  tier: 'high',
   passband: 0.9,
   stopbandDb: 130,
   kernel: 'auto',
 };
-
-/** Input frames taken per inner step: bounds the scratch memory whatever the size of one call. */
-const BLOCK_FRAMES = 4096;
-
-const tableCache = new Map<string, PolyphaseTable>();
-
-function filterTable(ratio: ResampleRatio, spec: FilterSpec): PolyphaseTable {
-  const key = `${ratio.up}/${ratio.down}/${spec.passband}/${spec.stopbandDb}`;
-  let table = tableCache.get(key);
-  if (!table) {
-    table = designPolyphaseTable(ratio, spec);
-    tableCache.set(key, table);
-  }
-  return table;
-}
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
   if (!ok) throw new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
 }
 
 function resolveOptions(options: Partial<ResamplerOptions>): ResamplerOptions {
-  const o: ResamplerOptions = { ...DEFAULT_RESAMPLER_OPTIONS, ...options };
+  const tier = options.tier ?? DEFAULT_RESAMPLER_OPTIONS.tier;
+  check(RESAMPLER_TIERS.includes(tier), 'tier', tier, "'high', 'live' or 'telephone'");
+  const o: ResamplerOptions = { ...DEFAULT_RESAMPLER_OPTIONS, ...TIER_SPECS[tier], ...options, tier };
   if (!Number.isInteger(o.channels) || o.channels < 1 || o.channels > 32) {
     throw new WavegateError('WG_ERR_UNSUPPORTED_FORMAT', `channels must be an integer from 1 to 32, got ${String(o.channels)}`);
   }
@@ -67,12 +79,21 @@ function resolveOptions(options: Partial<ResamplerOptions>): ResamplerOptions {
   return o;
 }
 
-function pickKernel(name: ResamplerOptions['kernel']): FirKernel {
-  if (name === 'js') return javascriptKernel();
-  const wasm = wasmSimdKernel();
-  if (wasm) return wasm;
+function pickKernel<K>(name: ResamplerOptions['kernel'], wasm: () => K | undefined, js: () => K): K {
+  if (name === 'js') return js();
+  const kernel = wasm();
+  if (kernel) return kernel;
   if (name === 'wasm-simd') throw new TypeError('kernel `wasm-simd` requested but this runtime has no WebAssembly SIMD');
-  return javascriptKernel();
+  return js();
+}
+
+function makeEngine(ratio: ResampleRatio, o: ResamplerOptions): ResampleEngine {
+  const spec = { passband: o.passband, stopbandDb: o.stopbandDb };
+  if (o.tier !== 'high' && o.channels === 1 && (ratio.up === 1 || ratio.down === 1)) {
+    const kernel = pickKernel<IntegerKernel>(o.kernel, wasmIntegerKernel, javascriptIntegerKernel);
+    return ratio.up === 1 ? new IntegerRatioEngine('decimate', ratio.down, spec, kernel) : new IntegerRatioEngine('interpolate', ratio.up, spec, kernel);
+  }
+  return new PolyphaseEngine(ratio, spec, o.channels, pickKernel<FirKernel>(o.kernel, wasmSimdKernel, javascriptKernel));
 }
 
 export class StreamingResampler {
@@ -80,19 +101,14 @@ export class StreamingResampler {
   readonly outputRate: number;
   readonly channels: number;
   readonly ratio: ResampleRatio;
+  readonly tier: ResamplerTier;
   readonly kernel: KernelName;
-  /** Filter taps per output sample (0 when the rates are equal). */
+  /** Filter multiply-adds per output frame and channel (0 when the rates are equal). */
   readonly taps: number;
-  /** Input frames the streaming output lags behind (half the filter); 0 when the rates are equal. */
+  /** Input frames the streaming output lags behind (for the high tier half the filter); 0 when the rates are equal. */
   readonly delayFrames: number;
 
-  private readonly fir: FirKernel | undefined;
-  private readonly prepared: PreparedTable | undefined;
-  private readonly buffers: Float32Array[] = [];
-  private readonly outFloat: Float32Array;
-  private length = 0; // valid frames in each buffer
-  private start = 0; // buffer index of the first tap of the next output
-  private phase = 0; // its phase, 0 ≤ phase < up
+  private readonly engine: ResampleEngine | undefined;
   private inputFrames = 0;
   private outputFrames = 0;
 
@@ -102,21 +118,11 @@ export class StreamingResampler {
     this.inputRate = inputRate;
     this.outputRate = outputRate;
     this.channels = o.channels;
-    if (inputRate === outputRate) {
-      this.kernel = 'js';
-      this.taps = 0;
-      this.delayFrames = 0;
-      this.outFloat = new Float32Array(0);
-      return;
-    }
-    this.fir = pickKernel(o.kernel);
-    this.kernel = this.fir.name;
-    this.prepared = this.fir.prepare(filterTable(this.ratio, o));
-    this.taps = this.prepared.table.taps;
-    this.delayFrames = this.taps / 2;
-    for (let c = 0; c < this.channels; c++) this.buffers.push(new Float32Array(this.taps + BLOCK_FRAMES));
-    this.outFloat = new Float32Array((Math.ceil((BLOCK_FRAMES * this.ratio.up) / this.ratio.down) + 2) * this.channels);
-    this.reset();
+    this.tier = o.tier;
+    this.engine = inputRate === outputRate ? undefined : makeEngine(this.ratio, o);
+    this.kernel = this.engine?.kernel ?? 'js';
+    this.taps = this.engine?.taps ?? 0;
+    this.delayFrames = this.engine?.delayFrames ?? 0;
   }
 
   /** Streaming latency in milliseconds (delayFrames at the input rate). */
@@ -126,23 +132,19 @@ export class StreamingResampler {
 
   /** Frames the next `process` call returns for `frames` input frames (exact, given the current state). */
   outputLength(frames: number): number {
-    if (this.taps === 0) return frames;
-    return this.producible(this.length + frames);
+    return this.engine ? this.engine.outputLength(frames) : frames;
   }
 
   /** Back to a fresh stream: history cleared (zeros before time 0), counters at 0. */
   reset(): void {
     this.inputFrames = 0;
     this.outputFrames = 0;
-    this.start = 0;
-    this.phase = 0;
-    this.length = Math.max(0, this.delayFrames - 1);
-    for (const b of this.buffers) b.fill(0);
+    this.engine?.reset();
   }
 
   process(input: Int16Array): Int16Array {
     const out = new Int16Array(this.outputLength(this.framesOf(input)) * this.channels);
-    this.processInto(input, out);
+    this.run(input, out, 0, this.framesOf(input), Infinity);
     return out;
   }
 
@@ -152,12 +154,17 @@ export class StreamingResampler {
     return out;
   }
 
-  /** Writes into `output` (no allocation); returns the number of samples written (frames × channels). */
-  processInto(input: Int16Array, output: Int16Array): number {
-    const frames = this.framesOf(input);
-    const need = this.outputLength(frames) * this.channels;
-    if (output.length < need) throw new RangeError(`processInto: output holds ${output.length} samples, ${need} needed`);
-    return this.run(input, output, 0, frames, Infinity) * this.channels;
+  /**
+   * Writes into `output` from sample `offset` (no allocation); returns the number of samples written
+   * (frames × channels). `outputLength` tells how many beforehand.
+   */
+  processInto(input: Int16Array, output: Int16Array, offset = 0): number {
+    return this.into(input, output, offset);
+  }
+
+  /** Like processInto() for the float path. */
+  processFloatInto(input: Float32Array, output: Float32Array, offset = 0): number {
+    return this.into(input, output, offset);
   }
 
   /**
@@ -165,13 +172,41 @@ export class StreamingResampler {
    * silence after the end), so the total is exactly ceil(N·out/in) frames, then resets for reuse.
    */
   flush(): Int16Array {
-    const owed = Math.ceil((this.inputFrames * this.ratio.up) / this.ratio.down) - this.outputFrames;
-    const out = new Int16Array(Math.max(0, owed) * this.channels);
-    if (this.taps > 0 && owed > 0) {
-      this.run(new Int16Array(this.delayFrames * this.channels), out, 0, this.delayFrames, owed);
+    const out = new Int16Array(this.owed() * this.channels);
+    this.flushInto(out);
+    return out;
+  }
+
+  /** Like flush() for the float path. */
+  flushFloat(): Float32Array {
+    const out = new Float32Array(this.owed() * this.channels);
+    this.flushInto(out);
+    return out;
+  }
+
+  /** Frames the next flush() returns. */
+  owed(): number {
+    return Math.max(0, Math.ceil((this.inputFrames * this.ratio.up) / this.ratio.down) - this.outputFrames);
+  }
+
+  /**
+   * flush() into a caller's array (owed() × channels samples, from sample `offset`), with no
+   * allocation; returns the samples written. Resets for reuse.
+   */
+  flushInto(output: Int16Array | Float32Array, offset = 0): number {
+    const owed = this.owed();
+    if (output.length - offset < owed * this.channels) throw new RangeError(`flushInto: output holds ${output.length - offset} samples after offset ${offset}, ${owed * this.channels} needed`);
+    let written = 0;
+    if (this.engine && owed > 0) {
+      const silence = output instanceof Int16Array ? SILENCE_16 : SILENCE_32;
+      for (let left = this.delayFrames * this.channels; left > 0 && written < owed; ) {
+        const n = Math.min(left, silence.length - (silence.length % this.channels));
+        written += this.engine.feed(silence.subarray(0, n), 0, n / this.channels, output, offset / this.channels + written, owed - written);
+        left -= n;
+      }
     }
     this.reset();
-    return out;
+    return written * this.channels;
   }
 
   /** `input` as the end of the stream: process() and flush() joined in one array (then reset, like flush). */
@@ -184,15 +219,12 @@ export class StreamingResampler {
     return joinTail(this.processFloat(input), this.flushFloat());
   }
 
-  /** Like flush() for the float path. */
-  flushFloat(): Float32Array {
-    const owed = Math.ceil((this.inputFrames * this.ratio.up) / this.ratio.down) - this.outputFrames;
-    const out = new Float32Array(Math.max(0, owed) * this.channels);
-    if (this.taps > 0 && owed > 0) {
-      this.run(new Float32Array(this.delayFrames * this.channels), out, 0, this.delayFrames, owed);
-    }
-    this.reset();
-    return out;
+  private into(input: Int16Array | Float32Array, output: Int16Array | Float32Array, offset: number): number {
+    const frames = this.framesOf(input);
+    const need = this.outputLength(frames) * this.channels;
+    if (!Number.isInteger(offset) || offset < 0 || offset % this.channels !== 0) throw new RangeError(`offset must be a whole number of frames ≥ 0, got ${String(offset)}`);
+    if (output.length - offset < need) throw new RangeError(`processInto: output holds ${output.length - offset} samples after offset ${offset}, ${need} needed`);
+    return this.run(input, output, offset / this.channels, frames, Infinity) * this.channels;
   }
 
   private framesOf(input: Int16Array | Float32Array): number {
@@ -202,89 +234,24 @@ export class StreamingResampler {
     return input.length / this.channels;
   }
 
-  /** Outputs computable once each buffer holds `length` frames. */
-  private producible(length: number): number {
-    const room = length - this.taps - this.start; // how far the first tap may still advance
-    if (room < 0) return 0;
-    return Math.floor(((room + 1) * this.ratio.up - 1 - this.phase) / this.ratio.down) + 1;
-  }
-
-  /** Feeds `frames` frames of `input` from frame `from`; writes at most `limit` output frames. */
-  private run(input: Int16Array | Float32Array, output: Int16Array | Float32Array, from: number, frames: number, limit: number): number {
-    const ch = this.channels;
-    if (this.taps === 0) {
-      const n = Math.min(frames, limit) * ch;
-      output.set(input.subarray(from * ch, from * ch + n));
-      this.inputFrames += frames;
-      this.outputFrames += n / ch;
-      return n / ch;
+  /** Feeds `frames` frames of `input`; writes at most `limit` output frames from frame `at`. */
+  private run(input: Int16Array | Float32Array, output: Int16Array | Float32Array, at: number, frames: number, limit: number): number {
+    let written: number;
+    if (this.engine) {
+      written = this.engine.feed(input, 0, frames, output, at, limit);
+    } else {
+      written = Math.min(frames, limit);
+      output.set(input.subarray(0, written * this.channels), at * this.channels);
     }
-    const toInt16 = output instanceof Int16Array;
-    let written = 0;
-    for (let done = 0; done < frames; ) {
-      const n = Math.min(BLOCK_FRAMES, frames - done);
-      if (ch === 1) {
-        // One builtin call converts the whole block (Int16 → Float32 is exact); a JS loop cost ~4 ns a sample.
-        this.buffers[0]!.set(input.subarray(from + done, from + done + n), this.length);
-      } else {
-        for (let c = 0; c < ch; c++) {
-          const buf = this.buffers[c]!;
-          for (let i = 0, j = (from + done) * ch + c; i < n; i++, j += ch) buf[this.length + i] = input[j]!;
-        }
-      }
-      this.length += n;
-      this.inputFrames += n;
-      done += n;
-      const count = Math.min(this.producible(this.length), limit - written);
-      if (count > 0) {
-        this.filter(count);
-        const src = this.outFloat;
-        const base = written * ch;
-        if (toInt16) {
-          for (let i = 0; i < count * ch; i++) {
-            const v = Math.round(src[i]!);
-            output[base + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-          }
-        } else {
-          output.set(src.subarray(0, count * ch), base);
-        }
-        written += count;
-        this.outputFrames += count;
-      }
-      this.compact();
-    }
+    this.inputFrames += frames;
+    this.outputFrames += written;
     return written;
   }
-
-  /** Computes `count` output frames into outFloat (interleaved) and advances start/phase. */
-  private filter(count: number): void {
-    const { up, down } = this.ratio;
-    for (let c = 0; c < this.channels; c++) {
-      this.fir!.run(this.prepared!, this.buffers[c]!, this.length, {
-        start: this.start,
-        phase: this.phase,
-        up,
-        down,
-        count,
-        out: this.outFloat,
-        offset: c,
-        stride: this.channels,
-      });
-    }
-    const phase = this.phase + count * down; // the same walk the kernel made, in one step
-    const carry = Math.floor(phase / up);
-    this.start += carry;
-    this.phase = phase - carry * up;
-  }
-
-  /** Drops consumed history so each buffer starts at the next output's first tap. */
-  private compact(): void {
-    if (this.start === 0) return;
-    for (const b of this.buffers) b.copyWithin(0, this.start, this.length);
-    this.length -= this.start;
-    this.start = 0;
-  }
 }
+
+/** Silence fed by flush (shared, never written: engines only read their input). */
+const SILENCE_16 = new Int16Array(4096);
+const SILENCE_32 = new Float32Array(4096);
 
 function joinTail<T extends Int16Array | Float32Array>(head: T, tail: T): T {
   if (tail.length === 0) return head;

@@ -1,17 +1,25 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
+import { BytePool, FramePool } from '../audio/frame-pool.js';
 import type { PayloadDecoder } from '../codecs/codec.js';
 import { createDecoder } from '../codecs/codec-factory.js';
+import { decodeAlawInto, decodeMulawInto } from '../codecs/g711.js';
+import { decodeL16Into, l16SampleCount } from '../codecs/l16.js';
 import type { MediaFormat } from '../codecs/media-format.js';
 import { payloadDurationMs } from '../codecs/payload-duration.js';
 import { AudioPlayout } from '../jitter/audio-playout.js';
 import type { JitterBufferStats } from '../jitter/jitter-stats.js';
-import { StreamingResampler } from '../resample/streaming-resampler.js';
+import { resamplerFor } from '../resample/resampler-tier.js';
+import type { StreamingResampler } from '../resample/streaming-resampler.js';
 
 /**
  * Client media → jitter buffer (encoded payloads, so Opus conceals with its own PLC/FEC) → decoded
  * or concealed frames → resampled to the handler's rate (stateful) → frames for the handler. Audio is
  * released as it arrives while the sender keeps to real time; a sender running ahead is paced by a
  * playhead, one frame per `frameMs` of real time (ticks the event loop skipped are caught up).
+ *
+ * Steady state allocates no arrays (docs/architecture.md, "Who owns which bytes"): a pushed payload is
+ * copied into a recycled array (the transport may reuse its bytes), decoded into scratch space, and
+ * the handler's frames come from a FramePool; give each back with `release` once the handler is done.
  */
 export class InputPipeline {
   private readonly handlerRate: number;
@@ -30,6 +38,20 @@ export class InputPipeline {
   private readonly lossless: boolean;
   /** Lossless timing: decoded frames waiting for the next pull. */
   private ready: AudioFrame[] = [];
+  /** What `pull` returns; reused, so read it before the next pull. */
+  private readonly out: AudioFrame[] = [];
+  private readonly frames: FramePool;
+  private readonly payloads = new BytePool();
+  /** Decoded PCM of one payload (G.711/L16 decode into it), and one frame at the wire rate. */
+  private decoded = new Int16Array(0);
+  private readonly wireFrame: Int16Array;
+  /** The packet handed to the jitter buffer (it reads the fields during push): one object, reused. */
+  private readonly packet: { payload: Uint8Array; seq: number | undefined; timestamp: number | undefined; durationMs: number } = {
+    payload: new Uint8Array(0),
+    seq: undefined,
+    timestamp: undefined,
+    durationMs: 0,
+  };
 
   constructor(format: MediaFormat, handlerRate: number, frameMs: number, timing: 'realtime' | 'lossless' = 'realtime') {
     this.lossless = timing === 'lossless';
@@ -38,16 +60,54 @@ export class InputPipeline {
     this.frameMs = frameMs;
     const decoder = createDecoder(format);
     this.decoder = decoder;
+    this.frames = new FramePool(handlerRate, 1);
     this.playout = new AudioPlayout<Uint8Array>({
       sampleRate: format.sampleRate,
       frameMs,
-      decode: (payload) => decoder.decode(payload),
-      canAccelerate: (payload) => isNearSilent(format, decoder, payload),
+      decode: (payload) => this.decode(payload),
+      release: (payload) => this.payloads.release(payload),
+      canAccelerate: (payload) => isNearSilent(format, (p) => this.decode(p), payload),
       // Audio leaves as it arrives (see pull), so there is no playout schedule for inserted depth to protect.
       jitter: { decelerate: false },
       ...(decoder.conceal && { conceal: (samples: number, next: Uint8Array | undefined) => decoder.conceal!(samples, next) }),
     });
-    this.resampler = handlerRate === format.sampleRate ? undefined : new StreamingResampler(format.sampleRate, handlerRate);
+    this.resampler = handlerRate === format.sampleRate ? undefined : resamplerFor(format.sampleRate, handlerRate, format.encoding);
+    this.wireFrame = new Int16Array(this.playout.frameSamples);
+  }
+
+  /** The handler is done with a frame from `pull` (its receive returned or settled): it may be reused. */
+  release(frame: AudioFrame): void {
+    this.frames.release(frame);
+  }
+
+  /** Frames made so far by the pool (a steady stream stops making new ones). */
+  get framesCreated(): number {
+    return this.frames.created;
+  }
+
+  /** Payload → PCM at the wire rate, in scratch space for G.711/L16 (read it before the next decode). */
+  private decode(payload: Uint8Array): Int16Array {
+    const { encoding } = this.format;
+    if (encoding === 'audio/opus') return this.decoder.decode(payload);
+    const samples = encoding === 'audio/x-l16' ? l16SampleCount(payload.length) : payload.length;
+    if (this.decoded.length !== samples) this.decoded = new Int16Array(samples);
+    if (encoding === 'audio/x-mulaw') decodeMulawInto(payload, this.decoded);
+    else if (encoding === 'audio/x-alaw') decodeAlawInto(payload, this.decoded);
+    else decodeL16Into(payload, this.decoded);
+    return this.decoded;
+  }
+
+  /** `pcm` (one frame at the wire rate) → a pooled frame at the handler's rate, or undefined while the resampler fills. */
+  private toFrame(pcm: Int16Array): AudioFrame | undefined {
+    const length = this.resampler ? this.resampler.outputLength(pcm.length) : pcm.length;
+    if (length === 0) {
+      this.resampler?.processInto(pcm, this.wireFrame.subarray(0, 0));
+      return undefined;
+    }
+    const frame = this.frames.acquire(length, this.streamMs);
+    if (this.resampler) this.resampler.processInto(pcm, frame.samples);
+    else frame.samples.set(pcm);
+    return frame;
   }
 
   /** True while a whole frame of audio waits to be played out (the session stays on the clock). */
@@ -55,14 +115,24 @@ export class InputPipeline {
     return this.playout.buffer.bufferedMs + this.playout.pendingMs >= this.frameMs;
   }
 
-  /** Throws a WavegateError when the payload cannot be of this format (empty, half a sample, bad TOC). */
+  /**
+   * Throws a WavegateError when the payload cannot be of this format (empty, half a sample, bad TOC).
+   * `media.payload` is only read during the call (what is kept is copied).
+   */
   push(media: { payload: Uint8Array; seq: number | undefined; timestamp: number | undefined }, now: number): void {
     const durationMs = payloadDurationMs(this.format, media.payload);
     if (this.lossless) {
       // Every frame as sent, in arrival order: decoded, resampled, nothing concealed or dropped.
-      const pcm = this.decoder.decode(media.payload);
-      const samples = this.resampler ? this.resampler.process(pcm) : pcm;
-      if (samples.length > 0) this.ready.push({ samples, sampleRate: this.handlerRate, channels: 1, timestamp: this.streamMs });
+      const pcm = this.decode(media.payload);
+      const length = this.resampler ? this.resampler.outputLength(pcm.length) : pcm.length;
+      if (length > 0) {
+        const frame = this.frames.acquire(length, this.streamMs);
+        if (this.resampler) this.resampler.processInto(pcm, frame.samples);
+        else frame.samples.set(pcm);
+        this.ready.push(frame);
+      } else {
+        this.resampler?.processInto(pcm, this.wireFrame.subarray(0, 0));
+      }
       this.streamMs += durationMs;
       return;
     }
@@ -72,7 +142,12 @@ export class InputPipeline {
     }
     this.lastArrival = now;
     this.spurtAudioMs += durationMs;
-    this.playout.push({ payload: media.payload, seq: media.seq, timestamp: media.timestamp, durationMs }, now);
+    const packet = this.packet;
+    packet.payload = this.payloads.copy(media.payload);
+    packet.seq = media.seq;
+    packet.timestamp = media.timestamp;
+    packet.durationMs = durationMs;
+    if (this.playout.push(packet, now) !== 'accepted') this.payloads.release(packet.payload);
   }
 
   /**
@@ -85,13 +160,14 @@ export class InputPipeline {
    * than replaced. Losses the buffer can see (a gap in sequence numbers or timestamps, with later
    * packets buffered) are concealed.
    */
-  pull(now: number, cause: 'arrival' | 'tick'): AudioFrame[] {
+  pull(now: number, cause: 'arrival' | 'tick'): readonly AudioFrame[] {
+    const frames = this.out;
+    frames.length = 0;
     if (this.lossless) {
-      const frames = this.ready;
-      this.ready = [];
+      for (const frame of this.ready) frames.push(frame);
+      this.ready.length = 0;
       return frames;
     }
-    const frames: AudioFrame[] = [];
     const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
     if (!this.isActive) return frames;
     // After a pause longer than the buffer would conceal, this is a new talk spurt: start afresh.
@@ -101,14 +177,13 @@ export class InputPipeline {
     // later one would land just before it and wait a whole frame). The playhead paces the rest.
     const onTime = cause === 'arrival' && !this.senderAhead(now);
     while ((onTime || this.playhead <= now + slack) && this.isActive) {
-      const pcm = this.playout.pull(now);
-      if (pcm === undefined) {
+      if (!this.playout.pullInto(now, this.wireFrame)) {
         this.playhead = undefined;
         break;
       }
       this.playhead += this.frameMs;
-      const samples = this.resampler ? this.resampler.process(pcm) : pcm;
-      if (samples.length > 0) frames.push({ samples, sampleRate: this.handlerRate, channels: 1, timestamp: this.streamMs });
+      const frame = this.toFrame(this.wireFrame);
+      if (frame !== undefined) frames.push(frame);
       this.streamMs += this.frameMs;
     }
     if (onTime && this.playhead !== undefined) this.playhead = now + this.frameMs;
@@ -140,9 +215,9 @@ const SILENCE_RMS = 32768 * 10 ** (-50 / 20);
  * Whether a packet may be dropped by time-stretching. PCM codecs are stateless, so the packet is
  * decoded and measured; Opus state must not be disturbed, so only its tiny (DTX/silence) packets qualify.
  */
-function isNearSilent(format: MediaFormat, decoder: PayloadDecoder, payload: Uint8Array): boolean {
+function isNearSilent(format: MediaFormat, decode: (payload: Uint8Array) => Int16Array, payload: Uint8Array): boolean {
   if (format.encoding === 'audio/opus') return payload.byteLength <= 8;
-  const pcm = decoder.decode(payload);
+  const pcm = decode(payload);
   let sum = 0;
   for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
   return Math.sqrt(sum / Math.max(1, pcm.length)) < SILENCE_RMS;

@@ -1,36 +1,44 @@
 import { mixToMono } from '../audio/mix-to-mono.js';
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { samplesPerFrame } from '../audio/audio-frame.js';
-import { FrameSplitter } from '../audio/frame-splitter.js';
-import { allocSamples } from '../audio/sample-pool.js';
-import type { PayloadEncoder } from '../codecs/codec.js';
+import type { EncoderOptions, PayloadEncoder } from '../codecs/codec.js';
 import { createEncoder } from '../codecs/codec-factory.js';
 import type { MediaFormat } from '../codecs/media-format.js';
-import { StreamingResampler } from '../resample/streaming-resampler.js';
-import { OutputQueue, type OutputItem, type OutputQueueStats } from './output-queue.js';
+import { resamplerFor } from '../resample/resampler-tier.js';
+import type { StreamingResampler } from '../resample/streaming-resampler.js';
+import { OutputQueue, type DueKind, type OutputMark, type OutputQueueStats } from './output-queue.js';
 
 export interface OutputPipelineOptions {
   frameMs: number;
   leadMs: number;
   capacity: number;
-  /** Keep each frame's PCM beside its payload (for recording taps). */
-  keepPcm: boolean;
+  /** Encoder settings (Opus: complexity, application, DTX, FEC; see docs/media.md). */
+  encoder?: Omit<EncoderOptions, 'frameMs'>;
 }
 
 /** On-schedule ticks (and frames' time) without handler audio, with nothing queued, that end a talk spurt. */
 const IDLE_FLUSH_TICKS = 2;
 
 /**
- * Handler audio (any rate, any length) → resampled to the client's rate with per-source-rate state →
- * cut into frames → encoded → the paced, bounded output queue.
+ * Handler audio (any rate, any length) → resampled to the client's rate with per-source-rate state, into
+ * scratch space → the paced, bounded output queue, which holds PCM frames → encoded when sent. In steady
+ * state nothing here allocates per frame: the resampler writes into a reused buffer, the queue's frames
+ * live in a ring, and G.711/L16 encode into a reused payload buffer (docs/media.md, "Output path").
+ *
+ * Sending is pull-style, so no per-frame object or callback is made: `next(now)` says what is due, then
+ * `takeMark()`, `takeFrame()` (encoded; `lastPcm` is its PCM) or `dropFrame()` (unsent, never encoded).
  */
 export class OutputPipeline {
   private readonly format: MediaFormat;
   private readonly encoder: PayloadEncoder;
-  private readonly splitter: FrameSplitter;
   private readonly queue: OutputQueue;
-  private readonly keepPcm: boolean;
-  private resampler: { rate: number; stream: StreamingResampler } | undefined;
+  private readonly frameSamples: number;
+  private resampler: { rate: number; stream: StreamingResampler; lead: Int16Array } | undefined;
+  /** The resampler's output, reused (grown when a handler sends a longer chunk). */
+  private scratch = new Int16Array(0);
+  /** G.711/L16 payloads are encoded into this (made at the first frame; Opus packets come from libopus). */
+  private payload: Uint8Array | undefined;
+  private pcm: Int16Array | undefined;
   /** Audio went into the resampler since its last flush (it holds back its filter delay). */
   private resamplerHolds = false;
   /** When, and how many on-schedule clock ticks ago, the handler last sent audio. */
@@ -40,16 +48,15 @@ export class OutputPipeline {
 
   constructor(format: MediaFormat, options: OutputPipelineOptions) {
     this.format = format;
-    this.encoder = createEncoder(format, { frameMs: options.frameMs as 10 | 20 | 40 | 60 });
-    this.splitter = new FrameSplitter(this.encoder.frameSamples ?? samplesPerFrame(format.sampleRate, options.frameMs));
-    this.queue = new OutputQueue({ frameMs: options.frameMs, leadMs: options.leadMs, capacity: options.capacity });
-    this.keepPcm = options.keepPcm;
+    this.encoder = createEncoder(format, { ...options.encoder, frameMs: options.frameMs as 10 | 20 | 40 | 60 });
+    this.frameSamples = this.encoder.frameSamples ?? samplesPerFrame(format.sampleRate, options.frameMs);
+    this.queue = new OutputQueue({ frameMs: options.frameMs, leadMs: options.leadMs, capacity: options.capacity, frameSamples: this.frameSamples });
     this.idleFlushMs = IDLE_FLUSH_TICKS * options.frameMs;
   }
 
   /** Audio held back in the resampler or a partial frame, waiting for more. */
   get hasResidual(): boolean {
-    return this.resamplerHolds || this.splitter.buffered > 0;
+    return this.resamplerHolds || this.queue.partialSamples > 0;
   }
 
   get stats(): OutputQueueStats {
@@ -67,13 +74,25 @@ export class OutputPipeline {
   pushAudio(frame: AudioFrame, now: number): void {
     // A new source rate: the old resampler's tail goes out first, then a fresh one takes over.
     if (this.resampler !== undefined && this.resampler.rate !== frame.sampleRate && this.resamplerHolds) {
-      for (const pcm of this.splitter.push(this.resampler.stream.flush())) this.enqueue(pcm, now);
+      this.pushAll(this.resampler.stream.flush(), now);
       this.resamplerHolds = false;
     }
     this.lastAudioAt = now;
     this.ticksSinceAudio = 0;
     const samples = mixToMono(frame.samples, frame.channels);
-    for (const pcm of this.splitter.push(this.resample(samples, frame.sampleRate))) this.enqueue(pcm, now);
+    if (frame.sampleRate === this.format.sampleRate) {
+      this.pushAll(samples, now);
+      return;
+    }
+    const resampler = this.resamplerFor(frame.sampleRate);
+    // The filter holds back its delay; lead a spurt with that much silence instead, so every input
+    // frame completes an output frame at once (else each waits for the next: +1 frame of latency).
+    if (!this.resamplerHolds) this.pushAll(resampler.lead, now);
+    this.resamplerHolds = true;
+    const need = resampler.stream.outputLength(samples.length);
+    if (this.scratch.length < need) this.scratch = new Int16Array(need);
+    const n = resampler.stream.processInto(samples, this.scratch);
+    this.queue.pushSamples(this.scratch, 0, n, now);
   }
 
   pushMark(name: string, origin: 'client' | 'handler'): void {
@@ -86,12 +105,9 @@ export class OutputPipeline {
   /** Ends a talk spurt: the resampler's held-back tail and the partial last frame (padded) go out. */
   flush(now: number): void {
     this.spurts++;
-    if (this.resampler && this.resamplerHolds) {
-      for (const pcm of this.splitter.push(this.resampler.stream.flush())) this.enqueue(pcm, now);
-    }
+    if (this.resampler && this.resamplerHolds) this.pushAll(this.resampler.stream.flush(), now);
     this.resamplerHolds = false;
-    const tail = this.splitter.flush();
-    if (tail) this.enqueue(tail, now);
+    this.queue.flushPartial(now);
   }
 
   /**
@@ -108,13 +124,46 @@ export class OutputPipeline {
     if (idle && this.hasResidual && this.queue.isEmpty) this.flush(now);
   }
 
-  due(now: number): OutputItem[] {
-    return this.queue.due(now);
+  /** What is due at `now`: 'mark', 'frame', or undefined. */
+  next(now: number): DueKind {
+    return this.queue.next(now);
+  }
+
+  takeMark(): OutputMark {
+    return this.queue.takeMark();
+  }
+
+  /**
+   * The due frame, encoded now. The payload is lent: it is valid until the next `takeFrame` (G.711 and
+   * L16 reuse one buffer), so a sink that keeps it past the call must copy it.
+   */
+  takeFrame(): Uint8Array {
+    const pcm = this.queue.takeFrame();
+    this.pcm = pcm;
+    const bytes = this.encoder.payloadBytes(pcm.length);
+    if (bytes === 0) return this.encoder.encodeInto(pcm, EMPTY);
+    if (this.payload?.length !== bytes) this.payload = new Uint8Array(bytes);
+    return this.encoder.encodeInto(pcm, this.payload);
+  }
+
+  /** PCM of the frame `takeFrame` last returned; valid until audio is next pushed (copy it to keep it). */
+  get lastPcm(): Int16Array {
+    if (this.pcm === undefined) throw new Error('OutputPipeline.lastPcm before any takeFrame()');
+    return this.pcm;
+  }
+
+  /** The due frame leaves unsent and unencoded (the client is not reading). */
+  dropFrame(): void {
+    this.queue.takeFrame();
+  }
+
+  /** The far end's packet loss, percent (Opus spends in-band FEC on it; other codecs ignore it). */
+  setRemoteLossPercent(percent: number): void {
+    this.encoder.setPacketLossPercent?.(percent);
   }
 
   clear(): void {
     this.queue.clear();
-    this.splitter.reset();
     this.resampler?.stream.reset();
     this.resamplerHolds = false;
   }
@@ -123,21 +172,18 @@ export class OutputPipeline {
     this.encoder.close();
   }
 
-  private enqueue(pcm: Int16Array, now: number): void {
-    this.queue.pushFrame(this.encoder.encode(pcm), this.keepPcm ? pcm : undefined, now);
+  private pushAll(samples: Int16Array, now: number): void {
+    this.queue.pushSamples(samples, 0, samples.length, now);
   }
 
-  private resample(samples: Int16Array, rate: number): Int16Array {
-    if (rate === this.format.sampleRate) return samples;
-    if (this.resampler?.rate !== rate) this.resampler = { rate, stream: new StreamingResampler(rate, this.format.sampleRate) };
-    const { stream } = this.resampler;
-    // The filter holds back its delay; lead a spurt with that much silence instead, so every input
-    // frame completes an output frame at once (else each waits for the next: +1 frame of latency).
-    const lead = this.resamplerHolds ? 0 : Math.round((stream.latencyMs * this.format.sampleRate) / 1000);
-    this.resamplerHolds = true;
-    // Internal arrays (they go to the splitter and encoder only), so they come from the sample pool.
-    const out = allocSamples(lead + stream.outputLength(samples.length));
-    stream.processInto(samples, out.subarray(lead));
-    return out;
+  private resamplerFor(rate: number): { rate: number; stream: StreamingResampler; lead: Int16Array } {
+    if (this.resampler?.rate !== rate) {
+      // The tier the client's codec calls for (docs/resampler.md, "Choosing a tier").
+      const stream = resamplerFor(rate, this.format.sampleRate, this.format.encoding);
+      this.resampler = { rate, stream, lead: new Int16Array(Math.round((stream.latencyMs * this.format.sampleRate) / 1000)) };
+    }
+    return this.resampler;
   }
 }
+
+const EMPTY = new Uint8Array(0);

@@ -1,4 +1,5 @@
 import type { MediaFormat } from '../codecs/media-format.js';
+import { encoderOptionsOf, sessionOpusSettings, type OpusSettings } from '../codecs/opus-settings.js';
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { GatewayOptions } from '../gateway-options.js';
@@ -14,6 +15,8 @@ export interface OpenSessionRequest {
   readonly carrier: string;
   readonly inputFormat: MediaFormat | undefined;
   readonly outputFormat: MediaFormat | undefined;
+  /** The client's Opus encoder settings (start message `outputFormat.opus`). */
+  readonly opus?: Partial<OpusSettings> | undefined;
   readonly phone: PhoneCallInfo | undefined;
   readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
   readonly carrierConfirmsMarks: boolean;
@@ -77,6 +80,8 @@ export class SessionHost {
       const inputFormat = request.inputFormat ?? options.inputFormat;
       const outputFormat = request.outputFormat ?? options.outputFormat;
       const handlerInputRate = definition.inputSampleRate;
+      // Opus output: the gateway's encoder settings with the client's over them (docs/media.md).
+      const encoder = outputFormat.encoding === 'audio/opus' ? encoderOptionsOf(sessionOpusSettings(options.opus, request.opus)) : undefined;
       const taps: SessionTap[] = [];
       for (const factory of this.tapFactories) {
         const tap = factory({ id: request.id, inputSampleRate: handlerInputRate ?? inputFormat.sampleRate, outputSampleRate: outputFormat.sampleRate });
@@ -90,6 +95,7 @@ export class SessionHost {
         inputTiming: definition.inputTiming ?? 'realtime',
         inputFormat,
         outputFormat,
+        encoder,
         phone: request.phone,
         carrierConfirmsMarks: request.carrierConfirmsMarks,
         frameMs: options.frameMs,

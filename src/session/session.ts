@@ -1,4 +1,6 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
+import { allocSamples } from '../audio/sample-pool.js';
+import type { EncoderOptions } from '../codecs/codec.js';
 import type { MediaFormat } from '../codecs/media-format.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { ERROR_CODES } from '../errors/error-codes.js';
@@ -31,6 +33,8 @@ export interface SessionConfig {
   readonly inputTiming: 'realtime' | 'lossless';
   readonly inputFormat: MediaFormat;
   readonly outputFormat: MediaFormat;
+  /** Output encoder settings (Opus complexity, application, DTX, FEC: docs/media.md). */
+  readonly encoder?: Omit<EncoderOptions, 'frameMs'> | undefined;
   readonly phone: PhoneCallInfo | undefined;
   /** True when the carrier confirms played marks itself (Twilio); else marks count as heard when sent. */
   readonly carrierConfirmsMarks: boolean;
@@ -84,6 +88,7 @@ export class Session implements Paced {
   private readonly runner: HandlerRunner;
   private readonly abort = new AbortController();
   private readonly outputListeners = new Set<Listener>();
+  private readonly media: { readonly type: 'media'; payload: Uint8Array } = { type: 'media', payload: new Uint8Array(0) };
   private latestInput: Readonly<Record<string, unknown>> | undefined;
   private closing: Promise<void> | undefined;
   private paced = false;
@@ -107,7 +112,7 @@ export class Session implements Paced {
       frameMs: config.frameMs,
       leadMs: config.outputLeadMs,
       capacity: config.outputCapacityFrames,
-      keepPcm: config.taps.length > 0,
+      encoder: config.encoder,
     });
     this.runner = new HandlerRunner(config.handler, {
       maxPending: config.maxPendingFrames,
@@ -115,6 +120,7 @@ export class Session implements Paced {
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       deliver: (output) => this.deliver(output),
       fail: (err) => this.fail(err),
+      release: (frame) => this.input.release(frame),
     });
   }
 
@@ -171,6 +177,15 @@ export class Session implements Paced {
     this.latestInput = args;
     this.lastActivity = this.config.now();
     this.runner.event({ type: 'input', args });
+  }
+
+  /**
+   * The far end's packet loss, percent (0–100): WebRTC RTCP receiver reports, or a client's own figure.
+   * The Opus encoder spends in-band FEC on it (fec 'auto' turns FEC on above 0); see docs/media.md.
+   */
+  setRemoteLossPercent(percent: number): void {
+    if (this.closed) return;
+    this.output.setRemoteLossPercent(percent);
   }
 
   /** `GET /outputs` (SSE): every additional output; returns the unsubscribe function. */
@@ -247,7 +262,11 @@ export class Session implements Paced {
   }
 
   private receive(frame: AudioFrame): void {
-    for (const tap of this.config.taps) tap.onInput(frame);
+    if (this.config.taps.length > 0) {
+      // Taps may keep what they see; input frames are recycled (docs/architecture.md, "Who owns which bytes").
+      const copy: AudioFrame = { ...frame, samples: frame.samples.slice() };
+      for (const tap of this.config.taps) tap.onInput(copy);
+    }
     if (this.runner.receive(frame)) return;
     this.counters.framesDroppedHandlerBusy++;
     if (!this.warnedBusy) {
@@ -258,14 +277,17 @@ export class Session implements Paced {
 
   private sendDue(now: number): void {
     const { sink } = this.config;
-    for (const item of this.output.due(now)) {
-      if (item.kind === 'mark') {
-        sink.send({ type: 'mark', name: item.name });
+    const { output } = this;
+    for (let due = output.next(now); due !== undefined; due = output.next(now)) {
+      if (due === 'mark') {
+        const mark = output.takeMark();
+        sink.send({ type: 'mark', name: mark.name });
         this.counters.marksEchoed++;
-        if (item.origin === 'handler' && !this.config.carrierConfirmsMarks) this.runner.event({ type: 'mark', name: item.name });
+        if (mark.origin === 'handler' && !this.config.carrierConfirmsMarks) this.runner.event({ type: 'mark', name: mark.name });
         continue;
       }
       if (sink.bufferedAmount > this.config.maxBufferedBytes) {
+        output.dropFrame();
         this.counters.framesDroppedSlowConsumer++;
         this.behindSince ??= now;
         if (now - this.behindSince > this.config.slowConsumerTimeoutMs) {
@@ -275,12 +297,18 @@ export class Session implements Paced {
         continue;
       }
       this.behindSince = undefined;
-      if (!sink.send({ type: 'media', payload: item.payload })) continue;
+      // Encoded now, at send time; one message object serves every frame (the sink reads it during the call).
+      const payload = output.takeFrame();
+      this.media.payload = payload;
+      if (!sink.send(this.media)) continue;
       this.counters.framesOut++;
-      this.counters.bytesOut += item.payload.byteLength;
+      this.counters.bytesOut += payload.byteLength;
       if (this.config.carrierConfirmsMarks) this.segmentDryTicks = 0;
-      if (item.pcm) {
-        const frame: AudioFrame = { samples: item.pcm, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: now - this.startedAt };
+      if (this.config.taps.length > 0) {
+        // Taps may keep the samples (a recorder buffers them): a copy, not the output ring's view.
+        const samples = allocSamples(output.lastPcm.length);
+        samples.set(output.lastPcm);
+        const frame: AudioFrame = { samples, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: now - this.startedAt };
         for (const tap of this.config.taps) tap.onOutput(frame);
       }
     }

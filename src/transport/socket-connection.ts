@@ -56,6 +56,7 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
       carrier: serializer.name,
       inputFormat: event.inputFormat,
       outputFormat: event.outputFormat,
+      opus: event.opus,
       phone: event.phone,
       handlerOptions: event.handlerOptions,
       carrierConfirmsMarks: options.carrierConfirmsMarks,

@@ -1,4 +1,5 @@
 import type { MediaFormat } from '../codecs/media-format.js';
+import type { OpusSettings } from '../codecs/opus-settings.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { HandlerOutput, PhoneCallInfo } from '../handler/handler.js';
 
@@ -14,6 +15,8 @@ export type InboundEvent =
       readonly inputFormat: MediaFormat | undefined;
       readonly outputFormat: MediaFormat | undefined;
       readonly phone: PhoneCallInfo | undefined;
+      /** Per-session Opus encoder settings (`outputFormat.opus`, wavegate extension), merged over the gateway's. */
+      readonly opus?: Partial<OpusSettings> | undefined;
       /** Per-session handler options (wavegate extension), merged over the gateway's. */
       readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
     }
@@ -28,7 +31,11 @@ export type InboundEvent =
   /** A message the carrier sends that needs no action (Twilio `connected`). */
   | { readonly type: 'noop' };
 
-/** Everything a session sends; the serializer decides each carrier's shape (or drops what it can't carry). */
+/**
+ * Everything a session sends; the serializer decides each carrier's shape (or drops what it can't carry).
+ * A message, and a media payload, are lent for the `serialize` call only: the session reuses both for
+ * the next frame, so a serializer that hands the payload's bytes on as they are (binary) copies them.
+ */
 export type OutboundMessage =
   | { readonly type: 'media'; readonly payload: Uint8Array }
   | { readonly type: 'clear' }

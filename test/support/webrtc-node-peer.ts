@@ -10,6 +10,8 @@ export interface NodePeerOptions {
   /** Post the candidates before the offer (the FastRTC race: offer still in flight). */
   readonly candidatesFirst?: boolean;
   readonly webrtcId: string;
+  /** werift's debug inbound loss on this client (its receiver reports then tell the server). */
+  readonly dropInboundPercent?: number;
 }
 
 export type OfferAnswer = { sdp: string; type: 'answer' } | { status: 'failed'; meta: { error: string; code: string; limit?: number } };
@@ -29,11 +31,40 @@ export class NodePeer {
   readonly #baseUrl: string;
   readonly #options: NodePeerOptions;
   #pendingPosts: Promise<unknown>[] = [];
+  readonly webrtcId: string;
+
+  /**
+   * A peer connected (answer applied, connection and data channel open), retried under a fresh id
+   * (`ID-r1`, …) when the DTLS handshake never completes: werift 0.24's DTLS client gives up when a peer
+   * answers a retransmitted ClientHello twice, which a loaded machine provokes (see docs/webrtc.md#stack).
+   */
+  static async open(baseUrl: string, options: NodePeerOptions, attempts = 3): Promise<NodePeer> {
+    for (let attempt = 0; ; attempt++) {
+      const peer = new NodePeer(baseUrl, { ...options, webrtcId: attempt === 0 ? options.webrtcId : `${options.webrtcId}-r${attempt}` });
+      const answer = await peer.connect();
+      if (!('sdp' in answer)) throw new Error(`offer refused: ${JSON.stringify(answer)}`);
+      try {
+        await peer.waitConnected(10_000);
+        return peer;
+      } catch (err) {
+        await peer.close();
+        if (attempt + 1 >= attempts) throw err;
+        console.warn(`webrtc-node-peer: ${peer.webrtcId} did not connect (${peer.pc.connectionState}); retrying`);
+      }
+    }
+  }
 
   constructor(baseUrl: string, options: NodePeerOptions) {
     this.#baseUrl = baseUrl;
     this.#options = options;
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { audio: [useOPUS()] } });
+    this.webrtcId = options.webrtcId;
+    this.pc = new RTCPeerConnection({
+      iceServers: [],
+      bundlePolicy: 'max-bundle',
+      codecs: { audio: [useOPUS()] },
+      // werift keeps a packet when `inboundPacketLoss / 100 < Math.random()`: the value is the share kept.
+      ...(options.dropInboundPercent !== undefined && { debug: { inboundPacketLoss: 100 - options.dropInboundPercent } }),
+    });
     this.channel = this.pc.createDataChannel('text');
     this.channel.stateChanged.subscribe((state) => {
       if (state === 'open') this.channel.send('handshake');

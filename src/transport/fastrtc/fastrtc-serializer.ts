@@ -1,15 +1,20 @@
+import { parseClientOpusSettings, type OpusSettings } from '../../codecs/opus-settings.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
 import {
   decodeBase64,
-  encodeBase64,
   objectField,
   optionalMediaFormatField,
   optionalNumberField,
   parseJsonObject,
   sessionIdField,
   stringField,
+  type JsonObject,
 } from '../message-fields.js';
+import { PLAIN_MEDIA_JSON } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
+import { decodeMediaPayloadInto, maxPayloadBytes, OUT_TOO_SMALL } from './fastrtc-media-fast-path.js';
+
+type MediaEvent = { type: 'media'; payload: Uint8Array; seq: number | undefined; timestamp: number | undefined };
 
 /**
  * FastRTC's WebSocket protocol (DESIGN §2.1) with wavegate's extensions. Binary messages carry raw
@@ -20,8 +25,35 @@ export class FastRtcSerializer implements Serializer {
   /** Set from `start`: binary output for L16/Opus. */
   binaryOutput = false;
 
+  /** Where exact-shape media payloads are decoded (fastrtc-media-fast-path.ts), and the event reused for them. */
+  #scratch = new Uint8Array(0);
+  #view = this.#scratch;
+  readonly #media: MediaEvent = { type: 'media', payload: this.#scratch, seq: undefined, timestamp: undefined };
+
+  /**
+   * One inbound message. A media event's payload is only valid until the next `parse` on this
+   * serializer (exact-shape media messages reuse one event and one payload buffer): the session copies
+   * what it keeps (docs/architecture.md, "Who owns which bytes").
+   */
   parse(data: Buffer, isBinary: boolean): InboundEvent {
     if (isBinary) return { type: 'media', payload: data, seq: undefined, timestamp: undefined };
+    return this.#parseMediaFast(data) ?? this.parseJson(data);
+  }
+
+  #parseMediaFast(data: Buffer): InboundEvent | undefined {
+    let n = decodeMediaPayloadInto(data, this.#scratch);
+    if (n === OUT_TOO_SMALL) {
+      this.#scratch = new Uint8Array(Math.max(maxPayloadBytes(data.length), 2 * this.#scratch.length));
+      n = decodeMediaPayloadInto(data, this.#scratch);
+    }
+    if (n < 0) return undefined;
+    if (this.#view.buffer !== this.#scratch.buffer || this.#view.length !== n) this.#view = this.#scratch.subarray(0, n);
+    this.#media.payload = this.#view;
+    return this.#media;
+  }
+
+  /** The strict path for every text message: JSON.parse and field checks (message-fields.ts). */
+  parseJson(data: Buffer): InboundEvent {
     const message = parseJsonObject(data);
     const event = message.event;
     switch (event) {
@@ -42,6 +74,7 @@ export class FastRtcSerializer implements Serializer {
           sessionId: sessionIdField(message, 'websocket_id'),
           inputFormat: optionalMediaFormatField(message, 'mediaFormat'),
           outputFormat,
+          opus: outputOpusSettings(message),
           phone: undefined,
           handlerOptions: message.handlerOptions === undefined ? undefined : objectField(message, 'handlerOptions'),
         };
@@ -60,8 +93,9 @@ export class FastRtcSerializer implements Serializer {
   serialize(message: OutboundMessage): string | Buffer | undefined {
     switch (message.type) {
       case 'media':
-        if (this.binaryOutput) return Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
-        return JSON.stringify({ event: 'media', media: { payload: encodeBase64(message.payload) } });
+        // The payload is lent (wire-events.ts) and ws keeps a Buffer until it is written: a copy.
+        if (this.binaryOutput) return Buffer.from(message.payload);
+        return PLAIN_MEDIA_JSON.text(message.payload);
       case 'clear':
         return '{"event":"clear"}';
       case 'mark':
@@ -79,6 +113,14 @@ export class FastRtcSerializer implements Serializer {
         return serializeOutput(message.output);
     }
   }
+}
+
+/** `outputFormat.opus` (docs/protocol.md), checked; only for an Opus output format. */
+function outputOpusSettings(message: JsonObject): Partial<OpusSettings> | undefined {
+  const format = message.outputFormat as JsonObject | undefined;
+  if (format?.opus === undefined) return undefined;
+  if (format.encoding !== 'audio/opus') throw new WavegateError('WG_ERR_UNSUPPORTED_FORMAT', `outputFormat.opus is for audio/opus, not ${JSON.stringify(format.encoding)}`);
+  return parseClientOpusSettings(format.opus);
 }
 
 function serializeOutput(output: Extract<OutboundMessage, { type: 'output' }>['output']): string | undefined {

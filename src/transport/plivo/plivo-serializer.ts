@@ -1,9 +1,10 @@
 import type { MediaFormat } from '../../codecs/media-format.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
-import { encodeBase64, objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
 import { inboundMediaEvent } from '../telephone/inbound-media.js';
 import { dtmfDigitField, optionalStringField, show } from '../telephone/phone-fields.js';
 import { refusalMessage } from '../telephone/refusal.js';
+import { jsonValue, MediaJson } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
 /**
@@ -23,6 +24,7 @@ export class PlivoSerializer implements Serializer {
   readonly name = 'plivo';
   #streamId: string | undefined;
   #format: MediaFormat | undefined;
+  #media: { format: MediaFormat; json: MediaJson } | undefined;
 
   parse(data: Buffer, isBinary: boolean): InboundEvent {
     if (isBinary) throw new WavegateError('WG_ERR_BINARY_NOT_ALLOWED', 'Plivo audio streaming sends text frames only');
@@ -52,10 +54,7 @@ export class PlivoSerializer implements Serializer {
     switch (message.type) {
       case 'media':
         if (format === undefined) return undefined;
-        return JSON.stringify({
-          event: 'playAudio',
-          media: { contentType: format.encoding, sampleRate: format.sampleRate, payload: encodeBase64(message.payload) },
-        });
+        return this.#mediaJson(format).text(message.payload);
       case 'mark':
         return streamId === undefined ? undefined : JSON.stringify({ event: 'checkpoint', streamId, name: message.name });
       case 'clear':
@@ -65,6 +64,15 @@ export class PlivoSerializer implements Serializer {
       default:
         return undefined;
     }
+  }
+
+  /** `{"event":"playAudio","media":{"contentType":…,"sampleRate":…,"payload":B64}}` from fixed parts. */
+  #mediaJson(format: MediaFormat): MediaJson {
+    if (this.#media?.format !== format) {
+      const before = `{"event":"playAudio","media":{"contentType":${jsonValue(format.encoding)},"sampleRate":${jsonValue(format.sampleRate)},"payload":"`;
+      this.#media = { format, json: new MediaJson(before, '"}}') };
+    }
+    return this.#media.json;
   }
 
   #parseStart(message: JsonObject): InboundEvent {

@@ -1,10 +1,11 @@
 import type { MediaFormat } from '../../codecs/media-format.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
-import { encodeBase64, objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { objectField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
 import { inboundMediaEvent } from '../telephone/inbound-media.js';
 import { swapL16ByteOrder } from '../telephone/l16-byte-order.js';
 import { dtmfDigitField, optionalStringField, show, stringRecordField } from '../telephone/phone-fields.js';
 import { refusalMessage } from '../telephone/refusal.js';
+import { PLAIN_MEDIA_JSON } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
 /**
@@ -52,7 +53,7 @@ export class TelnyxSerializer implements Serializer {
     switch (message.type) {
       case 'media': {
         const payload = this.#bigEndianL16 ? swapL16ByteOrder(message.payload) : message.payload;
-        return JSON.stringify({ event: 'media', media: { payload: encodeBase64(payload) } });
+        return PLAIN_MEDIA_JSON.text(payload);
       }
       case 'mark':
         return JSON.stringify({ event: 'mark', mark: { name: message.name } });

@@ -1,9 +1,10 @@
 import type { MediaFormat } from '../../codecs/media-format.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
-import { encodeBase64, objectField, optionalMediaFormatField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
+import { objectField, optionalMediaFormatField, parseJsonObject, sessionIdField, stringField, type JsonObject } from '../message-fields.js';
 import { inboundMediaEvent } from '../telephone/inbound-media.js';
 import { dtmfDigitField, optionalStringField, show, stringRecordField } from '../telephone/phone-fields.js';
 import { refusalMessage } from '../telephone/refusal.js';
+import { jsonValue, MediaJson } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
 /** Twilio Media Streams carry μ-law at 8 kHz, mono, both ways (DESIGN §2.2). */
@@ -21,6 +22,7 @@ export const TWILIO_FORMAT: MediaFormat = { encoding: 'audio/x-mulaw', sampleRat
 export class TwilioSerializer implements Serializer {
   readonly name = 'twilio';
   #streamSid: string | undefined;
+  #media: MediaJson | undefined;
 
   get streamSid(): string | undefined {
     return this.#streamSid;
@@ -55,7 +57,7 @@ export class TwilioSerializer implements Serializer {
     const streamSid = this.#streamSid;
     switch (message.type) {
       case 'media':
-        return streamSid === undefined ? undefined : JSON.stringify({ event: 'media', streamSid, media: { payload: encodeBase64(message.payload) } });
+        return streamSid === undefined ? undefined : this.#mediaJson(streamSid).text(message.payload);
       case 'mark':
         return streamSid === undefined ? undefined : JSON.stringify({ event: 'mark', streamSid, mark: { name: message.name } });
       case 'clear':
@@ -66,6 +68,17 @@ export class TwilioSerializer implements Serializer {
         return undefined;
     }
   }
+
+  /** `{"event":"media","streamSid":SID,"media":{"payload":B64}}` from fixed parts, made once per stream. */
+  #mediaJson(streamSid: string): MediaJson {
+    if (this.#media === undefined || this.#mediaSid !== streamSid) {
+      this.#media = new MediaJson(`{"event":"media","streamSid":${jsonValue(streamSid)},"media":{"payload":"`, '"}}');
+      this.#mediaSid = streamSid;
+    }
+    return this.#media;
+  }
+
+  #mediaSid: string | undefined;
 
   #parseStart(message: JsonObject): InboundEvent {
     const start = objectField(message, 'start');

@@ -19,8 +19,14 @@ export class HeldCandidates<T> {
     this.limits = limits;
   }
 
+  /** Ids with candidates held. */
   get size(): number {
     return this.#byId.size;
+  }
+
+  /** Candidates held for `id`. */
+  countFor(id: string): number {
+    return this.#byId.get(id)?.items.length ?? 0;
   }
 
   hold(id: string, item: T, now: number): HoldResult {

@@ -5,6 +5,7 @@ import { iceServersForPage } from '../../signaling/ice-servers.js';
 import { HeldCandidates } from './held-candidates.js';
 import { parseOfferBody, type CandidateInit } from './offer-body.js';
 import { offerFailure, offerFailureFromError, sendJson200, type OfferFailure } from './offer-failure.js';
+import { answerPreflight, corsHeaders } from './offer-cors.js';
 import { readOfferBody } from './read-offer-body.js';
 import { WebRtcPeer } from './webrtc-peer.js';
 
@@ -23,8 +24,10 @@ interface HeldRequest {
 export interface WebRtcComponent extends GatewayComponent {
   /** Live peers by webrtc_id (negotiating or connected). */
   readonly peers: ReadonlyMap<string, WebRtcPeer>;
-  /** Candidates held for offers that have not arrived yet (count of ids). */
+  /** Ids with candidates held for offers that have not arrived yet. */
   readonly heldIds: number;
+  /** Candidates held for `id`. */
+  heldFor(id: string): number;
 }
 
 /**
@@ -103,6 +106,9 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'OPTIONS') return answerPreflight(req, res, options.webrtcAllowedOrigins);
+    const cors = corsHeaders(req, options.webrtcAllowedOrigins);
+    for (const [name, value] of Object.entries(cors ?? {})) res.setHeader(name, value);
     const body = await readOfferBody(req, res, MAX_OFFER_BODY_BYTES);
     if (body === undefined) return;
     let request;
@@ -121,7 +127,8 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     get heldIds() {
       return held.size;
     },
-    httpRoutes: [{ method: 'POST', path: '/webrtc/offer', handle }],
+    heldFor: (id: string) => held.countFor(id),
+    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', handle }],
     async close() {
       closing = true;
       clearTimeout(holdTimer);

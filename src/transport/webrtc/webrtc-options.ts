@@ -19,6 +19,8 @@ export interface WebRtcOptions {
   webrtcInboundLossPercent: number;
   /** Seed of the fault injection's pseudo-random sequence (same seed, same packets dropped). */
   webrtcLossSeed: number;
+  /** Origins whose pages may POST /webrtc/offer cross-origin (CORS), or `*`; none = same origin only. */
+  webrtcAllowedOrigins: readonly string[];
 }
 
 export const DEFAULT_WEBRTC_OPTIONS = {
@@ -29,6 +31,7 @@ export const DEFAULT_WEBRTC_OPTIONS = {
   webrtcDisconnectedGraceS: 5,
   webrtcInboundLossPercent: 0,
   webrtcLossSeed: 1,
+  webrtcAllowedOrigins: [],
 } as const satisfies WebRtcOptions;
 
 function fail(name: string, value: unknown, expected: string): never {
@@ -57,7 +60,19 @@ export function checkWebRtcOptions(o: WebRtcOptions): void {
   between('webrtcConnectTimeoutS', 1, 3600, 's');
   between('webrtcDisconnectedGraceS', 0, 3600, 's');
   between('webrtcInboundLossPercent', 0, 100, 'percent');
+  if (!Array.isArray(o.webrtcAllowedOrigins) || !o.webrtcAllowedOrigins.every((v) => v === '*' || isOrigin(v))) {
+    fail('webrtcAllowedOrigins', o.webrtcAllowedOrigins, "an array of origins (scheme://host[:port]) or '*'");
+  }
   if (!Number.isSafeInteger(o.webrtcLossSeed)) fail('webrtcLossSeed', o.webrtcLossSeed, 'an integer');
+}
+
+function isOrigin(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
 }
 
 /** `--webrtc-ports 40000-40999` → [40000, 40999]. */

@@ -19,6 +19,11 @@ const MAX_QUEUED_TEXT = 64;
 /** Longest an `addIceCandidate` may take (an mDNS name may never resolve offline). */
 const ADD_CANDIDATE_TIMEOUT_MS = 2000;
 
+interface RtcpReport {
+  readonly ssrc: number;
+  readonly fractionLost: number;
+}
+
 export interface PeerContext {
   readonly host: SessionHost;
   readonly iceServers: readonly IceServer[];
@@ -52,6 +57,8 @@ export class WebRtcPeer {
   #remoteReady: (ok: boolean) => void = () => {};
   readonly #remote = new Promise<boolean>((resolve) => (this.#remoteReady = resolve));
   #closed: Promise<void> | undefined;
+  /** The client's latest reported loss of our audio, percent (RTCP receiver reports). */
+  remoteLossPercent = 0;
   /** Inbound RTP packets (before fault injection) and those the fault injection dropped. */
   readonly rtp = { received: 0, droppedByInjection: 0, empty: 0, sent: 0 };
 
@@ -71,6 +78,8 @@ export class WebRtcPeer {
     this.#transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp));
     });
+    // The browser's receiver reports say how much of our audio it loses: Opus spends in-band FEC on it.
+    this.#transceiver.sender.onRtcp.subscribe((packet) => this.#onRtcp(packet as unknown as { reports?: readonly RtcpReport[] }));
     this.#pc.onDataChannel.subscribe((channel) => this.#onDataChannel(channel));
     this.#pc.connectionStateChange.subscribe((state) => this.#onConnectionState(state));
   }
@@ -125,6 +134,8 @@ export class WebRtcPeer {
       if (!this.#connected) this.end('idle_timeout', { code: 'WG_ERR_CONNECT_TIMEOUT', message: `not connected within ${webrtcConnectTimeoutS} s` });
     }, webrtcConnectTimeoutS * 1000);
     this.#connectTimer.unref();
+    // The server answers `a=setup:active` (werift's choice; RFC 8842 §5.2): it starts the DTLS handshake,
+    // so a failed handshake is seen here at once and the session ends (docs/webrtc.md#stack).
     try {
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       this.#remoteReady(true);
@@ -200,7 +211,7 @@ export class WebRtcPeer {
   #sendText(text: string): void {
     const channel = this.#channel;
     if (channel && channel.readyState === 'open') {
-      channel.send(text);
+      sendSafely(channel, text);
       return;
     }
     if (!this.#ended && this.#queuedText.length < MAX_QUEUED_TEXT) this.#queuedText.push(text);
@@ -222,13 +233,24 @@ export class WebRtcPeer {
     session.onInbound({ type: 'media', payload: rtp.payload, seq: rtp.header.sequenceNumber, timestamp }, true);
   }
 
+  /** RTCP SR/RR report blocks about our stream (RFC 3550 §6.4.1): fraction lost, 8-bit fixed point. */
+  #onRtcp(packet: { reports?: readonly RtcpReport[] }): void {
+    const ssrc = this.#transceiver.sender.ssrc;
+    for (const report of packet.reports ?? []) {
+      if (report.ssrc !== ssrc || !this.session) continue;
+      const percent = Math.min(100, Math.max(0, Math.round((report.fractionLost * 100) / 256)));
+      this.remoteLossPercent = percent;
+      this.session.setRemoteLossPercent(percent);
+    }
+  }
+
   #onDataChannel(channel: RTCDataChannel): void {
     if (this.#channel) return; // FastRTC opens one channel, `text`
     this.#channel = channel;
     const flush = () => {
       const queued = this.#queuedText;
       this.#queuedText = [];
-      for (const text of queued) channel.send(text);
+      for (const text of queued) sendSafely(channel, text);
     };
     if (channel.readyState === 'open') flush();
     channel.stateChanged.subscribe((state) => {
@@ -237,13 +259,15 @@ export class WebRtcPeer {
     });
     channel.onMessage.subscribe((data) => {
       if (channel.readyState !== 'open') return;
-      channel.send(receivedLog(typeof data === 'string' ? data : `${data.length} bytes`));
+      sendSafely(channel, receivedLog(typeof data === 'string' ? data : `${data.length} bytes`));
     });
   }
 
   #onConnectionState(state: RTCPeerConnection['connectionState']): void {
     if (state === 'connected') {
       this.#connected = true;
+      // Idle time counts from here: setting up ICE and DTLS is not the client being idle.
+      if (this.session) this.session.lastActivity = this.#ctx.host.now();
       clearTimeout(this.#connectTimer);
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;
@@ -282,5 +306,14 @@ export class WebRtcPeer {
     const wait = this.#channel?.readyState === 'open' ? 50 : 0;
     this.#closed = new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => pc.close()).catch(() => {});
     this.#ctx.onEnded(this);
+  }
+}
+
+/** A channel closing under our feet (SCTP abort) must not throw into werift's event loop. */
+function sendSafely(channel: RTCDataChannel, text: string): void {
+  try {
+    channel.send(text);
+  } catch {
+    // the channel closed: its stateChanged('closed') ends the peer
   }
 }

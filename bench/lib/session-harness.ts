@@ -1,0 +1,161 @@
+/**
+ * Whole sessions for `bench:paths`: the real Session (input pipeline, handler runner, output pipeline)
+ * with the echo handler and the FastRTC serializer, in two set-ups.
+ *
+ * - In memory: a sink that serializes every outbound message (as the socket adapter does) and keeps
+ *   only its length; a virtual clock advanced 20 ms per inbound message, and the session's clock tick
+ *   called after each one, as the shared pacer would. Each message is its own turn of the event loop
+ *   (a setImmediate), as a socket read is, so work the session left to promises runs before the next
+ *   one. No sockets, no timers: the cost of the layers.
+ * - Over loopback WebSockets: a real gateway (`createGateway`, echo handler, real pacer) and `sessions`
+ *   clients in this process, each sending one message per 20 ms of real time (one shared timer, on the
+ *   `start + k·frameMs` grid) and counting the echoed media. CPU per frame then includes both ends of
+ *   the `ws` pair; the bare-relay row (`ws` server echoing every message) is the floor to compare with.
+ */
+import { once } from 'node:events';
+import { WebSocket, WebSocketServer } from 'ws';
+import echo from '../../handlers/echo.js';
+import type { MediaFormat } from '../../src/codecs/media-format.js';
+import { createGateway } from '../../src/gateway.js';
+import type { SharedPacer } from '../../src/pacer/shared-pacer.js';
+import { Session } from '../../src/session/session.js';
+import type { SessionSink } from '../../src/session/session-sink.js';
+import { FastRtcSerializer } from '../../src/transport/fastrtc/fastrtc-serializer.js';
+
+export interface InMemorySession {
+  /** Handles `messages` once each (parse → session → serialized replies); returns frames handled. */
+  run(): Promise<number>;
+  /** One message (parse → session → tick → serialized replies), then a turn of the event loop. */
+  step(): Promise<void>;
+  readonly sentBytes: () => number;
+  close(): Promise<void>;
+}
+
+/** `messages`: inbound wire messages (JSON text or binary) of 20 ms each, in order, replayed in a loop. */
+export function inMemorySession(input: MediaFormat, output: MediaFormat, messages: readonly Buffer[], binary: boolean): InMemorySession {
+  const serializer = new FastRtcSerializer();
+  serializer.binaryOutput = output.encoding !== 'audio/x-mulaw' && output.encoding !== 'audio/x-alaw';
+  let clock = 0;
+  let bytes = 0;
+  const sink: SessionSink = {
+    send(message) {
+      const data = serializer.serialize(message);
+      if (data !== undefined) bytes += data.length;
+      return true;
+    },
+    bufferedAmount: 0,
+    close() {},
+  };
+  const pacer = { join() {}, leave() {} } as unknown as SharedPacer;
+  const session = new Session({
+    id: 'bench',
+    carrier: 'fastrtc',
+    handler: echo.create({}),
+    handlerInputRate: undefined,
+    inputTiming: 'realtime',
+    inputFormat: input,
+    outputFormat: output,
+    phone: undefined,
+    carrierConfirmsMarks: false,
+    frameMs: 20,
+    outputLeadMs: 60,
+    outputCapacityFrames: 6000,
+    maxPendingFrames: 100,
+    maxBufferedBytes: 256 * 1024,
+    slowConsumerTimeoutMs: 5000,
+    shutdownTimeoutMs: 5000,
+    pacer,
+    sink,
+    taps: [],
+    now: () => clock,
+  });
+  session.start();
+  let at = 0;
+  const step = async (): Promise<void> => {
+    clock += 20;
+    session.onInbound(serializer.parse(messages[at]!, binary), binary);
+    session.onTick(clock, true);
+    at = (at + 1) % messages.length;
+    await new Promise(setImmediate);
+  };
+  return {
+    async run() {
+      for (let i = 0; i < messages.length; i++) await step();
+      return messages.length;
+    },
+    step,
+    sentBytes: () => bytes,
+    close: () => session.close('server_shutdown'),
+  };
+}
+
+export interface LoopbackResult {
+  readonly framesEchoed: number;
+  readonly framesSent: number;
+  readonly wallMs: number;
+}
+
+export interface Loopback {
+  /** Streams for `seconds` of real time from every client; returns what came back. */
+  run(seconds: number): Promise<LoopbackResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * `target`: 'gateway' (the real gateway, echo handler) or 'relay' (a bare `ws` server that sends every
+ * message straight back). Clients speak FastRTC: `start`, then the given media messages in a loop.
+ */
+export async function loopback(target: 'gateway' | 'relay', sessions: number, messages: readonly Buffer[], binary: boolean, start: (id: string) => string): Promise<Loopback> {
+  let url: string;
+  let stopServer: () => Promise<void>;
+  if (target === 'gateway') {
+    const gateway = createGateway({ handler: echo, port: 0, idleTimeoutS: 3600, maxMessagesPerSecond: 10_000 });
+    url = `${(await gateway.listen()).url.replace(/^http/, 'ws')}/websocket/offer`;
+    stopServer = () => gateway.close();
+  } else {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+    const address = wss.address();
+    url = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    stopServer = () =>
+      new Promise((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      });
+  }
+  let echoed = 0;
+  const clients: WebSocket[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const ws = new WebSocket(url);
+    await once(ws, 'open');
+    ws.on('message', (data, isBinary) => {
+      if (isBinary || (data as Buffer).includes('"media"')) echoed++;
+    });
+    ws.send(start(`bench-${target}-${i}`));
+    clients.push(ws);
+  }
+  return {
+    async run(seconds) {
+      const t0 = performance.now();
+      const ticks = Math.round((seconds * 1000) / 20);
+      const before = echoed;
+      let sent = 0;
+      for (let k = 0; k < ticks; k++) {
+        const wait = t0 + k * 20 - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const message = messages[k % messages.length]!;
+        for (const ws of clients) ws.send(message, { binary });
+        sent += clients.length;
+      }
+      // The echo trails by the jitter buffer and the output lead: wait for it (bounded).
+      const deadline = performance.now() + 2000;
+      while (echoed - before < sent * 0.98 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      return { framesEchoed: echoed - before, framesSent: sent, wallMs: performance.now() - t0 };
+    },
+    async close() {
+      for (const ws of clients) ws.terminate();
+      await stopServer();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { AudioFrame } from './audio-frame.js';
+
+/**
+ * Recycled AudioFrames for the input path, so a steady stream allocates no samples per frame
+ * (docs/architecture.md, "Who owns which bytes"). A frame is taken with `acquire`, filled, handed to
+ * the handler, and given back with `release` once the handler is done with it (its `receive` returned,
+ * or the promise it returned settled; see AudioFrame). Frames of any length are pooled, by length: a
+ * resampler with a fractional ratio makes frames whose length varies by a sample.
+ *
+ * A frame that is never released (the session ended with it queued) is simply left to the GC; a pool
+ * keeps at most `maxIdle` idle frames per length. Releasing a frame the pool did not make, or twice, is
+ * ignored, so a mistake cannot hand one array to two users.
+ */
+export class PooledFrame implements AudioFrame {
+  readonly samples: Int16Array;
+  readonly sampleRate: number;
+  readonly channels: number;
+  timestamp = 0;
+  /** @internal the pool that made it, and whether it is idle there. */
+  readonly pool: FramePool;
+  idle = false;
+
+  constructor(pool: FramePool, length: number, sampleRate: number, channels: number) {
+    this.pool = pool;
+    this.samples = new Int16Array(length);
+    this.sampleRate = sampleRate;
+    this.channels = channels;
+  }
+}
+
+export class FramePool {
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly maxIdle: number;
+  readonly #idle = new Map<number, PooledFrame[]>();
+  /** Frames made so far (a steady stream stops making them). */
+  created = 0;
+
+  constructor(sampleRate: number, channels = 1, maxIdle = 8) {
+    this.sampleRate = sampleRate;
+    this.channels = channels;
+    this.maxIdle = maxIdle;
+  }
+
+  /** A frame of `length` samples (interleaved); its contents are whatever it held last: overwrite them. */
+  acquire(length: number, timestamp: number): PooledFrame {
+    const frame = this.#idle.get(length)?.pop() ?? this.#make(length);
+    frame.idle = false;
+    frame.timestamp = timestamp;
+    return frame;
+  }
+
+  release(frame: AudioFrame): void {
+    if (!(frame instanceof PooledFrame) || frame.pool !== this || frame.idle) return;
+    let idle = this.#idle.get(frame.samples.length);
+    if (idle === undefined) {
+      idle = [];
+      this.#idle.set(frame.samples.length, idle);
+    }
+    if (idle.length >= this.maxIdle) return;
+    frame.idle = true;
+    idle.push(frame);
+  }
+
+  #make(length: number): PooledFrame {
+    this.created++;
+    return new PooledFrame(this, length, this.sampleRate, this.channels);
+  }
+}
+
+/**
+ * Recycled byte arrays, for payloads the jitter buffer holds: the transport's bytes are only valid
+ * during its call (a serializer may reuse them), so the input pipeline copies each payload it keeps
+ * into one of these and gives it back once it is decoded. Pooled by exact length; at most `maxIdle`
+ * idle arrays per length.
+ */
+export class BytePool {
+  readonly maxIdle: number;
+  readonly #idle = new Map<number, Uint8Array[]>();
+  created = 0;
+
+  constructor(maxIdle = 16) {
+    this.maxIdle = maxIdle;
+  }
+
+  copy(src: Uint8Array): Uint8Array {
+    const out = this.#idle.get(src.length)?.pop() ?? this.#make(src.length);
+    out.set(src);
+    return out;
+  }
+
+  release(bytes: Uint8Array): void {
+    let idle = this.#idle.get(bytes.length);
+    if (idle === undefined) {
+      idle = [];
+      this.#idle.set(bytes.length, idle);
+    }
+    if (idle.length < this.maxIdle && !idle.includes(bytes)) idle.push(bytes);
+  }
+
+  #make(length: number): Uint8Array {
+    this.created++;
+    return new Uint8Array(length);
+  }
+}

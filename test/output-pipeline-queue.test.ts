@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { PcmFrameRing } from '../src/audio/pcm-frame-ring.js';
+import { OutputQueue } from '../src/session/output-queue.js';
+
+/** Frames of `frameSamples` whose samples all equal the frame's number. */
+const frame = (n: number, frameSamples = 4) => new Int16Array(frameSamples).fill(n);
+
+/** Everything due at `now`: each frame as its first sample, each mark as its name. */
+function drain(q: OutputQueue, now: number): Array<number | string> {
+  const out: Array<number | string> = [];
+  for (let due = q.next(now); due !== undefined; due = q.next(now)) out.push(due === 'frame' ? q.takeFrame()[0]! : q.takeMark().name);
+  return out;
+}
+
+function pushFrames(q: OutputQueue, numbers: number[], now: number): void {
+  for (const n of numbers) q.pushSamples(frame(n), 0, 4, now);
+}
+
+describe('OutputQueue (PCM frames, encoded when sent)', () => {
+  it('sends the lead at once, then one frame per period', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 40, capacity: 100, frameSamples: 4 });
+    pushFrames(q, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0);
+    expect(drain(q, 0)).toEqual([0, 1, 2]);
+    expect(drain(q, 19)).toEqual([]);
+    expect(drain(q, 20)).toEqual([3]);
+    expect(drain(q, 100)).toEqual([4, 5, 6, 7]);
+    expect(q.length).toBe(2);
+  });
+
+  it('cuts any lengths into whole frames, keeping every sample in order; the remainder waits or is padded', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 1000, capacity: 100, frameSamples: 4 });
+    const input = Int16Array.from({ length: 11 }, (_, i) => i + 1);
+    q.pushSamples(input, 0, 3, 0);
+    expect(q.length).toBe(0);
+    expect(q.partialSamples).toBe(3);
+    q.pushSamples(input, 3, 9, 0);
+    expect(q.length).toBe(2);
+    q.pushSamples(input, 9, 11, 0);
+    q.flushPartial(0);
+    const frames: number[][] = [];
+    while (q.next(0) === 'frame') frames.push([...q.takeFrame()]);
+    expect(frames).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 0]]);
+    expect(q.partialSamples).toBe(0);
+  });
+
+  it('puts marks out right after the audio before them, not before a frame still pending', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 0, capacity: 100, frameSamples: 4 });
+    q.pushMark('first', 'client');
+    pushFrames(q, [0, 1], 0);
+    q.pushSamples(frame(7), 0, 2, 0); // half a frame: it comes after the mark
+    q.pushMark('m', 'client');
+    expect(drain(q, 0)).toEqual(['first', 0]);
+    expect(drain(q, 20)).toEqual([1, 'm']);
+    expect(q.isEmpty).toBe(true);
+  });
+
+  it('clear drops audio (and the partial frame), keeps marks, counts, and restarts the lead', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 20, capacity: 100, frameSamples: 4 });
+    pushFrames(q, [0, 1, 2, 3, 4], 0);
+    q.pushMark('after', 'handler');
+    q.pushSamples(frame(5), 0, 3, 0);
+    expect(drain(q, 0)).toEqual([0, 1]);
+    q.clear();
+    expect(q.stats.framesCleared).toBe(3);
+    expect(q.partialSamples).toBe(0);
+    expect(drain(q, 0)).toEqual(['after']);
+    pushFrames(q, [9], 500);
+    expect(drain(q, 500)).toEqual([9]);
+  });
+
+  it('is bounded: overflow drops the newest and counts it', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 0, capacity: 3, frameSamples: 4 });
+    pushFrames(q, [0, 1, 2, 3, 4], 0);
+    expect(q.length).toBe(3);
+    expect(q.stats.framesDroppedOverflow).toBe(2);
+    expect(q.stats.framesQueued).toBe(3);
+    expect(drain(q, 1000)).toEqual([0, 1, 2]);
+  });
+
+  it('does not grant the lead twice when a stream briefly runs dry', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 40, capacity: 100, frameSamples: 4 });
+    pushFrames(q, [0, 1, 2], 0);
+    expect(drain(q, 0)).toEqual([0, 1, 2]); // frames due at -40, -20, 0
+    pushFrames(q, [3], 5); // timeline is ahead of real time: this one is due at 20
+    expect(drain(q, 5)).toEqual([]);
+    expect(drain(q, 20)).toEqual([3]);
+  });
+
+  it('throws when asked for a frame or mark that is not there', () => {
+    const q = new OutputQueue({ frameMs: 20, leadMs: 0, capacity: 3, frameSamples: 4 });
+    expect(() => q.takeFrame()).toThrow(/no frame/);
+    expect(() => q.takeMark()).toThrow(/no mark/);
+  });
+});
+
+describe('PcmFrameRing', () => {
+  it('keeps frames in order across wrap-arounds and growth, with the partial frame behind them', () => {
+    const ring = new PcmFrameRing(3, 1000);
+    let next = 0;
+    let expected = 0;
+    const chunk = (n: number) => Int16Array.from({ length: n }, () => next++);
+    // Uneven chunks, taken out at an uneven pace: the ring grows, wraps and keeps order.
+    for (let round = 0; round < 200; round++) {
+      ring.append(chunk(1 + (round % 7)));
+      const take = round % 3 === 0 ? 0 : Math.min(ring.length, 1 + (round % 4));
+      for (let i = 0; i < take; i++) {
+        expect([...ring.peek()!]).toEqual([expected, expected + 1, expected + 2]);
+        expected += 3;
+        ring.shift();
+      }
+    }
+    while (ring.length > 0) {
+      expect(ring.peek()![0]).toBe(expected);
+      expected += 3;
+      ring.shift();
+    }
+    expect(expected + ring.partial).toBe(next);
+  });
+
+  it('holds no memory until audio comes, and gives a long reply back once empty', () => {
+    const ring = new PcmFrameRing(480, 6000);
+    expect(ring.allocatedSamples).toBe(0);
+    ring.append(new Int16Array(480 * 3 + 10));
+    const small = ring.allocatedSamples;
+    expect(small).toBeGreaterThan(0);
+    expect(small).toBeLessThanOrEqual(480 * 4);
+    while (ring.length > 0) ring.shift();
+    ring.dropPartial();
+    expect(ring.allocatedSamples).toBe(small); // a short reply keeps its slots: no churn
+    ring.append(new Int16Array(480 * 500));
+    expect(ring.allocatedSamples).toBeGreaterThanOrEqual(480 * 500);
+    expect(ring.clear()).toBe(500);
+    expect(ring.allocatedSamples).toBe(0);
+  });
+
+  it('refuses bad sizes with the offending value', () => {
+    expect(() => new PcmFrameRing(0, 10)).toThrow(/frameSamples must be a positive integer, got 0/);
+    expect(() => new PcmFrameRing(10, 1.5)).toThrow(/capacity must be a positive integer, got 1.5/);
+  });
+});

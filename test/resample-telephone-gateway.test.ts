@@ -1,0 +1,134 @@
+/**
+ * The telephone tier through the gateway (docs/resampler.md, "Choosing a tier"): an 8 kHz μ-law caller
+ * and a handler that wants 16 kHz, so the session resamples 8 → 16 kHz in and 16 → 8 kHz out. Speech
+ * fixtures (brought to 8 kHz by sox, a neutral converter) are streamed in real time; the handler
+ * records what it receives (what a recognizer would hear) and echoes it back. Measured: pocketsphinx's
+ * word error rate on the handler's 16 kHz input, and the SNR of the echoed 8 kHz audio against the
+ * μ-law audio the gateway received. Run before the pipelines chose tiers (high) and after
+ * (telephone), these numbers must not move (docs/resampler.md quotes both runs).
+ * Needs sox and pocketsphinx_continuous.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
+import { createDecoder, createEncoder } from '../src/codecs/codec-factory.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+import { defineHandler, type HandlerContext } from '../src/handler/handler.js';
+import { transcribeFile, transcribePcm } from '../src/speech/pocketsphinx-cli.js';
+import { corpusWordErrors } from '../src/speech/word-error-rate.js';
+import { streamThroughGateway } from './support/stream-through-gateway.js';
+
+const run = promisify(execFile);
+const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
+const transcripts = JSON.parse(readFileSync(`${DIR}transcripts.json`, 'utf8')) as Array<{ file: string; text: string }>;
+const MULAW_8K = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
+
+async function soxTo8k(path: string): Promise<Int16Array> {
+  const { stdout } = await run('sox', ['-D', path, '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-', 'rate', '-v', '8000'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  return new Int16Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.length));
+}
+
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
+
+/** SNR of y against ref after the best integer lag of y (0 … maxLag), over the overlap. */
+function alignedSnrDb(ref: Int16Array, y: Int16Array, maxLag = 1200): { snr: number; lag: number } {
+  let best = { snr: -Infinity, lag: 0 };
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let s = 0;
+    let n = 0;
+    const end = Math.min(ref.length, y.length - lag);
+    for (let i = 0; i < end; i++) {
+      s += ref[i]! ** 2;
+      n += (ref[i]! - y[i + lag]!) ** 2;
+    }
+    const snr = 10 * Math.log10(s / Math.max(n, 1e-9));
+    if (snr > best.snr) best = { snr, lag };
+  }
+  return best;
+}
+
+const heard = new Map<string, Int16Array[]>();
+const rates = new Set<number>();
+const wideband = defineHandler({
+  name: 'wideband-recorder',
+  inputSampleRate: 16_000,
+  inputTiming: 'lossless',
+  create() {
+    let ctx: HandlerContext | undefined;
+    return {
+      startUp(context) {
+        ctx = context;
+        heard.set(context.sessionId, []);
+      },
+      receive(frame) {
+        rates.add(frame.sampleRate);
+        heard.get(ctx!.sessionId)!.push(Int16Array.from(frame.samples));
+        ctx!.send({ type: 'audio', frame });
+      },
+    };
+  },
+});
+
+let gateway: Gateway;
+let wsUrl: string;
+beforeAll(async () => {
+  gateway = createGateway({ handler: wideband, port: 0 });
+  wsUrl = `${(await gateway.listen()).url.replace('http', 'ws')}/websocket/offer`;
+});
+afterAll(() => gateway.close());
+
+describe('an 8 kHz μ-law caller and a 16 kHz handler: WER and SNR through the gateway', () => {
+  it('the recognizer hears the call as well as through a neutral converter, and the echo keeps μ-law quality', { timeout: 600_000 }, async () => {
+    const inputs = await pool(transcripts, 4, ({ file }) => soxTo8k(`${DIR}${file}`));
+    const results = await pool(transcripts, 12, async ({ file }) => {
+      const i = transcripts.findIndex((t) => t.file === file);
+      const id = `tel-${file.replace('.wav', '')}`;
+      const { output } = await streamThroughGateway(wsUrl, id, inputs[i]!, MULAW_8K);
+      return { id, output };
+    });
+    expect([...rates]).toEqual([16_000]);
+    // What the gateway received: the caller's audio after μ-law.
+    const received = inputs.map((x) => {
+      const enc = createEncoder(MULAW_8K, { frameMs: 20 });
+      const dec = createDecoder(MULAW_8K);
+      const out = new Int16Array(x.length);
+      for (let at = 0; at < x.length; at += 160) {
+        const frame = new Int16Array(160);
+        frame.set(x.subarray(at, at + 160));
+        out.set(dec.decode(enc.encode(frame)).subarray(0, Math.min(160, x.length - at)), at);
+      }
+      return out;
+    });
+    const snrs = results.map((r, i) => alignedSnrDb(received[i]!, r.output));
+    const handlerInput = results.map((r) => concatSamples(heard.get(r.id)!));
+    const clean = await pool(transcripts, 2, ({ file }) => transcribeFile(`${DIR}${file}`));
+    const through = await pool(handlerInput, 2, (samples) => transcribePcm(samples, 16_000));
+    const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
+    const wer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: through[i]! })));
+    const sorted = snrs.map((s) => s.snr).sort((a, b) => a - b);
+    console.log(
+      `μ-law 8 kHz caller, 16 kHz handler: ` +
+        `pocketsphinx WER on the handler's input ${wer.errors}/${wer.referenceWords} (clean 16 kHz fixtures ${cleanWer.errors}/${cleanWer.referenceWords}); ` +
+        `echo SNR against the received μ-law audio: min ${sorted[0]!.toFixed(2)} dB, median ${sorted[sorted.length >> 1]!.toFixed(2)} dB, lags ${[...new Set(snrs.map((s) => s.lag))].join(',')}`,
+    );
+    expect(cleanWer.referenceWords).toBeGreaterThan(150);
+    // μ-law at 8 kHz costs pocketsphinx several points by itself (its model is for 16 kHz wideband).
+    expect(wer.wer - cleanWer.wer).toBeLessThanOrEqual(0.15);
+    // The echo went through μ-law twice: ~38 dB for speech; less than 30 would be the resamplers.
+    expect(sorted[0]).toBeGreaterThan(30);
+  });
+});
