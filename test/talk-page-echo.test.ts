@@ -26,11 +26,14 @@ afterAll(async () => {
 });
 
 describe.each([
-  ['webrtc', 'processing=off'],
-  ['websocket', 'transport=websocket&processing=off'],
+  ['webrtc', 'processing=off&token=t0k3n'],
+  ['websocket', 'transport=websocket&processing=off&token=t0k3n'],
 ])('talk page, echo over %s', (transport, query) => {
   it('echoes the microphone: envelope, duration, levels, stats; Stop ends the session once', { timeout: 180_000 }, async () => {
     const page = await openTalkPage(browser, url, query);
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(r.url()));
+    page.on('websocket', (ws) => asked.push(ws.url()));
     const run = await talkToEcho(page, microphone, gateway);
     console.log(`talk page ${transport}: correlation ${run.correlation.toFixed(3)} (one lag: ${run.globalCorrelation.toFixed(3)}), lag ${run.lagMs} ms, speech sent ${run.sentMs} ms, heard ${run.receivedMs} ms, levels in ${run.inputPeak.toFixed(2)} out ${run.outputPeak.toFixed(2)}, stats ${JSON.stringify(run.stats)}, gateway ${JSON.stringify(run.session)}`);
     expect(run.correlation).toBeGreaterThanOrEqual(0.95);
@@ -40,6 +43,11 @@ describe.each([
     expect(await page.textContent('#stat-rtt')).toMatch(/\d+(\.\d)? ms/);
     await stopAndWaitForEnd(page, gateway, run.id);
     expect(probes.get(run.id)?.shutdowns).toHaveLength(1);
+    // `?token=` is passed on to every request the page makes of the gateway (not to its own files).
+    const made = asked.filter((u) => /^(http|ws)/.test(u) && !/\/talk\/[\w-]+\.(js|css)$/.test(new URL(u).pathname));
+    expect(made.some((u) => new URL(u).pathname === (transport === 'webrtc' ? '/webrtc/offer' : '/websocket/offer'))).toBe(true);
+    expect(made.some((u) => new URL(u).pathname === '/outputs')).toBe(true);
+    for (const u of made) expect(new URL(u).searchParams.get('token'), u).toBe('t0k3n');
     await page.context().close();
   });
 });

@@ -30,6 +30,9 @@ export const NO_MEDIA_DEVICES =
 
 export const SERVER_GONE = 'The server cannot be reached: it may have stopped, or the network is down. Press Start to try again.';
 
+export const CONNECT_TIMEOUT =
+  'The audio connection could not be set up in 30 s: a firewall may block UDP between you and the server. Try the WebSocket transport.';
+
 /** FastRTC's refusal names (`meta.error`), from `webrtc/offer` or the WebSocket. @param {Record<string, any>} meta */
 export function refusal(meta) {
   switch (meta.error) {

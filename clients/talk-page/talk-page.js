@@ -4,8 +4,10 @@
 // under a path prefix, and `?token=` is passed on to every request.
 
 import { LevelMeter } from './level-meter.js';
-import { microphoneProblem, NO_MEDIA_DEVICES, refusal, SERVER_GONE, socketClosed, endingError } from './talk-messages.js';
-import { clearConversation, logEvent, showOutput, showStats, showTranscript } from './talk-view.js';
+import { CONNECT_TIMEOUT, microphoneProblem, NO_MEDIA_DEVICES, refusal, SERVER_GONE, socketClosed, endingError } from './talk-messages.js';
+import { openOutputs, sendInputs } from './talk-inputs-outputs.js';
+import { options, withToken } from './talk-options.js';
+import { clearConversation, logEvent, showStats, showTranscript } from './talk-view.js';
 import { WebRtcTransport } from './webrtc-transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
@@ -15,23 +17,6 @@ const ui = {
   inputLevel: $('input-level'), outputLevel: $('output-level'), state: $('stat-state'), session: $('stat-session'),
   remoteAudio: /** @type {HTMLAudioElement} */ ($('remote-audio')), inputs: $('inputs'), sendInputs: $('send-inputs'),
 };
-
-const params = new URLSearchParams(location.search);
-const options = {
-  token: params.get('token'),
-  transport: params.get('transport'),
-  /** `processing=off` turns off echo cancellation, noise suppression and gain control (music, test signals). */
-  processing: params.get('processing') !== 'off',
-  jitterTargetMs: Math.min(500, Math.max(0, Number(params.get('jitter') ?? 60) || 60)),
-};
-
-/** A relative URL with the page's token, if it has one. @param {string} path @param {Record<string,string>} [query] */
-function withToken(path, query = {}) {
-  const url = new URL(path, location.href);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  if (options.token) url.searchParams.set('token', options.token);
-  return url;
-}
 
 const talk = {
   /** @type {'idle'|'starting'|'connecting'|'connected'|'ending'} */ state: 'idle',
@@ -44,7 +29,9 @@ const talk = {
   /** @type {EventSource|null} */ outputs: null,
   /** @type {string|null} */ id: null,
   /** @type {any} */ lastStats: null,
+  /** Final transcripts of this conversation, in order (empty ones included). @type {string[]} */ transcripts: [],
   statsTimer: 0,
+  connectTimer: 0,
   /** The last error the gateway sent: the reason shown if the conversation then ends. @type {any} */ lastError: null,
 };
 // For people debugging in the console, and for the browser tests.
@@ -117,8 +104,9 @@ const events = {
   state(state) {
     ui.state.textContent = state;
     if (state === 'connected' && talk.state === 'connecting') {
+      clearTimeout(talk.connectTimer);
       setState('connected', 'Connected: talk now.');
-      void openOutputs();
+      openOutputs(talk);
     } else if (state === 'disconnected') {
       ui.status.textContent = 'Connection interrupted, waiting for it to come back…';
       void checkServer();
@@ -153,7 +141,11 @@ function onMessage(m) {
       logEvent(typeof m.data === 'string' ? m.data : JSON.stringify(m.data), 'log');
       break;
     case 'transcript':
-      if (m.data && typeof m.data.text === 'string') showTranscript({ text: m.data.text, final: m.data.final !== false });
+      if (m.data && typeof m.data.text === 'string') {
+        const final = m.data.final !== false;
+        if (final) talk.transcripts.push(m.data.text);
+        showTranscript({ text: m.data.text, final });
+      }
       break;
     case 'warning':
       logEvent(`warning: ${m.message ?? ''}${m.code ? ` (${m.code})` : ''}`, 'warning');
@@ -164,7 +156,7 @@ function onMessage(m) {
       break;
     case 'send_input':
       logEvent('the handler asks for inputs: sending them', 'log');
-      void sendInputs();
+      void sendInputs(talk, ui.inputs);
       break;
     case 'fetch_output':
       logEvent('the handler has new outputs', 'log');
@@ -182,44 +174,6 @@ function onMessage(m) {
     default:
       logEvent(`${type ?? 'message'}: ${JSON.stringify(m).slice(0, 200)}`, 'log');
   }
-}
-
-async function sendInputs() {
-  if (!talk.id) return;
-  let args;
-  try {
-    args = JSON.parse(ui.inputs.value || '{}');
-  } catch (err) {
-    logEvent(`inputs are not JSON: ${err}`, 'warning');
-    return;
-  }
-  try {
-    const response = await fetch(withToken('input'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...args, webrtc_id: talk.id }) });
-    if (!response.ok) logEvent(`POST input: HTTP ${response.status}`, 'warning');
-  } catch (err) {
-    logEvent(`POST input: ${err}`, 'warning');
-  }
-}
-
-/** GET outputs (server-sent events) for this session; retried a few times while the session registers. */
-async function openOutputs(attempt = 0) {
-  const id = talk.id;
-  if (!id || talk.id !== id || talk.state !== 'connected') return;
-  const source = new EventSource(withToken('outputs', { webrtc_id: id }));
-  talk.outputs = source;
-  source.addEventListener('output', (e) => {
-    try {
-      showOutput(JSON.parse(/** @type {MessageEvent} */ (e).data));
-    } catch {
-      showOutput(/** @type {MessageEvent} */ (e).data);
-    }
-  });
-  source.addEventListener('dropped', (e) => logEvent(`${/** @type {MessageEvent} */ (e).data} outputs dropped (page too slow)`, 'warning'));
-  source.onerror = () => {
-    if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
-    if (talk.outputs === source) talk.outputs = null;
-    if (attempt < 5 && talk.id === id) setTimeout(() => void openOutputs(attempt + 1), 500 * (attempt + 1));
-  };
 }
 
 async function serverReachable() {
@@ -261,6 +215,7 @@ async function endedByServer(why) {
 
 function stopEverything() {
   clearInterval(talk.statsTimer);
+  clearTimeout(talk.connectTimer);
   talk.transport?.stop();
   talk.transport = null;
   talk.outputs?.close();
@@ -297,6 +252,7 @@ async function start() {
   setProblem(null);
   clearConversation();
   talk.lastError = null;
+  talk.transcripts = [];
   if (!navigator.mediaDevices?.getUserMedia) {
     setProblem(NO_MEDIA_DEVICES);
     return;
@@ -328,6 +284,15 @@ async function start() {
     showStats(kind, null);
     try {
       await transport.start();
+      if (transport.name === 'webrtc' && talk.state === 'connecting') {
+        // The gateway gives up on a peer that has not connected in 30 s; so does the page, and says why.
+        talk.connectTimer = setTimeout(() => {
+          if (talk.transport !== transport || talk.state !== 'connecting') return;
+          stopEverything();
+          setState('idle', 'Not connected.');
+          setProblem(CONNECT_TIMEOUT);
+        }, 30_000);
+      }
       if (transport.name === 'websocket') attachRemote(/** @type {WebSocketTransport} */ (transport).remoteStream);
       talk.statsTimer = setInterval(() => void refreshStats(), 1000);
       return;
@@ -361,7 +326,7 @@ function stop() {
 
 ui.start.addEventListener('click', () => void start());
 ui.stop.addEventListener('click', stop);
-ui.sendInputs.addEventListener('click', () => void sendInputs());
+ui.sendInputs.addEventListener('click', () => void sendInputs(talk, ui.inputs));
 ui.mic.addEventListener('change', async () => {
   if (!talk.transport || !talk.context) return;
   try {

@@ -54,7 +54,7 @@ export function showStats(transport, s) {
   $('stat-jitter').textContent = ms(s.jitterMs);
   $('stat-lost').textContent =
     s.packetsLost == null
-      ? `none (TCP), ${s.packetsReceived} frames in`
+      ? transport === 'websocket' ? `none (TCP), ${s.packetsReceived} frames in` : 'no audio from the handler yet'
       : `${s.packetsLost} of ${s.packetsReceived + Math.max(0, s.packetsLost)} in${s.packetsLostOutbound == null ? '' : `, ${s.packetsLostOutbound} out`}`;
   $('stat-concealed').textContent =
     s.concealedMs == null ? '—' : `${ms(s.concealedMs)}${s.concealedRatio == null ? '' : ` (${(s.concealedRatio * 100).toFixed(2)} %)`}, ${s.concealmentEvents ?? 0} events`;

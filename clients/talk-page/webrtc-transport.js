@@ -61,7 +61,7 @@ export class WebRtcTransport {
     const answer = await this.post({ sdp: local.sdp, type: local.type, webrtc_id: id });
     if (answer?.status === 'failed') throw Object.assign(new Error(`refused: ${answer.meta?.error}`), { kind: 'refused', meta: answer.meta ?? {} });
     if (this.closed) return;
-    await pc.setRemoteDescription(answer);
+    await pc.setRemoteDescription({ type: 'answer', sdp: withOpusBitrate(answer.sdp, 64000) });
   }
 
   /** @param {object} body @returns {Promise<any>} */
@@ -139,4 +139,17 @@ export class WebRtcTransport {
     if (this.closed) return;
     this.teardown();
   }
+}
+
+/**
+ * Lets our Opus encoder use up to `bps` (RFC 7587 `maxaveragebitrate` on the answer's Opus fmtp):
+ * Chromium otherwise sends speech at its default of about 32 kbit/s, and the handler may be a recogniser.
+ * @param {string} sdp @param {number} bps
+ */
+export function withOpusBitrate(sdp, bps) {
+  const pt = /a=rtpmap:(\d+) opus\/48000/i.exec(sdp)?.[1];
+  if (!pt) return sdp;
+  const fmtp = new RegExp(`^a=fmtp:${pt} (.*)$`, 'm');
+  if (!fmtp.test(sdp)) return sdp.replace(new RegExp(`^(a=rtpmap:${pt} .*)$`, 'm'), `$1\r\na=fmtp:${pt} maxaveragebitrate=${bps}`);
+  return sdp.replace(fmtp, (line, params) => (/maxaveragebitrate=/.test(params) ? line : `a=fmtp:${pt} ${params};maxaveragebitrate=${bps}`));
 }

@@ -26,6 +26,8 @@ export const TALK_PAGE_FILES: Readonly<Record<string, string>> = {
   'talk-page.css': 'text/css; charset=utf-8',
   'talk-page.js': JS,
   'talk-view.js': JS,
+  'talk-options.js': JS,
+  'talk-inputs-outputs.js': JS,
   'talk-messages.js': JS,
   'level-meter.js': JS,
   'webrtc-transport.js': JS,

@@ -9,7 +9,12 @@ import { soxLoad } from './sox.js';
 export const ENVELOPE_MS = 10;
 
 /** Chromium whose fake microphone plays `wav` once (from when getUserMedia opens it), then silence. */
-export async function launchWithMicrophoneFile(wav: string): Promise<Browser> {
+export function launchWithMicrophoneFile(wav: string): Promise<Browser> {
+  return launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}%noloop`]);
+}
+
+/** Debian's Chromium with the flags every talk page test uses, plus `media` (microphone flags). */
+export async function launchChromium(media: readonly string[]): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -20,9 +25,7 @@ export async function launchWithMicrophoneFile(wav: string): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      ...media,
       '--autoplay-policy=no-user-gesture-required',
       // A loaded machine must not make Chromium throttle the page's timers and audio.
       '--disable-background-timer-throttling',

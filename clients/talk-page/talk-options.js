@@ -1,0 +1,19 @@
+// The talk page's options, from its own URL (docs/talk-page.md), and the token passed on to every request.
+
+const params = new URLSearchParams(location.search);
+export const options = {
+  token: params.get('token'),
+  transport: params.get('transport'),
+  /** `processing=off` turns off echo cancellation, noise suppression and gain control (music, test signals). */
+  processing: params.get('processing') !== 'off',
+  jitterTargetMs: Math.min(500, Math.max(0, Number(params.get('jitter') ?? 60) || 60)),
+};
+
+/** A relative URL with the page's token, if it has one. @param {string} path @param {Record<string,string>} [query] */
+export function withToken(path, query = {}) {
+  const url = new URL(path, location.href);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  if (options.token) url.searchParams.set('token', options.token);
+  return url;
+}
+
