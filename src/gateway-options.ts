@@ -2,8 +2,10 @@ import type { HandlerDefinition } from './handler/handler.js';
 import type { MediaFormat } from './codecs/media-format.js';
 import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
 import { parsePublicUrl } from './transport/telephone/public-url.js';
+import { checkWebRtcOptions, DEFAULT_WEBRTC_OPTIONS, type WebRtcOptions } from './transport/webrtc/webrtc-options.js';
 
-export interface GatewayOptions {
+/** WebRTC options (`webrtc…`) are described in src/transport/webrtc/webrtc-options.ts and docs/webrtc.md. */
+export interface GatewayOptions extends WebRtcOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -73,6 +75,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   recordDir: null,
   recordMode: 'both',
   recordingsSecret: null,
+  ...DEFAULT_WEBRTC_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -111,5 +114,6 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions> & Pick<Ga
     // A secret: its type and length are named, never the value.
     throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
+  checkWebRtcOptions(o);
   return o;
 }

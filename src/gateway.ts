@@ -9,6 +9,7 @@ import { sessionHostMetrics } from './metrics/session-host-metrics.js';
 import { SessionHost } from './session/session-host.js';
 import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
+import { webRtcComponent, type WebRtcComponent } from './transport/webrtc/webrtc-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -16,6 +17,8 @@ export interface Gateway {
   readonly sessions: SessionHost;
   /** Session recordings (folder, live files, signed paths) when `recordDir` is set. */
   readonly recordings: Recordings | undefined;
+  /** `POST /webrtc/offer`: its live peer connections by webrtc_id. */
+  readonly webrtc: WebRtcComponent;
   /** http://host:port once listening. */
   readonly url: string;
   listen(): Promise<{ host: string; port: number; url: string }>;
@@ -51,9 +54,10 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
   const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
   // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
+  const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), telephone, signaling];
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
@@ -62,6 +66,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     options,
     sessions,
     recordings,
+    webrtc,
     get url() {
       return url;
     },

@@ -3,6 +3,7 @@ import { createGateway } from '../gateway.js';
 import { loadHandler } from '../handler/handler-loader.js';
 import { parseHandlerOptionFlags } from './handler-option-flags.js';
 import { parseIceServer } from '../signaling/ice-servers.js';
+import { parsePortRange } from '../transport/webrtc/webrtc-options.js';
 
 const HELP = `usage: wavegate serve [options]
 
@@ -21,6 +22,17 @@ const HELP = `usage: wavegate serve [options]
                               {"urls":"turn:…","username":"u","credential":"p"} (default: none)
   --turn-secret SECRET        coturn static-auth-secret: TURN servers get time-limited credentials
   --turn-ttl S                lifetime of those credentials (default 3600)
+                              (--ice-server and --turn-secret also serve POST /webrtc/offer peers)
+  --webrtc-ports MIN-MAX      UDP ports WebRTC peers bind to (default: any free port)
+  --webrtc-announced-address IP
+                              public address announced as a host candidate, repeatable (behind 1:1 NAT
+                              with the port range forwarded; see docs/webrtc.md)
+  --webrtc-gather-timeout MS  longest the server gathers candidates before answering (default 3000)
+  --webrtc-connect-timeout S  close a peer not connected this long after its offer (default 30)
+  --webrtc-disconnected-grace S
+                              close a peer disconnected this long (default 5)
+  --webrtc-inbound-loss PCT   fault injection: drop this % of inbound RTP packets (default 0 = off)
+  --webrtc-loss-seed N        seed of that drop pattern (default 1)
   --presence-ttl S            a dead process's call users are released after this long (default 15)
   --public-url URL            public https://host[:port][/prefix] Twilio reaches this gateway at (TwiML
                               stream URL, signature checks); default: from each request's Host/X-Forwarded-*
@@ -62,6 +74,13 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'record-dir': { type: 'string' },
       record: { type: 'string' },
       'recordings-secret': { type: 'string' },
+      'webrtc-ports': { type: 'string' },
+      'webrtc-announced-address': { type: 'string', multiple: true },
+      'webrtc-gather-timeout': { type: 'string' },
+      'webrtc-connect-timeout': { type: 'string' },
+      'webrtc-disconnected-grace': { type: 'string' },
+      'webrtc-inbound-loss': { type: 'string' },
+      'webrtc-loss-seed': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -84,6 +103,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   if (recordMode !== undefined && recordMode !== 'input' && recordMode !== 'output' && recordMode !== 'both') {
     throw new Error(`--record expects input, output or both, got ${JSON.stringify(recordMode)}`);
   }
+  const webrtcGatherTimeoutMs = toNumber('webrtc-gather-timeout', values['webrtc-gather-timeout']);
+  const webrtcConnectTimeoutS = toNumber('webrtc-connect-timeout', values['webrtc-connect-timeout']);
+  const webrtcDisconnectedGraceS = toNumber('webrtc-disconnected-grace', values['webrtc-disconnected-grace']);
+  const webrtcInboundLossPercent = toNumber('webrtc-inbound-loss', values['webrtc-inbound-loss']);
+  const webrtcLossSeed = toNumber('webrtc-loss-seed', values['webrtc-loss-seed']);
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -102,6 +126,13 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(values['record-dir'] !== undefined && { recordDir: values['record-dir'] }),
     ...(recordMode !== undefined && { recordMode }),
     ...(recordingsSecret !== undefined && { recordingsSecret }),
+    ...(values['webrtc-ports'] !== undefined && { webrtcPortRange: parsePortRange(values['webrtc-ports']) }),
+    ...(values['webrtc-announced-address'] !== undefined && { webrtcAnnouncedAddresses: values['webrtc-announced-address'] }),
+    ...(webrtcGatherTimeoutMs !== undefined && { webrtcGatherTimeoutMs }),
+    ...(webrtcConnectTimeoutS !== undefined && { webrtcConnectTimeoutS }),
+    ...(webrtcDisconnectedGraceS !== undefined && { webrtcDisconnectedGraceS }),
+    ...(webrtcInboundLossPercent !== undefined && { webrtcInboundLossPercent }),
+    ...(webrtcLossSeed !== undefined && { webrtcLossSeed }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);

@@ -55,6 +55,14 @@ export const ERROR_CODES = {
   WG_ERR_ALREADY_IN_CALL: { message: 'already calling or in a call; hang up first', httpStatus: 409, closeCode: 1008 },
   WG_ERR_RELAY_UNAVAILABLE: { message: 'cross-process relay unavailable (Redis unreachable); only users on this process can be reached', httpStatus: 503, closeCode: 1013 },
   WG_ERR_TWILIO_SIGNATURE: { message: 'X-Twilio-Signature missing or wrong for the configured Twilio auth token', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_INVALID_SDP: { message: 'the offer SDP does not parse or cannot be answered', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_NO_AUDIO: { message: 'the offer has no audio section with Opus', httpStatus: 415, closeCode: 1003 },
+  WG_ERR_INVALID_CANDIDATE: { message: 'the ICE candidate is not in candidate-attribute format', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_UNKNOWN_CONNECTION: { message: 'no offer with this webrtc_id arrived within the candidate hold time', httpStatus: 404, closeCode: 4004 },
+  WG_ERR_CANDIDATE_HOLD_FULL: { message: 'too many ICE candidates held for offers that have not arrived', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_CONNECTION_CLOSED: { message: 'the peer connection with this webrtc_id has closed', httpStatus: 409, closeCode: 4004 },
+  WG_ERR_CONNECT_TIMEOUT: { message: 'the peer connection did not reach connected in time', httpStatus: 408, closeCode: 4008 },
+  WG_ERR_ICE_GATHERING: { message: 'the server could not gather any ICE candidate', httpStatus: 500, closeCode: 1011 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,0 +1,135 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayComponent } from '../../http/routes.js';
+import type { SessionHost } from '../../session/session-host.js';
+import { iceServersForPage } from '../../signaling/ice-servers.js';
+import { HeldCandidates } from './held-candidates.js';
+import { parseOfferBody, type CandidateInit } from './offer-body.js';
+import { offerFailure, offerFailureFromError, sendJson200, type OfferFailure } from './offer-failure.js';
+import { readOfferBody } from './read-offer-body.js';
+import { WebRtcPeer } from './webrtc-peer.js';
+
+/** Largest `/webrtc/offer` body (an SDP offer is a few kB). */
+export const MAX_OFFER_BODY_BYTES = 64 * 1024;
+/** Candidates held for offers that have not arrived: per id, ids, and for how long. */
+export const CANDIDATE_HOLD = { perId: 32, maxIds: 256, holdMs: 10_000 } as const;
+/** Ids of recently ended peers, remembered to answer late candidates with `connection_closed`. */
+const RECENT_IDS = { max: 1024, ms: 60_000 } as const;
+
+interface HeldRequest {
+  readonly candidate: CandidateInit;
+  readonly answer: (failure: OfferFailure | undefined) => void;
+}
+
+export interface WebRtcComponent extends GatewayComponent {
+  /** Live peers by webrtc_id (negotiating or connected). */
+  readonly peers: ReadonlyMap<string, WebRtcPeer>;
+  /** Candidates held for offers that have not arrived yet (count of ids). */
+  readonly heldIds: number;
+}
+
+/**
+ * FastRTC's `POST /webrtc/offer` (docs/webrtc.md#protocol): offers open a peer connection and a
+ * session, trickled candidates reach their peer (or wait for its offer), refusals are HTTP 200
+ * `{"status":"failed","meta":{"error","code",…}}`.
+ */
+export function webRtcComponent(host: SessionHost): WebRtcComponent {
+  const peers = new Map<string, WebRtcPeer>();
+  const recent = new Map<string, number>();
+  const held = new HeldCandidates<HeldRequest>(CANDIDATE_HOLD);
+  let holdTimer: NodeJS.Timeout | undefined;
+  let closing = false;
+  const { options } = host;
+
+  const remember = (id: string) => {
+    const now = host.now();
+    recent.set(id, now);
+    for (const [key, at] of recent) {
+      if (recent.size <= RECENT_IDS.max && now - at < RECENT_IDS.ms) break;
+      recent.delete(key);
+    }
+  };
+
+  const scheduleExpiry = () => {
+    clearTimeout(holdTimer);
+    const next = held.nextExpiry();
+    if (next === undefined) return;
+    holdTimer = setTimeout(() => {
+      for (const request of held.expire(host.now())) request.answer(offerFailure('WG_ERR_UNKNOWN_CONNECTION', `no offer within ${CANDIDATE_HOLD.holdMs / 1000} s`));
+      scheduleExpiry();
+    }, Math.max(0, next - host.now()) + 5);
+    holdTimer.unref();
+  };
+
+  const context = {
+    host,
+    get iceServers() {
+      return iceServersForPage(options.iceServers, options.turnSecret, options.turnCredentialTtlS, Date.now());
+    },
+    onEnded: (peer: WebRtcPeer) => {
+      if (peers.get(peer.id) === peer) peers.delete(peer.id);
+      remember(peer.id);
+    },
+  };
+
+  const offer = async (res: ServerResponse, id: string, sdp: string) => {
+    if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
+    if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    recent.delete(id);
+    const peer = new WebRtcPeer(id, context);
+    peers.set(id, peer);
+    const waiting = held.take(id);
+    // Candidates that came first are applied as soon as the offer is (addCandidate waits for it).
+    for (const request of waiting) void peer.addCandidate(request.candidate).then(request.answer);
+    scheduleExpiry();
+    const result = await peer.negotiate(sdp);
+    if (!result.ok) return sendJson200(res, result.failure);
+    sendJson200(res, { sdp: result.sdp, type: 'answer' });
+  };
+
+  const candidate = async (res: ServerResponse, id: string, init: CandidateInit) => {
+    const peer = peers.get(id);
+    if (peer) {
+      const failure = await peer.addCandidate(init);
+      return sendJson200(res, failure ?? { status: 'success' });
+    }
+    if (closing || recent.has(id)) return sendJson200(res, offerFailure('WG_ERR_CONNECTION_CLOSED', `webrtc_id ${JSON.stringify(id)}`));
+    // The offer may still be in flight: hold the candidate (and this request) until it comes.
+    const result = held.hold(id, { candidate: init, answer: (failure) => sendJson200(res, failure ?? { status: 'success' }) }, host.now());
+    if (result !== 'held') {
+      const detail = result === 'too_many_ids' ? `${CANDIDATE_HOLD.maxIds} ids waiting for their offers` : `${CANDIDATE_HOLD.perId} candidates for ${JSON.stringify(id)}`;
+      return sendJson200(res, offerFailure('WG_ERR_CANDIDATE_HOLD_FULL', detail));
+    }
+    scheduleExpiry();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readOfferBody(req, res, MAX_OFFER_BODY_BYTES);
+    if (body === undefined) return;
+    let request;
+    try {
+      request = parseOfferBody(body);
+    } catch (err) {
+      return sendJson200(res, offerFailureFromError(err));
+    }
+    if (request.kind === 'offer') await offer(res, request.id, request.sdp);
+    else await candidate(res, request.id, request.candidate);
+  };
+
+  return {
+    name: 'webrtc',
+    peers,
+    get heldIds() {
+      return held.size;
+    },
+    httpRoutes: [{ method: 'POST', path: '/webrtc/offer', handle }],
+    async close() {
+      closing = true;
+      clearTimeout(holdTimer);
+      for (const request of held.drain()) request.answer(offerFailure('WG_ERR_SHUTTING_DOWN'));
+      const open = [...peers.values()];
+      for (const peer of open) peer.end('server_shutdown');
+      await Promise.all(open.map((peer) => (peer.session ? peer.session.close('server_shutdown') : undefined)));
+      await Promise.all(open.map((peer) => peer.closed()));
+    },
+  };
+}
