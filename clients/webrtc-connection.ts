@@ -1,11 +1,13 @@
 import type { PayloadEncoder } from '../src/codecs/codec.js';
 import { createEncoder } from '../src/codecs/codec-factory.js';
 import type { MediaFormat } from '../src/codecs/media-format.js';
+import { OpusRtpPacketizer } from '../src/transport/webrtc/opus-rtp-packetizer.js';
+import { RtpTimestampUnwrapper } from '../src/transport/webrtc/rtp-timestamp-unwrapper.js';
 import { parseServerText, type ServerEvent } from './client-wire.js';
 import { isRefusal, WebRtcPeer, type WebRtcPeerOptions } from './webrtc-peer.js';
 
 /** Opus' RTP clock runs at 48 kHz whatever rate the audio was encoded at (RFC 7587 §4.1). */
-const RTP_CLOCK_PER_MS = 48;
+const RTP_CLOCK_RATE = 48_000;
 
 export interface WebRtcConnectionOptions {
   /** http:// or https:// URL of the gateway's offer endpoint, e.g. http://127.0.0.1:8000/webrtc/offer. */
@@ -27,8 +29,9 @@ export interface WebRtcConnectionOptions {
 
 /**
  * One WebRTC session with a wavegate (or FastRTC) server, with the same surface as WavegateConnection:
- * encoded Opus frames go out as RTP (sequence number k, timestamp k·frame at 48 kHz), reply RTP comes
- * back as `media` events carrying the sequence number and the timestamp (ms since the first packet),
+ * encoded Opus frames go out as RTP numbered as the gateway numbers its own (OpusRtpPacketizer, on the
+ * stream's time), reply RTP comes back as `media` events carrying the sequence number and the
+ * timestamp (ms since the first packet, RtpTimestampUnwrapper),
  * so the caller's jitter buffer orders by them; data channel messages arrive classified as the
  * WebSocket's text frames are. FastRTC's WebRTC has no marks and no `stop` (closing the peer ends the
  * session), so `supportsMarks` is false and sendMark/sendStop do nothing.
@@ -38,7 +41,8 @@ export class WebRtcConnection {
   readonly #peer: WebRtcPeer | undefined;
   readonly #encoder: PayloadEncoder;
   readonly #options: WebRtcConnectionOptions;
-  #firstTimestamp: number | undefined;
+  readonly #packetizer = new OpusRtpPacketizer();
+  readonly #unwrapper = new RtpTimestampUnwrapper(RTP_CLOCK_RATE);
   #closed = false;
 
   private constructor(peer: WebRtcPeer | undefined, options: WebRtcConnectionOptions) {
@@ -87,11 +91,12 @@ export class WebRtcConnection {
     return this.#closed;
   }
 
-  /** Encodes one frame of PCM16 at the input rate and sends it as RTP packet `seq`. */
-  sendAudio(pcm: Int16Array, seq: number, _timestampMs: number): void {
+  /** Encodes one frame of PCM16 at the input rate and sends it as the next RTP packet (`timestampMs`: its place in the stream). */
+  sendAudio(pcm: Int16Array, _seq: number, timestampMs: number): void {
     if (this.#closed || !this.#peer) return;
     const payload = this.#encoder.encode(pcm);
-    this.#peer.sendRtp(payload, seq, seq * this.#options.frameMs * RTP_CLOCK_PER_MS, seq === 0);
+    const rtp = this.#packetizer.next(payload, timestampMs);
+    this.#peer.sendRtp(payload, rtp.sequenceNumber, rtp.timestamp, rtp.marker);
   }
 
   sendMark(_name: string): void {}
@@ -107,11 +112,7 @@ export class WebRtcConnection {
 
   #media(payload: Uint8Array, seq: number, timestamp: number): void {
     if (this.#closed) return;
-    this.#firstTimestamp ??= timestamp;
-    // Signed 32-bit difference: RTP timestamps start at a random value and wrap, and a packet overtaken
-    // by the first one is a little before it.
-    const timestampMs = ((timestamp - this.#firstTimestamp) | 0) / RTP_CLOCK_PER_MS;
-    this.#options.onEvent({ type: 'media', payload, seq, timestampMs });
+    this.#options.onEvent({ type: 'media', payload, seq, timestampMs: this.#unwrapper.toMs(timestamp) });
   }
 
   #ended(reason: string): void {

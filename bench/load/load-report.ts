@@ -74,15 +74,20 @@ export function sessionsPerCore(ramp: RampResult | undefined, options: LoadOptio
   return { sessions: step.sessions, cpuPercent: step.server.cpuPercent, perCore: perSession > 0 ? Math.round(100 / perSession) : Number.POSITIVE_INFINITY };
 }
 
-export type Ratios = Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined };
+export type Ratios = Partial<Record<VariantName, number | undefined>> & {
+  l16VsMulawRelay?: number | undefined;
+  /** Gateway capacity over WebRTC / over the WebSocket, both Opus 48 kHz echo. */
+  webrtcVsWebSocketOpus?: number | undefined;
+};
 
-/** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay). */
+/** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay, WebRTC / WebSocket Opus gateway). */
 export function ratios(ramps: Ramps, key: 'capacity' | 'saturationCapacity' = 'capacity'): Ratios {
   const out: Ratios = {};
   for (const [variant, r] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
     out[variant] = ratio(r?.gateway?.[key], r?.baseline?.[key]);
   }
   out.l16VsMulawRelay = ratio(ramps['l16-binary']?.gateway?.[key], ramps['mulaw-json']?.baseline?.[key]);
+  out.webrtcVsWebSocketOpus = ratio(ramps['webrtc-opus']?.gateway?.[key], ramps['opus-binary']?.gateway?.[key]);
   return out;
 }
 

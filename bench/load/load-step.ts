@@ -1,7 +1,7 @@
 import { LatencyHistogram, type HistogramSnapshot } from './latency-histogram.js';
 import type { LoadOptions, TargetName } from './load-options.js';
 import type { RunResult } from './load-protocol.js';
-import type { VariantName } from './media-variants.js';
+import { VARIANTS, type VariantName } from './media-variants.js';
 import { cpuPercent, procSample, scrape, systemCpuSample, type ServerProcess } from './server-process.js';
 import { share, type WorkerPool } from './worker-pool.js';
 
@@ -122,7 +122,8 @@ async function connect(ctx: StepContext, sessions: number): Promise<{ opened: nu
   const replies = await pool.request(
     (i) => ({
       type: 'connect',
-      url: server.wsUrl,
+      // The WebRTC variant posts its offers to the same server's /webrtc/offer.
+      url: variant !== 'idle' && VARIANTS[variant].transport === 'webrtc' ? `${server.url}/webrtc/offer` : server.wsUrl,
       count: share(sessions, pool.size, i),
       idPrefix: `${target}-${variant}-${sessions}-w${i}`,
       variant: variant === 'idle' ? 'mulaw-json' : variant,
