@@ -36,6 +36,11 @@ export interface StreamOptions extends Omit<ConnectionOptions, 'onEvent' | 'onCl
   progressEveryMs: number;
   /** Server events besides media/marks/clear (logs, transcripts, errors), for callers that want them. */
   onServerEvent: ((event: ServerEvent) => void) | undefined;
+  /**
+   * Called once connected; the first frame goes out when what it returns resolves (to start many
+   * sessions together, or open them a few at a time). Rejecting ends the stream with that error.
+   */
+  beforeStart: (() => Promise<void> | void) | undefined;
 }
 
 export const DEFAULT_STREAM_OPTIONS = {
@@ -53,6 +58,7 @@ export const DEFAULT_STREAM_OPTIONS = {
   onProgress: undefined,
   progressEveryMs: 250,
   onServerEvent: undefined,
+  beforeStart: undefined,
 } as const satisfies Omit<StreamOptions, 'url' | 'id' | 'input' | 'output'>;
 
 export type StreamInput = Partial<StreamOptions> & Pick<StreamOptions, 'url' | 'id' | 'input' | 'output'>;
@@ -80,6 +86,7 @@ export function resolveStreamOptions(options: StreamInput): StreamOptions {
   for (const name of ['markEveryMs', 'quietMs', 'drainTimeoutMs', 'openTimeoutMs', 'progressEveryMs'] as const) check(ms(o[name]), name, o[name], 'a number of ms ≥ 0');
   check(typeof o.negotiate === 'boolean', 'negotiate', o.negotiate, 'a boolean');
   check(typeof o.binary === 'boolean', 'binary', o.binary, 'a boolean');
+  check(o.beforeStart === undefined || typeof o.beforeStart === 'function', 'beforeStart', o.beforeStart, 'undefined or a function');
   return o;
 }
 
@@ -347,11 +354,18 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
     };
 
     const opening = options.transport === 'webrtc' ? WebRtcConnection.open({ ...options, onEvent, onClose }) : WavegateConnection.open({ ...options, onEvent, onClose });
-    opening.then((c) => {
+    opening.then(async (c) => {
       connection = c;
+      try {
+        await options.beforeStart?.();
+      } catch (err) {
+        await c.close();
+        throw err;
+      }
+      if (finished) return;
       schedule = new DeadlineSchedule(performance.now(), options.frameMs);
       tick();
-    }, (err: unknown) => {
+    }).catch((err: unknown) => {
       decoder.close();
       analysisDecoder.close();
       reject(err instanceof Error ? err : new Error(String(err)));
