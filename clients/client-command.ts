@@ -34,6 +34,8 @@ out through a jitter buffer into --out, and prints round-trip latency percentile
   --quiet MS            after the last frame and the echo of a final mark, finish once the reply
                         was silent this long (default 500)
   --drain-timeout MS    after the last frame, finish at the latest after this long (default 5000)
+  --connect-timeout MS  give up connecting after this long (WebRTC: offer, answer and ICE/DTLS
+                        connected) (default 10000)
   --progress            show the progress line even when stderr is not a terminal
   --no-progress         never show it
   --summary-json        print the summary as one JSON object instead of text
@@ -83,6 +85,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         'mark-every': { type: 'string', default: '500' },
         quiet: { type: 'string', default: '500' },
         'drain-timeout': { type: 'string', default: '5000' },
+        'connect-timeout': { type: 'string', default: '10000' },
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         'summary-json': { type: 'boolean', default: false },
@@ -131,6 +134,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       markEveryMs: positiveInt('mark-every', values['mark-every'])!,
       quietMs: positiveInt('quiet', values.quiet)!,
       drainTimeoutMs: positiveInt('drain-timeout', values['drain-timeout'])!,
+      openTimeoutMs: positiveInt('connect-timeout', values['connect-timeout'])!,
       onProgress: showProgress ? progressLine : undefined,
     });
     if (showProgress) process.stderr.write('\n');
