@@ -1,7 +1,6 @@
 // `wavegate client --transport webrtc` end to end under plain node: `node bin/wavegate.js serve --port 0`
 // in one process, `node bin/wavegate.js client --transport webrtc …` in others (the built dist/, as a
 // user runs it: werift and @discordjs/opus loaded the way plain ESM loads them), real UDP, real-time pacing.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { readWav } from '../src/wav/wav-file.js';
-import { startServe, type CliProcess } from './support/cli-process.js';
+import { runWavegate, startServe, type CliProcess } from './support/cli-process.js';
 import { withoutStallSilence } from './support/reply-without-stalls.js';
 import { envelopeCorrelation, rmsEnvelope } from './support/webrtc-envelope.js';
 
@@ -25,18 +24,6 @@ function checkBuild(): void {
       throw new Error(`dist/${file}.js is missing or older than its source: run \`npx tsc -p tsconfig.json\` first (npm test does)`);
     }
   }
-}
-
-function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/wavegate.js`, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('wavegate client --transport webrtc against wavegate serve (plain node)', () => {
@@ -58,7 +45,7 @@ describe('wavegate client --transport webrtc against wavegate serve (plain node)
   });
 
   test('--help documents the transport', async () => {
-    const run = await runCli(['client', '--help']);
+    const run = await runWavegate(['client', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/--transport NAME\s+websocket .* or webrtc/s);
     expect(run.stdout).toMatch(/--no-trickle/);
@@ -71,7 +58,7 @@ describe('wavegate client --transport webrtc against wavegate serve (plain node)
     { name: 'no trickle (FastRTC Next.js demo)', args: ['--no-trickle'] },
   ])('$name: the reply WAV echoes the input, round trip printed', async ({ name, args }) => {
     const out = join(dir, `${args.length}.wav`);
-    const run = await runCli(['client', '--transport', 'webrtc', '--url', `${server.url}/webrtc/offer`, '--in', INPUT, '--out', out, '--id', `cli-webrtc-${args.length}`, '--summary-json', ...PATIENT, ...args]);
+    const run = await runWavegate(['client', '--transport', 'webrtc', '--url', `${server.url}/webrtc/offer`, '--in', INPUT, '--out', out, '--id', `cli-webrtc-${args.length}`, '--summary-json', ...PATIENT, ...args]);
     expect(run.stderr, name).toBe('');
     expect(run.code, `${name}: ${run.stdout}`).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, any>;
@@ -94,17 +81,17 @@ describe('wavegate client --transport webrtc against wavegate serve (plain node)
 
   test('text summary names the transport limits; bad flags are refused', async () => {
     const out = join(dir, 'text.wav');
-    const run = await runCli(['client', '--transport', 'webrtc', '--url', `${server.url}/webrtc/offer`, '--in', INPUT, '--out', out, ...PATIENT]);
+    const run = await runWavegate(['client', '--transport', 'webrtc', '--url', `${server.url}/webrtc/offer`, '--in', INPUT, '--out', out, ...PATIENT]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/round trip \(echo, aligned on content\): p50 [\d.]+ ms/);
     expect(run.stdout).toMatch(/FastRTC has no marks over WebRTC/);
-    const l16 = await runCli(['client', '--transport', 'webrtc', '--encoding', 'l16', '--in', INPUT, '--out', out]);
+    const l16 = await runWavegate(['client', '--transport', 'webrtc', '--encoding', 'l16', '--in', INPUT, '--out', out]);
     expect(l16.code).toBe(1);
     expect(l16.stderr).toMatch(/--transport webrtc sends Opus, got --encoding l16/);
-    const wsUrl = await runCli(['client', '--transport', 'webrtc', '--url', 'ws://127.0.0.1:1/websocket/offer', '--in', INPUT, '--out', out]);
+    const wsUrl = await runWavegate(['client', '--transport', 'webrtc', '--url', 'ws://127.0.0.1:1/websocket/offer', '--in', INPUT, '--out', out]);
     expect(wsUrl.code).toBe(1);
     expect(wsUrl.stderr).toMatch(/`url`.*http:\/\/ or https:\/\//);
-    const ice = await runCli(['client', '--transport', 'webrtc', '--ice-server', 'nope', '--in', INPUT, '--out', out]);
+    const ice = await runWavegate(['client', '--transport', 'webrtc', '--ice-server', 'nope', '--in', INPUT, '--out', out]);
     expect(ice.code).toBe(1);
     expect(ice.stderr).toMatch(/--ice-server expects/);
   }, 120_000);
