@@ -119,19 +119,21 @@ const eld = (m: Map<string, number>, q: string): number => Math.round((m.get(`wa
 
 async function connect(ctx: StepContext, sessions: number): Promise<{ opened: number; failed: number; firstError: string | undefined }> {
   const { pool, server, target, variant, wavPath } = ctx;
+  // A WebRTC peer's setup (ICE, then a DTLS handshake in JavaScript on both ends) takes far longer than an upgrade.
+  const webrtc = variant !== 'idle' && VARIANTS[variant].transport === 'webrtc';
   const replies = await pool.request(
     (i) => ({
       type: 'connect',
       // The WebRTC variant posts its offers to the same server's /webrtc/offer.
-      url: variant !== 'idle' && VARIANTS[variant].transport === 'webrtc' ? `${server.url}/webrtc/offer` : server.wsUrl,
+      url: webrtc ? `${server.url}/webrtc/offer` : server.wsUrl,
       count: share(sessions, pool.size, i),
       idPrefix: `${target}-${variant}-${sessions}-w${i}`,
       variant: variant === 'idle' ? 'mulaw-json' : variant,
       wavPath,
-      connectTimeoutMs: 15_000,
+      connectTimeoutMs: webrtc ? 60_000 : 15_000,
     }),
     'connected',
-    30_000 + sessions * 50,
+    webrtc ? 60_000 + sessions * 1000 : 30_000 + sessions * 50,
   );
   return {
     opened: replies.reduce((n, r) => n + r.opened, 0),

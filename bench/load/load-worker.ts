@@ -15,7 +15,7 @@ import { createReplyMeter } from './reply-meter.js';
 const MAX_CATCHUP_FRAMES = 3;
 const CONNECT_CONCURRENCY = 32;
 /** WebRTC setup (ICE, DTLS handshake in JavaScript on both ends) costs far more than a WebSocket upgrade. */
-const WEBRTC_CONNECT_CONCURRENCY = 4;
+const WEBRTC_CONNECT_CONCURRENCY = 2;
 
 const port = parentPort;
 if (!port) throw new Error('load-worker.ts runs as a worker thread');

@@ -65,6 +65,11 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
       child.stdout!.removeAllListeners('data');
       child.stdout!.resume();
       child.removeAllListeners('exit');
+      let stopping = false;
+      // A server that dies mid-run says why (the ramp then fails on its next request).
+      child.once('exit', (code, signal) => {
+        if (!stopping) process.stderr.write(`\nserver ${args.join(' ')} exited with ${code ?? signal} during the run:\n${err}\n`);
+      });
       const url = match[1]!;
       resolve({
         pid: child.pid,
@@ -73,6 +78,7 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();
+            stopping = true;
             const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
             child.once('exit', () => {
               clearTimeout(kill);
