@@ -41,7 +41,7 @@ export function cpuPercent(a: ProcSample, b: ProcSample): number {
  * Starts `node <args>` and waits for the line `… listening on http://HOST:PORT` (at most `timeoutMs`).
  * The child is the node process itself (no shell, no npm), so /proc/<pid> is the server.
  */
-export function startServer(args: readonly string[], wsPath: string, timeoutMs = 15_000): Promise<ServerProcess> {
+export function startServer(args: readonly string[], wsPath: string, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
