@@ -64,6 +64,8 @@ export interface StepResult {
   readonly serverCounters: Record<string, number>;
   /** Frames the gateway itself reports dropped (sum of its drop counters). */
   readonly serverDropped: number;
+  /** /metrics requests that failed (the server too starved to answer in 10 s): its counters are missing then. */
+  readonly scrapeErrors: readonly string[];
   readonly pass: boolean;
   readonly failReason: string | undefined;
 }
@@ -153,7 +155,14 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   ctx.progress(`${label}: connecting…`);
   const { opened, failed, firstError } = await connect(ctx, sessions);
 
-  const before = await scrape(server.url);
+  const scrapeErrors: string[] = [];
+  // A server too starved to answer /metrics in time costs this step its counters, not the whole run.
+  const scrapeOrEmpty = (): Promise<Map<string, number>> =>
+    scrape(server.url).catch((err: unknown) => {
+      scrapeErrors.push(err instanceof Error ? err.message : String(err));
+      return new Map<string, number>();
+    });
+  const before = await scrapeOrEmpty();
   const t0 = performance.now() + 5;
   const measureFrom = t0 + warmupMs;
   const measureUntil = measureFrom + holdMs;
@@ -183,20 +192,20 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const gen0 = process.cpuUsage();
   const sys0 = systemCpuSample();
   const genT0 = performance.now();
-  await scrape(server.url); // starts the event-loop delay window
+  await scrapeOrEmpty(); // starts the event-loop delay window
   await sleepUntil(measureUntil);
   const proc1 = procSample(server.pid);
   const genUs = process.cpuUsage(gen0);
   const sys1 = systemCpuSample();
   const genT1 = performance.now();
-  const during = await scrape(server.url);
+  const during = await scrapeOrEmpty();
   let replies: RunResult[];
   try {
     replies = await results;
   } finally {
     off();
   }
-  const after = await scrape(server.url);
+  const after = await scrapeOrEmpty();
   await pool.request((): { type: 'close'; timeoutMs: number } => ({ type: 'close', timeoutMs: 5000 }), 'closed', 30_000);
 
   const rtt = merge(replies.map((r) => r.rtt));
@@ -251,6 +260,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)), steal: Math.round(steal) },
     serverCounters,
     serverDropped: droppedFromCounters(serverCounters),
+    scrapeErrors,
     pass: failReason === undefined,
     failReason,
   };
