@@ -97,7 +97,16 @@ beforeAll(async () => {
   const warm = await streamAudio(new Int16Array(RATE / 5), { transport: 'webrtc', url: offerUrl, id: 'concurrency-warmup', input: OPUS, output: OPUS, openTimeoutMs: 60_000, quietMs: 300 });
   expect(warm.errors).toEqual([]);
   await waitFor(() => gateway.webrtc.peers.size === 0, 30_000, 'warm-up peer gone');
-  fdsBefore = fdCount();
+  // The baseline once the warm-up's sockets have all gone (the count holds still for a second).
+  let last = fdCount();
+  for (let stableSince = performance.now(); performance.now() - stableSince < 1000; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (fdCount() !== last) {
+      last = fdCount();
+      stableSince = performance.now();
+    }
+  }
+  fdsBefore = last;
 }, 120_000);
 afterAll(() => gateway?.close());
 
@@ -164,7 +173,8 @@ describe(`${SESSIONS} concurrent WebRTC sessions`, () => {
 
     // Every UDP socket (client and server peers) and HTTP connection closed: back to the count before.
     await waitFor(() => fdCount() <= fdsBefore, 60_000, `fd count back to ${fdsBefore} (now ${fdCount()})`);
-    expect(fdCount()).toBe(fdsBefore);
+    // Not more than before (fewer: something the test runner held at the start has closed since).
+    expect(fdCount()).toBeLessThanOrEqual(fdsBefore);
     // A second shutdown would show by now.
     for (const id of ids) expect(probes.get(id)!.shutdowns, id).toHaveLength(1);
   }, 300_000);
