@@ -14,17 +14,28 @@ out through a jitter buffer into --out, and prints round-trip latency percentile
 
   --in PATH             WAV file to send (any rate/channels: mixed to mono, resampled)
   --out PATH            where to write the reply WAV (mono PCM16 at the reply rate)
-  --url URL             gateway endpoint (default ws://127.0.0.1:8000/websocket/offer)
+  --transport NAME      websocket (FastRTC's /websocket/offer) or webrtc (FastRTC's POST
+                        /webrtc/offer: a werift peer, Opus RTP at 48 kHz both ways, server events
+                        on the "text" data channel) (default websocket)
+  --url URL             gateway endpoint (default ws://127.0.0.1:8000/websocket/offer, with
+                        --transport webrtc http://127.0.0.1:8000/webrtc/offer)
   --encoding NAME       mulaw (base64 JSON, as FastRTC clients send), l16 or opus (binary frames)
-                        (default mulaw)
+                        (default mulaw; with --transport webrtc always opus)
   --rate N              send rate in Hz (default: mulaw 48000 as FastRTC, l16 16000, opus 48000)
   --out-rate N          reply rate in Hz (default: mulaw 24000 as FastRTC, else the send rate)
   --id ID               session id (websocket_id; default a random one)
   --json                send l16/opus as base64 JSON too (with sequence numbers), not binary
-  --mark-every MS       send a mark this often to time the mark round trip (default 500, 0 = off)
+  --no-trickle          webrtc: put every ICE candidate in the offer and post none (FastRTC's
+                        Next.js demo); by default candidates are posted as FastRTC's client does
+  --ice-server URL      webrtc: a STUN/TURN server (stun:HOST:PORT, turn:USER:PASS@HOST:PORT);
+                        repeatable; none by default
+  --mark-every MS       send a mark this often to time the mark round trip (default 500, 0 = off;
+                        WebRTC has no marks)
   --quiet MS            after the last frame and the echo of a final mark, finish once the reply
                         was silent this long (default 500)
   --drain-timeout MS    after the last frame, finish at the latest after this long (default 5000)
+  --connect-timeout MS  give up connecting after this long (WebRTC: offer, answer and ICE/DTLS
+                        connected) (default 10000)
   --progress            show the progress line even when stderr is not a terminal
   --no-progress         never show it
   --summary-json        print the summary as one JSON object instead of text
@@ -62,8 +73,11 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       options: {
         in: { type: 'string' },
         out: { type: 'string' },
-        url: { type: 'string', default: 'ws://127.0.0.1:8000/websocket/offer' },
-        encoding: { type: 'string', default: 'mulaw' },
+        transport: { type: 'string', default: 'websocket' },
+        url: { type: 'string' },
+        encoding: { type: 'string' },
+        'no-trickle': { type: 'boolean', default: false },
+        'ice-server': { type: 'string', multiple: true, default: [] },
         rate: { type: 'string' },
         'out-rate': { type: 'string' },
         id: { type: 'string' },
@@ -71,6 +85,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         'mark-every': { type: 'string', default: '500' },
         quiet: { type: 'string', default: '500' },
         'drain-timeout': { type: 'string', default: '5000' },
+        'connect-timeout': { type: 'string', default: '10000' },
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         'summary-json': { type: 'boolean', default: false },
@@ -88,8 +103,14 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   }
   try {
     if (!values.in || !values.out) throw new Error('--in and --out are required');
-    if (!isEncodingName(values.encoding)) throw new Error(`--encoding must be mulaw, l16 or opus, got ${JSON.stringify(values.encoding)}`);
-    const encoding = values.encoding;
+    const transport = values.transport;
+    if (transport !== 'websocket' && transport !== 'webrtc') throw new Error(`--transport must be websocket or webrtc, got ${JSON.stringify(transport)}`);
+    const encodingName = values.encoding ?? (transport === 'webrtc' ? 'opus' : 'mulaw');
+    if (!isEncodingName(encodingName)) throw new Error(`--encoding must be mulaw, l16 or opus, got ${JSON.stringify(encodingName)}`);
+    if (transport === 'webrtc' && encodingName !== 'opus') throw new Error(`--transport webrtc sends Opus, got --encoding ${encodingName}`);
+    const encoding = encodingName;
+    const url = values.url ?? (transport === 'webrtc' ? 'http://127.0.0.1:8000/webrtc/offer' : 'ws://127.0.0.1:8000/websocket/offer');
+    const iceServers = values['ice-server'].map(parseIceServer);
     const rate = positiveInt('rate', values.rate);
     const outRate = positiveInt('out-rate', values['out-rate']);
     const fastrtcPlain = encoding === 'mulaw' && rate === undefined && outRate === undefined;
@@ -101,7 +122,10 @@ export async function runClient(argv: readonly string[]): Promise<number> {
 
     const showProgress = values['no-progress'] ? false : (values.progress ?? process.stderr.isTTY === true);
     const result = await streamAudio(pcm, {
-      url: values.url,
+      transport,
+      url,
+      trickle: !values['no-trickle'],
+      iceServers,
       id: values.id ?? `wavegate-client-${randomUUID().slice(0, 8)}`,
       input,
       output,
@@ -110,12 +134,13 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       markEveryMs: positiveInt('mark-every', values['mark-every'])!,
       quietMs: positiveInt('quiet', values.quiet)!,
       drainTimeoutMs: positiveInt('drain-timeout', values['drain-timeout'])!,
+      openTimeoutMs: positiveInt('connect-timeout', values['connect-timeout'])!,
       onProgress: showProgress ? progressLine : undefined,
     });
     if (showProgress) process.stderr.write('\n');
 
     await writeWav(values.out, { samples: result.reply, sampleRate: output.sampleRate, channels: 1 });
-    printSummary(result, values.out, output.sampleRate, values['summary-json']);
+    printSummary(result, values.out, output.sampleRate, values['summary-json'], transport);
     if (result.refused) return 2;
     const abnormal = result.closeCode !== undefined && result.closeCode !== 1000 && result.closeCode !== 1005;
     return result.errors.length > 0 || abnormal ? 1 : 0;
@@ -123,6 +148,15 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     process.stderr.write(`wavegate client: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** `stun:host:port` or `turn:user:pass@host:port[?transport=tcp]` → an RTCIceServer. */
+export function parseIceServer(value: string): { urls: string; username?: string; credential?: string } {
+  const m = /^(stuns?|turns?):(?:([^:@]*):([^@]*)@)?(.+)$/.exec(value);
+  if (!m) throw new Error(`--ice-server expects stun:HOST:PORT or turn:USER:PASS@HOST:PORT, got ${JSON.stringify(value)}`);
+  const [, scheme, username, credential, rest] = m;
+  const urls = `${scheme!}:${rest!}`;
+  return username === undefined ? { urls } : { urls, username: decodeURIComponent(username), credential: decodeURIComponent(credential!) };
 }
 
 function progressLine(p: StreamProgress): void {
@@ -133,7 +167,7 @@ function progressLine(p: StreamProgress): void {
   process.stderr.write(`\r${line}\u001b[K`);
 }
 
-function printSummary(r: StreamResult, outPath: string, outRate: number, asJson: boolean): void {
+function printSummary(r: StreamResult, outPath: string, outRate: number, asJson: boolean, transport: 'websocket' | 'webrtc'): void {
   const replyMs = (r.reply.length * 1000) / outRate;
   if (asJson) {
     const { reply: _reply, ...rest } = r;
@@ -146,7 +180,7 @@ function printSummary(r: StreamResult, outPath: string, outRate: number, asJson:
     r.echoMatch >= 0.8
       ? rttLine('round trip (echo, aligned on content)', r.echoRtt)
       : `round trip (echo): not measurable, the reply does not follow the input (envelope match ${r.echoMatch.toFixed(2)})`,
-    rttLine('round trip (marks, output side)', r.markRtt),
+    transport === 'webrtc' ? 'round trip (marks): FastRTC has no marks over WebRTC' : rttLine('round trip (marks, output side)', r.markRtt),
     `playout: target ${p.targetDelayMs} ms, mean delay ${ms(p.jitterBufferEmittedCount ? (p.jitterBufferDelay / p.jitterBufferEmittedCount) * 1000 : Number.NaN)}, ` +
       `concealed ${p.concealedSamples} samples (${p.concealmentEvents} events), +${p.insertedSamplesForDeceleration}/-${p.removedSamplesForAcceleration} samples stretched, ` +
       `late ${p.packetsLate}, overflow ${p.packetsOverflow}, flushed ${p.packetsFlushed}`,

@@ -29,7 +29,8 @@ export const STOP_MESSAGE = '{"event":"stop"}';
 export const PING_MESSAGE = '{"event":"ping"}';
 
 export type ServerEvent =
-  | { readonly type: 'media'; readonly payload: Uint8Array }
+  /** Reply audio; over WebRTC with the RTP sequence number and the timestamp in ms since the first packet. */
+  | { readonly type: 'media'; readonly payload: Uint8Array; readonly seq?: number; readonly timestampMs?: number }
   | { readonly type: 'clear' }
   | { readonly type: 'mark'; readonly name: string }
   | { readonly type: 'pong' }
@@ -45,7 +46,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Classifies one server message (binary = raw L16/Opus media). Never throws. */
 export function parseServerMessage(data: Buffer, isBinary: boolean): ServerEvent {
   if (isBinary) return { type: 'media', payload: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  const text = data.toString('utf8');
+  return parseServerText(data.toString('utf8'));
+}
+
+/**
+ * Classifies one text message: a WebSocket text frame, or a message on the WebRTC `text` data channel,
+ * which carries the same JSON (log, transcript, warning/error with code, end_stream, clear). Never throws.
+ */
+export function parseServerText(text: string): ServerEvent {
   let message: unknown;
   try {
     message = JSON.parse(text);
@@ -56,7 +64,8 @@ export function parseServerMessage(data: Buffer, isBinary: boolean): ServerEvent
   if (message.event === 'media' && isObject(message.media) && typeof message.media.payload === 'string') {
     return { type: 'media', payload: new Uint8Array(Buffer.from(message.media.payload, 'base64')) };
   }
-  if (message.event === 'clear') return { type: 'clear' };
+  // `{"event":"clear"}` on the WebSocket; the data channel's messages are typed, so `{"type":"clear"}` too.
+  if (message.event === 'clear' || message.type === 'clear') return { type: 'clear' };
   if (message.event === 'pong') return { type: 'pong' };
   if (message.event === 'mark' && isObject(message.mark) && typeof message.mark.name === 'string') return { type: 'mark', name: message.mark.name };
   if (message.type === 'end_stream') return { type: 'end_stream' };

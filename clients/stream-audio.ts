@@ -11,9 +11,19 @@ import { chunkFrames } from './frame-chunker.js';
 import { summarize, type Summary } from './percentiles.js';
 import { RoundTripTracker } from './round-trip-tracker.js';
 import { WavegateConnection, type ConnectionOptions } from './wavegate-connection.js';
+import { WebRtcConnection, type WebRtcConnectionOptions } from './webrtc-connection.js';
 
 /** The connection's own options (url, id, formats, negotiate, binary, frameMs, openTimeoutMs), then the stream's. */
 export interface StreamOptions extends Omit<ConnectionOptions, 'onEvent' | 'onClose'> {
+  /**
+   * `websocket`: FastRTC's WebSocket (`url` ws://…/websocket/offer). `webrtc`: FastRTC's `POST
+   * /webrtc/offer` (`url` http://…/webrtc/offer), Opus RTP both ways, events on the `text` data channel.
+   */
+  transport: 'websocket' | 'webrtc';
+  /** WebRTC: post ICE candidates while the offer is in flight, as FastRTC's client does (false: none). */
+  trickle: boolean;
+  /** WebRTC: STUN/TURN servers (none by default: a local or public-address server needs none). */
+  iceServers: WebRtcConnectionOptions['iceServers'];
   /** Send a mark this often (ms of audio) to measure the mark round trip; 0 = only the final one. */
   markEveryMs: number;
   /** After the last frame (and the final mark's echo): finish once no reply audio came for this long, ms. */
@@ -26,9 +36,17 @@ export interface StreamOptions extends Omit<ConnectionOptions, 'onEvent' | 'onCl
   progressEveryMs: number;
   /** Server events besides media/marks/clear (logs, transcripts, errors), for callers that want them. */
   onServerEvent: ((event: ServerEvent) => void) | undefined;
+  /**
+   * Called once connected; the first frame goes out when what it returns resolves (to start many
+   * sessions together, or open them a few at a time). Rejecting ends the stream with that error.
+   */
+  beforeStart: (() => Promise<void> | void) | undefined;
 }
 
 export const DEFAULT_STREAM_OPTIONS = {
+  transport: 'websocket',
+  trickle: true,
+  iceServers: [],
   negotiate: true,
   binary: true,
   frameMs: 20,
@@ -40,6 +58,7 @@ export const DEFAULT_STREAM_OPTIONS = {
   onProgress: undefined,
   progressEveryMs: 250,
   onServerEvent: undefined,
+  beforeStart: undefined,
 } as const satisfies Omit<StreamOptions, 'url' | 'id' | 'input' | 'output'>;
 
 export type StreamInput = Partial<StreamOptions> & Pick<StreamOptions, 'url' | 'id' | 'input' | 'output'>;
@@ -52,12 +71,22 @@ function check(ok: boolean, name: string, value: unknown, expected: string): voi
 export function resolveStreamOptions(options: StreamInput): StreamOptions {
   const o: StreamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options };
   const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-  check(typeof o.url === 'string' && /^wss?:\/\//.test(o.url), 'url', o.url, 'a ws:// or wss:// URL');
+  check(o.transport === 'websocket' || o.transport === 'webrtc', 'transport', o.transport, "'websocket' or 'webrtc'");
+  if (o.transport === 'webrtc') {
+    check(typeof o.url === 'string' && /^https?:\/\//.test(o.url), 'url', o.url, 'an http:// or https:// URL (the /webrtc/offer endpoint) with transport webrtc');
+    check(o.input?.encoding === 'audio/opus', 'input.encoding', o.input?.encoding, "'audio/opus' with transport webrtc");
+    check(o.output?.encoding === 'audio/opus', 'output.encoding', o.output?.encoding, "'audio/opus' with transport webrtc");
+    check(typeof o.trickle === 'boolean', 'trickle', o.trickle, 'a boolean');
+    check(Array.isArray(o.iceServers), 'iceServers', o.iceServers, 'an array of { urls, username?, credential? }');
+  } else {
+    check(typeof o.url === 'string' && /^wss?:\/\//.test(o.url), 'url', o.url, 'a ws:// or wss:// URL');
+  }
   check(typeof o.id === 'string' && o.id.length > 0, 'id', o.id, 'a non-empty string');
   check([10, 20, 40, 60].includes(o.frameMs), 'frameMs', o.frameMs, 'one of 10, 20, 40, 60');
   for (const name of ['markEveryMs', 'quietMs', 'drainTimeoutMs', 'openTimeoutMs', 'progressEveryMs'] as const) check(ms(o[name]), name, o[name], 'a number of ms ≥ 0');
   check(typeof o.negotiate === 'boolean', 'negotiate', o.negotiate, 'a boolean');
   check(typeof o.binary === 'boolean', 'binary', o.binary, 'a boolean');
+  check(o.beforeStart === undefined || typeof o.beforeStart === 'function', 'beforeStart', o.beforeStart, 'undefined or a function');
   return o;
 }
 
@@ -150,7 +179,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
   let endMarkEchoed = false;
   let replyComplete: StreamResult['ending'] | undefined;
   let refused: StreamResult['refused'];
-  let closeInfo: { code: number; reason: string } | undefined;
+  let closeInfo: { code: number | undefined; reason: string } | undefined;
   let lastProgressAt = -Infinity;
   let lastRtt: number | undefined;
   let lateTicks = 0;
@@ -158,7 +187,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
   let timer: NodeJS.Timeout | undefined;
 
   return new Promise<StreamResult>((resolve, reject) => {
-    let connection: WavegateConnection | undefined;
+    let connection: WavegateConnection | WebRtcConnection | undefined;
     let finished = false;
 
     const finish = (ending: StreamResult['ending']) => {
@@ -230,7 +259,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
         sentEnvelope.add(frames[nextFrame]!, now);
         rtt.sent(options.frameMs, now);
         nextFrame++;
-        if (nextFrame % markEvery === 0 && nextFrame < frames.length) {
+        if (connection.supportsMarks && nextFrame % markEvery === 0 && nextFrame < frames.length) {
           const name = `rtt-${nextFrame}`;
           connection.sendMark(name);
           rtt.markSent(name, now);
@@ -238,8 +267,10 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
       }
       if (nextFrame === frames.length && sendDoneAt === undefined) {
         sendDoneAt = now;
-        connection.sendMark(END_MARK);
-        rtt.markSent(END_MARK, now);
+        if (connection.supportsMarks) {
+          connection.sendMark(END_MARK);
+          rtt.markSent(END_MARK, now);
+        }
       }
       while (nextPull <= due) {
         pullOne(now);
@@ -271,7 +302,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
           let durationMs: number;
           try {
             durationMs = payloadDurationMs(options.output, event.payload);
-            playout.push({ payload: event.payload, durationMs }, now);
+            playout.push({ payload: event.payload, durationMs, seq: event.seq, timestamp: event.timestampMs }, now);
             receivedEnvelope.add(analysisDecoder.decode(event.payload), now);
           } catch (err) {
             errors.push(`client: undecodable reply payload (${(err as Error).message})`);
@@ -312,7 +343,7 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
       options.onServerEvent?.(event);
     };
 
-    const onClose = (code: number, reason: string) => {
+    const onClose = (code: number | undefined, reason: string) => {
       closeInfo = { code, reason };
       replyComplete ??= 'server_closed';
       // Whatever arrived is still played out on the clock; without a schedule there is nothing to wait for.
@@ -322,11 +353,19 @@ export function streamAudio(pcm: Int16Array, input: StreamInput): Promise<Stream
       }
     };
 
-    WavegateConnection.open({ ...options, onEvent, onClose }).then((c) => {
+    const opening = options.transport === 'webrtc' ? WebRtcConnection.open({ ...options, onEvent, onClose }) : WavegateConnection.open({ ...options, onEvent, onClose });
+    opening.then(async (c) => {
       connection = c;
+      try {
+        await options.beforeStart?.();
+      } catch (err) {
+        await c.close();
+        throw err;
+      }
+      if (finished) return;
       schedule = new DeadlineSchedule(performance.now(), options.frameMs);
       tick();
-    }, (err: unknown) => {
+    }).catch((err: unknown) => {
       decoder.close();
       analysisDecoder.close();
       reject(err instanceof Error ? err : new Error(String(err)));

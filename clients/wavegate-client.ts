@@ -10,16 +10,23 @@
  * const result = await streamAudio(pcm, { url: 'ws://127.0.0.1:8000/websocket/offer', id: 'me',
  *   input: format, output: { ...format, sampleRate: 24000 }, negotiate: false });
  * console.log(result.echoRtt.p50, result.reply.length);
+ * // Over WebRTC (FastRTC's POST /webrtc/offer): Opus RTP both ways, events on the `text` data channel.
+ * const opus = { encoding: 'audio/opus', sampleRate: 48000, channels: 1 } as const;
+ * await streamAudio(await loadAudio('speech.wav', 48000), { transport: 'webrtc',
+ *   url: 'http://127.0.0.1:8000/webrtc/offer', id: 'me', input: opus, output: opus });
  * ```
  * Lower level: WavegateConnection (one socket: start, encoded frames, marks, stop, classified server
- * events) and the pure parts (DeadlineSchedule, chunkFrames, RoundTripTracker, alignEcho, summarize).
+ * events), WebRtcConnection (the same over a werift peer) and WebRtcPeer (FastRTC's offer/answer flow,
+ * raw RTP), and the pure parts (DeadlineSchedule, chunkFrames, RoundTripTracker, alignEcho, summarize).
  */
 import { StreamingResampler } from '../src/resample/streaming-resampler.js';
 import { readWav } from '../src/wav/wav-file.js';
 import { mixToMono } from '../src/audio/mix-to-mono.js';
 export { streamAudio, resolveStreamOptions, DEFAULT_STREAM_OPTIONS, type StreamInput, type StreamOptions, type StreamProgress, type StreamResult } from './stream-audio.js';
 export { WavegateConnection, CLIENT_ENCODINGS, type ClientEncoding, type ConnectionOptions } from './wavegate-connection.js';
-export { parseServerMessage, type ServerEvent } from './client-wire.js';
+export { WebRtcConnection, type WebRtcConnectionOptions } from './webrtc-connection.js';
+export { WebRtcPeer, isRefusal, type OfferRefusal, type WebRtcPeerOptions } from './webrtc-peer.js';
+export { parseServerMessage, parseServerText, type ServerEvent } from './client-wire.js';
 export { DeadlineSchedule } from './deadline-schedule.js';
 export { chunkFrames } from './frame-chunker.js';
 export { mixToMono } from '../src/audio/mix-to-mono.js';

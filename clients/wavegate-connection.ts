@@ -35,6 +35,8 @@ export interface ConnectionOptions {
  * classified. Thin adapter: no timers besides the open timeout and the bounded close.
  */
 export class WavegateConnection {
+  /** wavegate echoes client marks on the WebSocket (a FastRTC server ignores them). */
+  readonly supportsMarks = true;
   readonly options: ConnectionOptions;
   readonly #socket: WebSocket;
   readonly #encoder: PayloadEncoder;

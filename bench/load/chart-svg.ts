@@ -1,7 +1,7 @@
 import type { Ramps } from './load-report.js';
 import type { VariantName } from './media-variants.js';
 
-const COLORS: Record<VariantName, string> = { 'mulaw-json': '#1f77b4', 'l16-binary': '#2ca02c', 'opus-binary': '#d62728' };
+const COLORS: Record<VariantName, string> = { 'mulaw-json': '#1f77b4', 'l16-binary': '#2ca02c', 'opus-binary': '#d62728', 'webrtc-opus': '#9467bd' };
 const W = 760;
 const H = 440;
 const M = { left: 64, right: 200, top: 36, bottom: 52 };

@@ -88,15 +88,20 @@ export function sessionsPerCoreByFrames(ramp: RampResult | undefined, options: L
   return { sessions: step.sessions, usPerFrame: Math.round(usPerFrame * 10) / 10, perCore: Math.round(1e6 / usPerFrame / (1000 / options.frameMs)) };
 }
 
-export type Ratios = Partial<Record<VariantName, number | undefined>> & { l16VsMulawRelay?: number | undefined };
+export type Ratios = Partial<Record<VariantName, number | undefined>> & {
+  l16VsMulawRelay?: number | undefined;
+  /** Gateway capacity over WebRTC / over the WebSocket, both Opus 48 kHz echo. */
+  webrtcVsWebSocketOpus?: number | undefined;
+};
 
-/** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay). */
+/** Gateway capacity / bare relay capacity per variant (and binary L16 gateway / μ-law JSON relay, WebRTC / WebSocket Opus gateway). */
 export function ratios(ramps: Ramps, key: 'capacity' | 'saturationCapacity' = 'capacity'): Ratios {
   const out: Ratios = {};
   for (const [variant, r] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
     out[variant] = ratio(r?.gateway?.[key], r?.baseline?.[key]);
   }
   out.l16VsMulawRelay = ratio(ramps['l16-binary']?.gateway?.[key], ramps['mulaw-json']?.baseline?.[key]);
+  out.webrtcVsWebSocketOpus = ratio(ramps['webrtc-opus']?.gateway?.[key], ramps['opus-binary']?.gateway?.[key]);
   return out;
 }
 

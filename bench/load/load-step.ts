@@ -1,7 +1,7 @@
 import { LatencyHistogram, type HistogramSnapshot } from './latency-histogram.js';
 import type { LoadOptions, TargetName } from './load-options.js';
 import type { RunResult } from './load-protocol.js';
-import type { VariantName } from './media-variants.js';
+import { VARIANTS, type VariantName } from './media-variants.js';
 import { cpuPercent, procSample, scrape, systemCpuSample, type ServerProcess } from './server-process.js';
 import { share, type WorkerPool } from './worker-pool.js';
 
@@ -78,6 +78,8 @@ export interface StepResult {
   readonly serverCounters: Record<string, number>;
   /** Frames the gateway itself reports dropped (sum of its drop counters). */
   readonly serverDropped: number;
+  /** /metrics requests that failed (the server too starved to answer in 10 s): its counters are missing then. */
+  readonly scrapeErrors: readonly string[];
   readonly pass: boolean;
   readonly failReason: string | undefined;
 }
@@ -133,18 +135,21 @@ const eld = (m: Map<string, number>, q: string): number => Math.round((m.get(`wa
 
 async function connect(ctx: StepContext, sessions: number): Promise<{ opened: number; failed: number; firstError: string | undefined }> {
   const { pool, server, target, variant, wavPath } = ctx;
+  // A WebRTC peer's setup (ICE, then a DTLS handshake in JavaScript on both ends) takes far longer than an upgrade.
+  const webrtc = variant !== 'idle' && VARIANTS[variant].transport === 'webrtc';
   const replies = await pool.request(
     (i) => ({
       type: 'connect',
-      url: server.wsUrl,
+      // The WebRTC variant posts its offers to the same server's /webrtc/offer.
+      url: webrtc ? `${server.url}/webrtc/offer` : server.wsUrl,
       count: share(sessions, pool.size, i),
       idPrefix: `${target}-${variant}-${sessions}-w${i}`,
       variant: variant === 'idle' ? 'mulaw-json' : variant,
       wavPath,
-      connectTimeoutMs: 15_000,
+      connectTimeoutMs: webrtc ? 60_000 : 15_000,
     }),
     'connected',
-    30_000 + sessions * 50,
+    webrtc ? 60_000 + sessions * 1000 : 30_000 + sessions * 50,
   );
   return {
     opened: replies.reduce((n, r) => n + r.opened, 0),
@@ -164,7 +169,14 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   ctx.progress(`${label}: connecting…`);
   const { opened, failed, firstError } = await connect(ctx, sessions);
 
-  const before = await scrape(server.url);
+  const scrapeErrors: string[] = [];
+  // A server too starved to answer /metrics in time costs this step its counters, not the whole run.
+  const scrapeOrEmpty = (): Promise<Map<string, number>> =>
+    scrape(server.url).catch((err: unknown) => {
+      scrapeErrors.push(err instanceof Error ? err.message : String(err));
+      return new Map<string, number>();
+    });
+  const before = await scrapeOrEmpty();
   const t0 = performance.now() + 5;
   const measureFrom = t0 + warmupMs;
   const measureUntil = measureFrom + holdMs;
@@ -198,20 +210,21 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const gen0 = process.cpuUsage();
   const sys0 = systemCpuSample();
   const genT0 = performance.now();
+  await scrapeOrEmpty(); // starts the event-loop delay window
   await sleepUntil(measureUntil);
   const proc1 = procSample(server.pid);
   const genUs = process.cpuUsage(gen0);
   const sys1 = systemCpuSample();
   const genT1 = performance.now();
   const gc1 = await server.gcSample();
-  const during = await scrape(server.url);
+  const during = await scrapeOrEmpty();
   let replies: RunResult[];
   try {
     replies = await results;
   } finally {
     off();
   }
-  const after = await scrape(server.url);
+  const after = await scrapeOrEmpty();
   await pool.request((): { type: 'close'; timeoutMs: number } => ({ type: 'close', timeoutMs: 5000 }), 'closed', 30_000);
 
   const rtt = merge(replies.map((r) => r.rtt));
@@ -273,6 +286,7 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     machineCpuPercent: { busy: Math.round(busy), other: Math.round(Math.max(0, busy - serverCpu - generatorCpu)), steal: Math.round(steal) },
     serverCounters,
     serverDropped: droppedFromCounters(serverCounters),
+    scrapeErrors,
     pass: failReason === undefined,
     failReason,
   };

@@ -5,7 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { LatencyHistogram } from './latency-histogram.js';
-import { holdWindow, LoadSession } from './load-session.js';
+import { LoadSession, type LoadPeer } from './load-session.js';
+import { holdWindow } from './marker-matcher.js';
+import { WebRtcLoadSession } from './webrtc-load-session.js';
 import type { FromWorker, ToWorker } from './load-protocol.js';
 import { buildFrames, isMarkerFrame, startMessage, VARIANTS } from './media-variants.js';
 import { createReplyMeter } from './reply-meter.js';
@@ -13,12 +15,14 @@ import { createReplyMeter } from './reply-meter.js';
 /** Falling further behind than this many frame periods skips frames instead of bursting them. */
 const MAX_CATCHUP_FRAMES = 3;
 const CONNECT_CONCURRENCY = 32;
+/** WebRTC setup (ICE, DTLS handshake in JavaScript on both ends) costs far more than a WebSocket upgrade. */
+const WEBRTC_CONNECT_CONCURRENCY = 2;
 
 const port = parentPort;
 if (!port) throw new Error('load-worker.ts runs as a worker thread');
 const post = (message: FromWorker): void => port.postMessage(message);
 
-let sessions: LoadSession[] = [];
+let sessions: LoadPeer[] = [];
 let frames: Array<string | Buffer> = [];
 const rtt = new LatencyHistogram();
 const progressRtt = new LatencyHistogram();
@@ -43,14 +47,20 @@ async function connect(message: Extract<ToWorker, { type: 'connect' }>): Promise
       const i = next++;
       try {
         const meter = createReplyMeter(message.variant);
-        sessions.push(await LoadSession.open(message.url, startMessage(variant, `${message.idPrefix}-${i}`), meter, onRtt, message.connectTimeoutMs));
+        const id = `${message.idPrefix}-${i}`;
+        sessions.push(
+          variant.transport === 'webrtc'
+            ? await WebRtcLoadSession.open(message.url, id, meter, onRtt, message.connectTimeoutMs)
+            : await LoadSession.open(message.url, startMessage(variant, id), meter, onRtt, message.connectTimeoutMs),
+        );
       } catch (err) {
         failed++;
         firstError ??= err instanceof Error ? err.message : String(err);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, message.count) }, lane));
+  const lanes = variant.transport === 'webrtc' ? WEBRTC_CONNECT_CONCURRENCY : CONNECT_CONCURRENCY;
+  await Promise.all(Array.from({ length: Math.min(lanes, message.count) }, lane));
   post({ type: 'connected', opened: sessions.length, failed, firstError });
 }
 
@@ -61,7 +71,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   progressRtt.reset();
   sendLag.reset();
   const slotMs = message.frameMs / message.slots;
-  const bySlot: LoadSession[][] = Array.from({ length: message.slots }, () => []);
+  const bySlot: LoadPeer[][] = Array.from({ length: message.slots }, () => []);
   sessions.forEach((s, i) => bySlot[i % message.slots]!.push(s));
   const start = performance.now() + 5;
   const sendUntil = start + message.warmupMs + message.holdMs;

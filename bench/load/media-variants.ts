@@ -6,12 +6,14 @@ import { encodeL16 } from '../../src/codecs/l16.js';
 import type { MediaFormat } from '../../src/codecs/media-format.js';
 
 /** What the load generator sends: a wire shape shared by the gateway run and the bare-relay run. */
-export const VARIANT_NAMES = ['mulaw-json', 'l16-binary', 'opus-binary'] as const;
+export const VARIANT_NAMES = ['mulaw-json', 'l16-binary', 'opus-binary', 'webrtc-opus'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 export interface VariantSpec {
   readonly name: VariantName;
   readonly label: string;
+  /** `websocket`: FastRTC's /websocket/offer. `webrtc`: POST /webrtc/offer, the frames as Opus RTP on a werift peer. */
+  readonly transport: 'websocket' | 'webrtc';
   /** The start message (FastRTC + wavegate's mediaFormat/outputFormat extension). */
   readonly mediaFormat: MediaFormat | undefined;
   readonly outputFormat: MediaFormat | undefined;
@@ -22,6 +24,7 @@ export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = {
   'mulaw-json': {
     name: 'mulaw-json',
     label: 'FastRTC μ-law JSON (48 kHz in, 24 kHz out)',
+    transport: 'websocket',
     // FastRTC's defaults: a FastRTC client says nothing about formats.
     mediaFormat: undefined,
     outputFormat: undefined,
@@ -30,6 +33,7 @@ export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = {
   'l16-binary': {
     name: 'l16-binary',
     label: 'binary L16 (48 kHz in, 24 kHz out)',
+    transport: 'websocket',
     mediaFormat: { encoding: 'audio/x-l16', sampleRate: 48_000, channels: 1 },
     outputFormat: { encoding: 'audio/x-l16', sampleRate: 24_000, channels: 1 },
     binary: true,
@@ -37,6 +41,16 @@ export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = {
   'opus-binary': {
     name: 'opus-binary',
     label: "binary Opus (48 kHz in and out, the gateway's default encoder settings)",
+    transport: 'websocket',
+    mediaFormat: { encoding: 'audio/opus', sampleRate: 48_000, channels: 1 },
+    outputFormat: { encoding: 'audio/opus', sampleRate: 48_000, channels: 1 },
+    binary: true,
+  },
+  'webrtc-opus': {
+    name: 'webrtc-opus',
+    label: "WebRTC Opus RTP (werift, 48 kHz in and out, the gateway's default encoder settings)",
+    transport: 'webrtc',
+    // Not sent: the SDP negotiates Opus/48000; the frames are the same packets as opus-binary's.
     mediaFormat: { encoding: 'audio/opus', sampleRate: 48_000, channels: 1 },
     outputFormat: { encoding: 'audio/opus', sampleRate: 48_000, channels: 1 },
     binary: true,
@@ -108,7 +122,7 @@ export function buildFrames(variant: VariantSpec, wavPath: string, frames = 150)
   if (frames % MARKER_PERIOD !== 0) throw new RangeError(`frames must be a multiple of ${MARKER_PERIOD}, got ${frames}`);
   const pcm = signal48k(wavPath, frames);
   const out: Array<string | Buffer> = [];
-  const encoder = variant.name === 'opus-binary' ? new opus.OpusEncoder(48_000, 1) : undefined;
+  const encoder = variant.mediaFormat?.encoding === 'audio/opus' ? new opus.OpusEncoder(48_000, 1) : undefined;
   for (let k = 0; k < frames; k++) {
     const frame = pcm.subarray(k * FRAME_SAMPLES_48K, (k + 1) * FRAME_SAMPLES_48K);
     switch (variant.name) {
@@ -119,6 +133,7 @@ export function buildFrames(variant: VariantSpec, wavPath: string, frames = 150)
         out.push(Buffer.from(encodeL16(frame)));
         break;
       case 'opus-binary':
+      case 'webrtc-opus':
         out.push(encoder!.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
         break;
     }

@@ -41,7 +41,8 @@ function l16MeanSquare(bytes: Buffer): number {
 
 /**
  * How loud a reply is, per wire format. Opus replies are decoded (one decoder per session: Opus is
- * stateful), which costs the generator ~20 µs per reply; μ-law and L16 are read in place.
+ * stateful), which costs the generator ~20 µs per reply; μ-law and L16 are read in place. WebRTC
+ * replies are RTP payloads, passed in as binary.
  */
 export function createReplyMeter(variant: VariantName): ReplyMeter {
   switch (variant) {
@@ -53,7 +54,8 @@ export function createReplyMeter(variant: VariantName): ReplyMeter {
       };
     case 'l16-binary':
       return (data, isBinary) => (isBinary ? l16MeanSquare(data) : undefined);
-    case 'opus-binary': {
+    case 'opus-binary':
+    case 'webrtc-opus': {
       const decoder = new opus.OpusEncoder(48_000, 1);
       return (data, isBinary) => (isBinary ? l16MeanSquare(decoder.decode(data)) : undefined);
     }

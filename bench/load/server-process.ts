@@ -80,6 +80,11 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
       clearTimeout(timer);
       child.stdout!.removeAllListeners('data');
       child.removeAllListeners('exit');
+      let stopping = false;
+      // A server that dies mid-run says why (the ramp then fails on its next request).
+      child.once('exit', (code, signal) => {
+        if (!stopping) process.stderr.write(`\nserver ${args.join(' ')} exited with ${code ?? signal} during the run:\n${err}\n`);
+      });
       // After the banner, stdout carries the GC probe's answers (other lines are dropped).
       let pendingGc: Array<(sample: GcSample) => void> = [];
       let tail = '';
@@ -116,6 +121,7 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();
+            stopping = true;
             const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
             child.once('exit', () => {
               clearTimeout(kill);

@@ -33,3 +33,16 @@ export function startServe(args: readonly string[], env: NodeJS.ProcessEnv = {})
     void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${out}`)));
   });
 }
+
+/** Runs `node bin/wavegate.js …args` under plain node to the end; its exit code and output. */
+export function runWavegate(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${ROOT}bin/wavegate.js`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
