@@ -4,7 +4,7 @@ import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { Session } from '../session/session.js';
 import type { SessionHost } from '../session/session-host.js';
-import type { SessionSink } from '../session/session-sink.js';
+import type { SessionSink } from '../media-path/session-sink.js';
 import type { InboundEvent, OutboundMessage, Serializer } from './wire-events.js';
 
 export interface ConnectionOptions {

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../../errors/error-codes.js';
 import type { CloseReason } from '../../handler/handler.js';
 import type { Session } from '../../session/session.js';
 import type { SessionHost } from '../../session/session-host.js';
-import type { SessionSink } from '../../session/session-sink.js';
+import type { SessionSink } from '../../media-path/session-sink.js';
 import type { IceServer } from '../../signaling/ice-servers.js';
 import type { OutboundMessage } from '../wire-events.js';
 import { dataChannelMessage, FETCH_OUTPUT, receivedLog } from './data-channel-messages.js';
