@@ -91,7 +91,9 @@ let fdsBefore: number;
 beforeAll(async () => {
   // Setting up 40 werift peers (ICE, DTLS in JavaScript) on a starved machine can take longer than
   // FastRTC's 30 s connect timeout; the test is about the sessions, not about that timeout.
-  gateway = createGateway({ handler: probeHandler, port: 0, webrtcConnectTimeoutS: 120 });
+  // SILK (voip), not the CELT default: CELT at complexity 0 smears a pure tone's onset over the spectrum
+  // in one 20 ms block, which the worst-block check below would read as another session's tone.
+  gateway = createGateway({ handler: probeHandler, port: 0, webrtcConnectTimeoutS: 120, opus: { application: 'voip', complexity: 5, dtx: false } });
   offerUrl = `${(await gateway.listen()).url}/webrtc/offer`;
   // Warm werift up (its DTLS certificate is made once per process) so the baseline counts only the gateway.
   const warm = await streamAudio(new Int16Array(RATE / 5), { transport: 'webrtc', url: offerUrl, id: 'concurrency-warmup', input: OPUS, output: OPUS, openTimeoutMs: 60_000, quietMs: 300 });

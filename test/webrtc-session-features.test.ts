@@ -94,8 +94,9 @@ describe('WebRTC sessions, like every session', () => {
       expect(wav.sampleRate).toBe(48_000);
       const left = wav.samples.filter((_, i) => i % 2 === 0);
       const right = wav.samples.filter((_, i) => i % 2 === 1);
-      // The recording starts with the session (at the offer), so the speech sits somewhere after a lead-in
-      // (ICE and DTLS). Both sides are on the session's clock: the echo follows the caller by its round trip (< 500 ms even on a loaded machine; ICE and DTLS alone took ~1 s before both sides shared the clock).
+      // The recording's clock starts with the first media (docs/recordings.md), not at the offer; the echo
+      // follows the caller by its round trip (< 500 ms even on a loaded machine; before both sides shared
+      // that clock, ICE and DTLS put ~1 s between them).
       const reference = rmsEnvelope(speech, 48_000);
       const fits = [left, right].map((channel) => {
         const envelope = rmsEnvelope(channel, 48_000);

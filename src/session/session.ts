@@ -93,8 +93,13 @@ export class Session implements Paced {
   /** Phone sessions (carriers that confirm marks): reply segments and their `wg-segment-N` marks. */
   private readonly segments = new SegmentMarks();
   lastActivity: number;
-  /** When the first input frame was received, ms after the session opened (taps place input from it). */
-  private inputOriginMs: number | undefined;
+  /**
+   * Taps' time zero, ms after the session opened: when its first media (input or output) passed. A
+   * transport that connects a while after the session opens (WebRTC: ICE, DTLS) records no lead-in.
+   */
+  private mediaOriginMs: number | undefined;
+  /** Where input stream time 0 sits on the taps' clock (input that starts after output is placed after it). */
+  private inputOffsetMs: number | undefined;
   closeReason: CloseReason | undefined;
 
   constructor(config: SessionConfig) {
@@ -261,10 +266,9 @@ export class Session implements Paced {
   private receive(frame: AudioFrame): void {
     if (this.config.taps.length > 0) {
       // Taps may keep what they see; input frames are recycled (docs/architecture.md, "Who owns which bytes").
-      // Placed on the session's clock (as output is): stream time from the first media's arrival, so a
-      // transport that connects a while after the session opens (WebRTC: ICE, DTLS) stays aligned.
-      this.inputOriginMs ??= this.config.now() - this.startedAt;
-      const copy: AudioFrame = { ...frame, samples: frame.samples.slice(), timestamp: frame.timestamp + this.inputOriginMs };
+      // Input and output share the taps' clock, so the two sides of a recording stay aligned.
+      this.inputOffsetMs ??= this.tapTime();
+      const copy: AudioFrame = { ...frame, samples: frame.samples.slice(), timestamp: frame.timestamp + this.inputOffsetMs };
       for (const tap of this.config.taps) tap.onInput(copy);
     }
     if (this.runner.receive(frame)) return;
@@ -305,7 +309,7 @@ export class Session implements Paced {
         // Taps may keep the samples (a recorder buffers them): a copy, not the output ring's view.
         const samples = allocSamples(output.lastPcm.length);
         samples.set(output.lastPcm);
-        const frame: AudioFrame = { samples, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: now - this.startedAt };
+        const frame: AudioFrame = { samples, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: this.tapTime(now) };
         for (const tap of this.config.taps) tap.onOutput(frame);
       }
     }
@@ -315,6 +319,13 @@ export class Session implements Paced {
   private endSegmentIfDry(): void {
     const mark = this.segments.tick(this.output.isEmpty && !this.output.hasResidual);
     if (mark !== undefined) this.config.sink.send({ type: 'mark', name: mark });
+  }
+
+  /** Now on the taps' clock (ms since the session's first media); the first call sets its zero. */
+  private tapTime(now = this.config.now()): number {
+    const sinceOpen = now - this.startedAt;
+    this.mediaOriginMs ??= sinceOpen;
+    return sinceOpen - this.mediaOriginMs;
   }
 
   private deliver(output: HandlerOutput): void {
