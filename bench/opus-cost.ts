@@ -101,6 +101,8 @@ function settings(): Setting[] {
   }
   for (const complexity of [0, 5]) out.push({ label: `48 kHz voip, complexity ${complexity}, DTX`, sampleRate: 48_000, signal: 'speech', options: { complexity, dtx: true } });
   for (const complexity of [0, 5]) out.push({ label: `48 kHz voip, complexity ${complexity}, FEC at 10 % loss`, sampleRate: 48_000, signal: 'speech', options: { complexity, fec: true, packetLossPercent: 10 } });
+  for (const dtx of [false, true]) out.push({ label: `48 kHz audio, complexity 0, silence${dtx ? ', DTX' : ''}`, sampleRate: 48_000, signal: 'silence', options: { complexity: 0, application: 'audio', dtx } });
+  out.push({ label: '48 kHz audio, complexity 0, FEC at 10 % loss', sampleRate: 48_000, signal: 'speech', options: { complexity: 0, application: 'audio', fec: true, packetLossPercent: 10 } });
   for (const dtx of [false, true]) out.push({ label: `48 kHz voip, complexity 0, silence${dtx ? ', DTX' : ''}`, sampleRate: 48_000, signal: 'silence', options: { complexity: 0, dtx } });
   for (const dtx of [false, true]) out.push({ label: `48 kHz voip, complexity 5, silence${dtx ? ', DTX' : ''}`, sampleRate: 48_000, signal: 'silence', options: { complexity: 5, dtx } });
   for (const complexity of [0, 2, 5, 10]) out.push({ label: `16 kHz voip, complexity ${complexity}`, sampleRate: 16_000, signal: 'speech', options: { complexity } });
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
   }
   const header = ['Opus setting (20 ms mono frames)', 'encode µs/frame', 'decode µs/frame', 'encode + decode µs', 'kbit/s', 'DTX packets'];
   const cells = rows.map((r) => [
-    `${r.label}${r.signal === 'silence' ? '' : ''}`,
+    r.label,
     fmt(r.encodeUsPerFrame),
     fmt(r.decodeUsPerFrame),
     fmt(r.encodeUsPerFrame + r.decodeUsPerFrame),

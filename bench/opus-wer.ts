@@ -4,7 +4,11 @@
  * `outputFormat.opus`, docs/protocol.md). Beside it, the same fixtures clean and through the client's
  * encoder alone, so what the gateway's own encoder adds shows. Writes bench/results/opus-wer.json.
  *
- *   node dist/bench/opus-wer.js [--settings audio:0,voip:5,…]
+ *   node dist/bench/opus-wer.js [--settings audio:0,voip:5,…] [--through audio:0,voip:5,…|none] [--no-reference]
+ *
+ * `--settings`: the codec chain alone, offline (client encoder → decoder → the gateway encoder at that
+ * setting → decoder), deterministic; `--through`: the same over real sockets through a gateway in real
+ * time, where a machine short of CPU adds late frames and concealment of its own.
  *
  * Each of the 24 spoken fixtures (test/fixtures/speech, 16 kHz) is brought to 48 kHz by sox, sent in
  * real time as 20 ms Opus packets (client encoder: voip, complexity 9, as a browser would), echoed by
@@ -31,10 +35,11 @@ interface Setting {
   readonly complexity: number;
 }
 
-function parseSettings(argv: readonly string[]): Setting[] {
-  const i = argv.indexOf('--settings');
-  const text = i >= 0 ? argv[i + 1] : 'audio:0,audio:2,audio:5,audio:10,voip:0,voip:5';
-  if (text === undefined) throw new TypeError('Expected `--settings` to be followed by application:complexity,…');
+function parseSettings(argv: readonly string[], flag: string, fallback: string): Setting[] {
+  const i = argv.indexOf(flag);
+  const text = i >= 0 ? argv[i + 1] : fallback;
+  if (text === undefined) throw new TypeError(`Expected \`${flag}\` to be followed by application:complexity,…`);
+  if (text === 'none') return [];
   return text.split(',').map((item) => {
     const [application, complexity] = item.split(':');
     if (application !== 'audio' && application !== 'voip' && application !== 'lowdelay') throw new TypeError(`Expected an application among audio, voip, lowdelay in \`--settings\`, got \`${item}\``);
@@ -52,6 +57,16 @@ function packets(samples: Int16Array): Uint8Array[] {
     frame.set(samples.subarray(at, at + 960));
     out.push(encoder.encode(frame));
   }
+  encoder.close();
+  return out;
+}
+
+/** The gateway's encoder at `setting` on what the client's packets decode to, then decoded again. */
+function offlineChain(clientPackets: readonly Uint8Array[], setting: Setting): Int16Array {
+  const decoder = new OpusStreamDecoder(48_000, 1);
+  const encoder = new OpusStreamEncoder(48_000, 1, setting);
+  const out = decodeAll(clientPackets.map((p) => encoder.encode(decoder.decode(p))));
+  decoder.close();
   encoder.close();
   return out;
 }
@@ -104,7 +119,7 @@ async function echoThrough(wsUrl: string, id: string, setting: Setting, payloads
 }
 
 async function werOf(fixtures: readonly SpeechFixture[], audio16k: readonly Int16Array[]): Promise<{ wer: number; errors: number; words: number }> {
-  const queue = new PQueue({ concurrency: 2 });
+  const queue = new PQueue({ concurrency: 4 });
   const hypotheses = await Promise.all(audio16k.map((a) => queue.add(() => transcribePcm(a, 16_000, { timeoutMs: 600_000 }))));
   const w = corpusWordErrors(fixtures.map((f, i) => ({ reference: f.text, hypothesis: hypotheses[i]! })));
   return { wer: Math.round(w.wer * 10_000) / 10_000, errors: w.errors, words: w.referenceWords };
@@ -116,29 +131,39 @@ function to16k(samples: Int16Array, name: string): Int16Array {
 }
 
 async function main(): Promise<void> {
-  const settings = parseSettings(process.argv.slice(2));
+  const settings = parseSettings(process.argv.slice(2), '--settings', 'audio:0,audio:2,audio:5,audio:10,voip:0,voip:5');
+  const through = parseSettings(process.argv.slice(2), '--through', 'audio:0,voip:5');
   const fixtures = loadSpeechFixtures();
   // 200 ms of silence around each sentence, so the start and the tail are not cut.
   const inputs = fixtures.map((f) => concatPcm(silence(200, 48_000), fixtureAt(f, 48_000), silence(400, 48_000)));
   const sent = inputs.map(packets);
   const rows: Array<Record<string, unknown>> = [];
 
-  const clean = await werOf(fixtures, fixtures.map((f) => f.samples));
-  rows.push({ path: 'clean fixtures (16 kHz)', ...clean });
-  const clientOnly = await werOf(fixtures, sent.map((p, i) => to16k(decodeAll(p), `client-only-${i}`)));
-  rows.push({ path: `client encoder alone (voip, complexity ${CLIENT.complexity}), no gateway`, ...clientOnly });
-  process.stderr.write(`clean ${clean.errors}/${clean.words}, client encoder alone ${clientOnly.errors}/${clientOnly.words}\n`);
+  if (!process.argv.includes('--no-reference')) {
+    const clean = await werOf(fixtures, fixtures.map((f) => f.samples));
+    rows.push({ path: 'clean fixtures (16 kHz)', ...clean });
+    const clientOnly = await werOf(fixtures, sent.map((p, i) => to16k(decodeAll(p), `client-only-${i}`)));
+    rows.push({ path: `client encoder alone (voip, complexity ${CLIENT.complexity}), no gateway`, ...clientOnly });
+    process.stderr.write(`clean ${clean.errors}/${clean.words}, client encoder alone ${clientOnly.errors}/${clientOnly.words}\n`);
+  }
+
+  for (const setting of settings) {
+    const result = await werOf(fixtures, sent.map((p, i) => to16k(offlineChain(p, setting), `offline-${setting.application}-${setting.complexity}-${i}`)));
+    rows.push({ path: `codec chain offline, gateway encoder ${setting.application} complexity ${setting.complexity}`, ...setting, ...result });
+    process.stderr.write(`offline ${setting.application} ${setting.complexity}: ${result.errors}/${result.words}\n`);
+  }
 
   const gateway = createGateway({ handler: echo, port: 0 });
   const wsUrl = `${(await gateway.listen()).url.replace('http', 'ws')}/websocket/offer`;
   try {
-    for (const setting of settings) {
+    for (const setting of through) {
       const queue = new PQueue({ concurrency: 8 });
       const echoed = await Promise.all(sent.map((p, i) => queue.add(() => echoThrough(wsUrl, `wer-${setting.application}-${setting.complexity}-${i}`, setting, p))));
       const audio = echoed.map((packetsBack, i) => to16k(decodeAll(packetsBack), `${setting.application}-${setting.complexity}-${i}`));
       const result = await werOf(fixtures, audio);
       const kbit = (echoed.flat().reduce((n, p) => n + p.length, 0) * 8) / (echoed.flat().length * 0.02) / 1000;
-      rows.push({ path: `through the gateway, encoder ${setting.application} complexity ${setting.complexity}`, ...setting, ...result, kbitPerS: Math.round(kbit * 10) / 10 });
+      const packetsBack = Math.round((echoed.flat().length / sent.flat().length) * 1000) / 1000;
+      rows.push({ path: `through the gateway, encoder ${setting.application} complexity ${setting.complexity}`, ...setting, ...result, kbitPerS: Math.round(kbit * 10) / 10, packetsBack });
       process.stderr.write(`${setting.application} ${setting.complexity}: ${result.errors}/${result.words} (${(result.wer * 100).toFixed(1)} %), ${kbit.toFixed(1)} kbit/s\n`);
     }
   } finally {

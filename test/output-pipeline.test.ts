@@ -82,6 +82,19 @@ describe('OutputPipeline', () => {
     expect(pcmBuffers.size).toBe(1);
   });
 
+  it('gives up a payload buffer the socket kept: the next frame goes into a fresh one, the kept bytes stay', () => {
+    const p = new OutputPipeline(L16_24K, { frameMs: 20, leadMs: 1000, capacity: 100 });
+    p.pushAudio({ samples: tone(480 * 3, 24_000), sampleRate: 24_000, channels: 1, timestamp: 0 }, 0);
+    const first = p.takeFrame();
+    const kept = Uint8Array.from(first);
+    p.payloadKept();
+    const second = p.takeFrame();
+    expect(second.buffer).not.toBe(first.buffer);
+    expect(Buffer.from(first).equals(Buffer.from(kept))).toBe(true);
+    const third = p.takeFrame(); // not kept: the buffer is reused again
+    expect(third.buffer).toBe(second.buffer);
+  });
+
   it('passes audio at the client rate through without a resampler, and mixes stereo down', () => {
     const p = new OutputPipeline(L16_24K, { frameMs: 20, leadMs: 0, capacity: 100 });
     const mono = tone(480, 24_000);

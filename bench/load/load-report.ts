@@ -106,8 +106,9 @@ export function ratios(ramps: Ramps, key: 'capacity' | 'saturationCapacity' = 'c
 }
 
 /**
- * Opus echo sessions per core before the data-plane rework (issue 14): the median of three bench:load runs
- * at 6e9ca29 (bench/results/load-before-run{1,2,3}.json). The target is 3× this.
+ * Opus echo sessions per core before the data-plane rework (issue 14): the median of the three bench:load
+ * runs at d8100ce that the README's Performance section quotes (bench/results/load-run{1,2,3}.json: 49,
+ * 23, 21; 22 again at ab3fda4 in load-before-run1.json). The target is 3× this.
  */
 export const OPUS_PER_CORE_BEFORE = 23;
 

@@ -145,10 +145,18 @@ export function parsePrometheus(text: string): Map<string, number> {
   return values;
 }
 
+/** GET /metrics; a server too starved to answer (twice, 30 s each) gives an empty reading, not a failed run. */
 export async function scrape(url: string): Promise<Map<string, number>> {
-  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`GET ${url}/metrics: ${response.status}`);
-  return parsePrometheus(await response.text());
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) });
+      if (!response.ok) throw new Error(`GET ${url}/metrics: ${response.status}`);
+      return parsePrometheus(await response.text());
+    } catch (err) {
+      if (attempt === 1) console.error(`bench:load: no /metrics from ${url}: ${(err as Error).message}`);
+    }
+  }
+  return new Map();
 }
 
 export interface SystemCpuSample {

@@ -134,8 +134,8 @@ export class OutputPipeline {
   }
 
   /**
-   * The due frame, encoded now. The payload is lent: it is valid until the next `takeFrame` (G.711 and
-   * L16 reuse one buffer), so a sink that keeps it past the call must copy it.
+   * The due frame, encoded now. The payload is lent: G.711 and L16 reuse one buffer, so it is valid
+   * until the next `takeFrame` unless `payloadKept()` is called (a socket still holds it).
    */
   takeFrame(): Uint8Array {
     const pcm = this.queue.takeFrame();
@@ -144,6 +144,11 @@ export class OutputPipeline {
     if (bytes === 0) return this.encoder.encodeInto(pcm, EMPTY);
     if (this.payload?.length !== bytes) this.payload = new Uint8Array(bytes);
     return this.encoder.encodeInto(pcm, this.payload);
+  }
+
+  /** The sink kept the last payload (its socket has not written it yet): the next frame gets a fresh buffer. */
+  payloadKept(): void {
+    this.payload = undefined;
   }
 
   /** PCM of the frame `takeFrame` last returned; valid until audio is next pushed (copy it to keep it). */

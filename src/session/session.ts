@@ -302,6 +302,9 @@ export class Session implements Paced {
       const payload = output.takeFrame();
       this.media.payload = payload;
       if (!sink.send(this.media)) continue;
+      // A socket that could not write the message at once may still hold the payload's bytes (binary
+      // output goes out as a view of them): that buffer is then the socket's, not reused.
+      if (sink.bufferedAmount > 0) output.payloadKept();
       this.counters.framesOut++;
       this.counters.bytesOut += payload.byteLength;
       if (this.config.carrierConfirmsMarks) this.segments.sent();

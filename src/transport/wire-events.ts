@@ -33,8 +33,11 @@ export type InboundEvent =
 
 /**
  * Everything a session sends; the serializer decides each carrier's shape (or drops what it can't carry).
- * A message, and a media payload, are lent for the `serialize` call only: the session reuses both for
- * the next frame, so a serializer that hands the payload's bytes on as they are (binary) copies them.
+ * A message is lent for the `serialize` call only (the session reuses it for the next frame). A media
+ * payload's bytes may go to the socket as they are (binary output): after each send the session checks
+ * the sink's `bufferedAmount`, and when the socket has not written everything it leaves the payload's
+ * buffer to it and encodes the next frame into a fresh one; otherwise it reuses the buffer. A sink that
+ * keeps payloads some other way (a queue of its own) copies them.
  */
 export type OutboundMessage =
   | { readonly type: 'media'; readonly payload: Uint8Array }

@@ -93,8 +93,8 @@ export class FastRtcSerializer implements Serializer {
   serialize(message: OutboundMessage): string | Buffer | undefined {
     switch (message.type) {
       case 'media':
-        // The payload is lent (wire-events.ts) and ws keeps a Buffer until it is written: a copy.
-        if (this.binaryOutput) return Buffer.from(message.payload);
+        // A view, not a copy: the session gives up the payload's buffer if the socket keeps it (wire-events.ts).
+        if (this.binaryOutput) return Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
         return PLAIN_MEDIA_JSON.text(message.payload);
       case 'clear':
         return '{"event":"clear"}';
