@@ -7,7 +7,7 @@ import { microphoneFile, openTalkPage, stopAndWaitForEnd, talkToEcho } from './s
 
 // Three sentences (about 8 s of speech) after a lead-in long enough for the page to connect on a
 // busy machine: the fake microphone starts playing when the page opens it, before connecting.
-const LEAD_IN_S = 8;
+const LEAD_IN_S = 12;
 const FILES = ['s01-slt.wav', 's02-rms.wav', 's03-slt.wav'];
 
 let gateway: Gateway;
@@ -29,7 +29,9 @@ describe.each([
   ['webrtc', 'processing=off&token=t0k3n'],
   ['websocket', 'transport=websocket&processing=off&token=t0k3n'],
 ])('talk page, echo over %s', (transport, query) => {
-  it('echoes the microphone: envelope, duration, levels, stats; Stop ends the session once', { timeout: 180_000 }, async () => {
+  // The fake microphone plays from the moment the page opens it; a page that took longer than the lead-in
+  // to connect (a full suite on 2 cores: > 8 s seen once) loses speech, not quality, so one retry.
+  it('echoes the microphone: envelope, duration, levels, stats; Stop ends the session once', { timeout: 180_000, retry: 1 }, async () => {
     const page = await openTalkPage(browser, url, query);
     const asked: string[] = [];
     page.on('request', (r) => asked.push(r.url()));
