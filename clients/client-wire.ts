@@ -1,7 +1,7 @@
 import type { MediaFormat } from '../src/codecs/media-format.js';
 
 /**
- * The client side of the FastRTC WebSocket protocol (DESIGN §2.1), pure: builds what a client sends
+ * The client side of the FastRTC WebSocket protocol (docs/protocol.md), pure: builds what a client sends
  * and classifies what the server sends. Message shapes are FastRTC's; `mediaFormat`/`outputFormat`,
  * `sequenceNumber`/`timestamp` and marks are wavegate's extensions (a FastRTC server ignores them).
  */

@@ -6,7 +6,7 @@ import { calls, mulawTone, phoneProbe, rms, twilio, until } from './telephone-ca
 import { sendPaced, WsTestClient } from './support/ws-test-client.js';
 
 /**
- * Conformance with Twilio Media Streams (DESIGN §2.2), driving WS /telephone/handler with Twilio's
+ * Conformance with Twilio Media Streams (docs/telephony.md), driving WS /telephone/handler with Twilio's
  * message sequence: connected → start → media every 20 ms (sequenceNumber, chunk, timestamp) → dtmf →
  * mark (echo of ours) → stop.
  */

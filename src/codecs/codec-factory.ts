@@ -1,5 +1,5 @@
 /**
- * One decoder and one encoder per stream from a MediaFormat (DESIGN §2.1 `mediaFormat`).
+ * One decoder and one encoder per stream from a MediaFormat (docs/protocol.md `mediaFormat`).
  *
  * Supported: μ-law, A-law and L16 at any whole rate from 4000 to 192000 Hz (FastRTC sends μ-law at
  * 48000 Hz, Twilio at 8000 Hz); Opus at 8000, 12000, 16000, 24000 and 48000 Hz. Mono only. Anything else

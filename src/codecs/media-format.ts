@@ -1,4 +1,4 @@
-/** Encodings a wavegate stream can carry on the wire (DESIGN §2.1 mediaFormat). */
+/** Encodings a wavegate stream can carry on the wire (docs/protocol.md mediaFormat). */
 export const ENCODINGS = ['audio/x-mulaw', 'audio/x-alaw', 'audio/x-l16', 'audio/opus'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * The one registry of wavegate errors (DESIGN §5). Each code has a message, the HTTP status used when
+ * The one registry of wavegate errors (docs/errors.md). Each code has a message, the HTTP status used when
  * it answers a request, and the WebSocket close code used when it ends a connection. docs/errors.md
  * lists the same codes; test/errors-registry.test.ts keeps the two in sync.
  *

@@ -5,7 +5,7 @@ import { emptyJitterBufferStats, type JitterBufferStats } from './jitter-stats.j
 import { PlayoutOrder } from './playout-order.js';
 
 /**
- * The jitter buffer core, in the NetEQ manner (DESIGN §4). Pure: no timers, no I/O; every call
+ * The jitter buffer core, in the NetEQ manner (docs/architecture.md, "Timing rules"). Pure: no timers, no I/O; every call
  * takes `now` (ms, any monotonic clock). An adapter calls `push()` when a packet arrives and `pop()`
  * once per playout step (each result covers `durationMs`: call again when that much has played).
  *

@@ -11,7 +11,7 @@ export interface Paced {
 }
 
 /**
- * One timer for every session (DESIGN §4). Sessions join when they have queued work and leave by
+ * One timer for every session (docs/architecture.md, "Timing rules"). Sessions join when they have queued work and leave by
  * returning false from `onTick`; with no members the timer stops, so silent sessions cost nothing.
  * The timer is re-armed for the next deadline of a drift-free `FrameClock`, never `setInterval`.
  */

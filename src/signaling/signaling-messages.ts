@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../errors/error-codes.js';
 
 /**
- * The call-signaling wire format (DESIGN §2.3), the seed's Django Channels consumer to the letter:
+ * The call-signaling wire format (docs/signaling.md), the seed's Django Channels consumer to the letter:
  * every message is a JSON text frame `{"type":T,"data":{…}}`. Parsing is pure: text in, a typed
  * message or a WG_ERR_* code with the reason out.
  */

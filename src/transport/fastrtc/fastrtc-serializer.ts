@@ -17,7 +17,7 @@ import { decodeMediaPayloadInto, maxPayloadBytes, OUT_TOO_SMALL } from './fastrt
 type MediaEvent = { type: 'media'; payload: Uint8Array; seq: number | undefined; timestamp: number | undefined };
 
 /**
- * FastRTC's WebSocket protocol (DESIGN §2.1) with wavegate's extensions. Binary messages carry raw
+ * FastRTC's WebSocket protocol (docs/protocol.md) with wavegate's extensions. Binary messages carry raw
  * L16/Opus payloads; output in L16/Opus goes out binary too, G.711 as base64 JSON like FastRTC.
  */
 export class FastRtcSerializer implements Serializer {

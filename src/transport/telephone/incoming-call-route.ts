@@ -24,7 +24,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * `POST /telephone/incoming` (and GET, for numbers configured with GET webhooks): Twilio's voice
  * webhook. Answers TwiML `<Connect><Stream url="wss://HOST/telephone/handler">` on the public host
- * (DESIGN §2.2). With an auth token configured the request must be signed by Twilio.
+ * (docs/telephony.md). With an auth token configured the request must be signed by Twilio.
  */
 export function incomingCallRoute(options: IncomingCallOptions): HttpRoute {
   return {

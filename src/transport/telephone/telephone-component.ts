@@ -14,7 +14,7 @@ export interface TelephoneOptions {
 }
 
 export const TELEPHONE_PATHS = {
-  /** Twilio Media Streams (DESIGN §2.2); Telnyx and Plivo are recognised here too, from their `start`. */
+  /** Twilio Media Streams (docs/telephony.md); Telnyx and Plivo are recognised here too, from their `start`. */
   handler: '/telephone/handler',
   twilio: '/telephone/twilio',
   telnyx: '/telephone/telnyx',

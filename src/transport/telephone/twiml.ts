@@ -1,5 +1,5 @@
 /**
- * TwiML that connects a call to a bidirectional Media Stream (`<Connect><Stream>`, DESIGN §2.2).
+ * TwiML that connects a call to a bidirectional Media Stream (`<Connect><Stream>`, docs/telephony.md).
  * `<Parameter>`s reach the stream's `start.customParameters`, and so the handler's `ctx.phone`.
  * Pure string building; every attribute value is XML-escaped.
  */

@@ -7,7 +7,7 @@ import { refusalMessage } from '../telephone/refusal.js';
 import { jsonValue, MediaJson } from '../media-json.js';
 import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
 
-/** Twilio Media Streams carry μ-law at 8 kHz, mono, both ways (DESIGN §2.2). */
+/** Twilio Media Streams carry μ-law at 8 kHz, mono, both ways (docs/telephony.md). */
 export const TWILIO_FORMAT: MediaFormat = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 };
 
 /**
