@@ -1,3 +1,4 @@
+import { CHROMIUM_BASE_ARGS } from '../browser-call-helpers.js';
 // Test helper (not a test): Debian's Chromium with a WAV file as its microphone, on the talk page,
 // and what the page hears from the gateway reduced to a 10 ms RMS envelope in the page itself.
 import { execFileSync } from 'node:child_process';
@@ -19,12 +20,7 @@ export async function launchChromium(media: readonly string[]): Promise<Browser>
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_BASE_ARGS,
       ...media,
       '--autoplay-policy=no-user-gesture-required',
       // A loaded machine must not make Chromium throttle the page's timers and audio.

@@ -1,3 +1,4 @@
+import { CHROMIUM_BASE_ARGS } from '../browser-call-helpers.js';
 // Test helper (not a test): real Chromium (Debian's, through playwright-core) speaking FastRTC's
 // WebRTC flow to the gateway. The fake microphone plays a WAV file once; a page script on the
 // gateway's own origin follows frontend/shared/webrtc_utils.ts (data channel `text` + `handshake`,
@@ -17,12 +18,7 @@ export async function launchChromiumWithAudio(wavPath: string): Promise<Browser>
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_BASE_ARGS,
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       `--use-file-for-fake-audio-capture=${wavPath}%noloop`,
