@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../src/gateway.js';
-import { transcribeFile, transcribePcm } from '../src/speech/pocketsphinx-cli.js';
+import { transcribePcm } from '../src/speech/pocketsphinx-cli.js';
 import { corpusWordErrors } from '../src/speech/word-error-rate.js';
 import { readWav } from '../src/wav/wav-file.js';
 import echo from '../handlers/echo.js';
+import { cleanTranscripts } from './support/clean-transcripts.js';
 import { streamThroughGateway } from './support/stream-through-gateway.js';
 
 const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
@@ -46,7 +47,8 @@ describe('speech echoed through the gateway (L16, 16 kHz path)', () => {
       return output;
     });
     const streamed = performance.now();
-    const clean = await pool(transcripts, 2, ({ file }) => transcribeFile(`${DIR}${file}`));
+    const cleanByFile = await cleanTranscripts();
+    const clean = transcripts.map(({ file }) => cleanByFile.get(file)!);
     const through = await pool(echoed, 2, (samples) => transcribePcm(samples, 16_000));
     console.log(`streaming ${((streamed - t0) / 1000).toFixed(1)} s, recognition ${((performance.now() - streamed) / 1000).toFixed(1)} s`);
     const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));

@@ -17,8 +17,9 @@ import { concatSamples } from '../src/audio/concat-samples.js';
 import { createDecoder, createEncoder } from '../src/codecs/codec-factory.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { defineHandler, type HandlerContext } from '../src/handler/handler.js';
-import { transcribeFile, transcribePcm } from '../src/speech/pocketsphinx-cli.js';
+import { transcribePcm } from '../src/speech/pocketsphinx-cli.js';
 import { corpusWordErrors } from '../src/speech/word-error-rate.js';
+import { cleanTranscripts } from './support/clean-transcripts.js';
 import { streamThroughGateway } from './support/stream-through-gateway.js';
 
 const run = promisify(execFile);
@@ -130,7 +131,8 @@ describe('a 48 kHz μ-law client and a 16 kHz handler: WER and SNR through the g
     });
     const snrs = results.map((r, i) => alignedSnrDb(received[i]!, r.output));
     const handlerInput = results.map((r) => concatSamples(heard.get(r.id)!));
-    const clean = await pool(transcripts, 2, ({ file }) => transcribeFile(`${DIR}${file}`, { timeoutMs: 600_000 }));
+    const cleanByFile = await cleanTranscripts();
+    const clean = transcripts.map(({ file }) => cleanByFile.get(file)!);
     const through = await pool(handlerInput, 2, (samples) => transcribePcm(samples, 16_000, { timeoutMs: 600_000 }));
     const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
     const wer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: through[i]! })));

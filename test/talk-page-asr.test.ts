@@ -3,8 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAsrHandler } from '../handlers/asr.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
-import { transcribeFile } from '../src/speech/pocketsphinx-cli.js';
 import { corpusWordErrors, wordErrors } from '../src/speech/word-error-rate.js';
+import { cleanTranscripts } from './support/clean-transcripts.js';
 import { launchWithMicrophoneFile } from './support/talk-page-browser.js';
 import { microphoneFile, openTalkPage, SPEECH } from './support/talk-page-session.js';
 
@@ -80,7 +80,9 @@ async function speakThroughPage(voice: string, viewport: { width: number; height
 }
 
 describe('talk page with the asr handler over WebRTC', () => {
-  it("shows transcripts as captions; pocketsphinx's word error rate through the page is within 1 point of clean", { timeout: 900_000 }, async () => {
+  // One retry: a full suite on 2 cores once starved the browser's real-time audio enough to cost 3
+  // more words (17/206) in a run; the bound itself is kept.
+  it("shows transcripts as captions; pocketsphinx's word error rate through the page is within 1 point of clean", { timeout: 900_000, retry: 1 }, async () => {
     const t0 = performance.now();
     // One voice after the other: pocketsphinx decodes while the user talks, and two conversations at
     // once overload a busy 2-core machine.
@@ -94,11 +96,9 @@ describe('talk page with the asr handler over WebRTC', () => {
     });
     const spoken = performance.now();
     console.log(`talk page asr: both voices spoken in ${((spoken - t0) / 1000).toFixed(1)} s`);
-    // The clean reference, two files at a time (a busy machine), each with a patient bound.
-    const clean: string[] = [];
-    for (let i = 0; i < transcripts.length; i += 2) {
-      clean.push(...(await Promise.all(transcripts.slice(i, i + 2).map(({ file }) => transcribeFile(`${SPEECH}${file}`, { timeoutMs: 300_000 })))));
-    }
+    // The clean reference (decoded once for every speech test of the run).
+    const cleanByFile = await cleanTranscripts();
+    const clean = transcripts.map(({ file }) => cleanByFile.get(file)!);
     const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
     const sltPairs = pairUp(slt.references, slt.said);
     const rmsPairs = pairUp(rms.references, rms.said);
