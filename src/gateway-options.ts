@@ -1,6 +1,8 @@
 import type { HandlerDefinition } from './handler/handler.js';
 import type { MediaFormat } from './codecs/media-format.js';
 import { DEFAULT_OPUS_SETTINGS, resolveGatewayOpusSettings, type GatewayOpusSettings } from './codecs/opus-settings.js';
+import { normalizePrefix } from './http/mount-prefix.js';
+import { checkTlsOptions, type TlsOptions } from './http/tls-material.js';
 import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
 import { parsePublicUrl } from './transport/telephone/public-url.js';
 import { checkWebRtcOptions, DEFAULT_WEBRTC_OPTIONS, type WebRtcOptions } from './transport/webrtc/webrtc-options.js';
@@ -53,6 +55,10 @@ export interface GatewayOptions extends WebRtcOptions {
   recordMode: 'input' | 'output' | 'both';
   /** When set (≥ 16 characters), /recordings URLs must be signed and unexpired (HMAC-SHA256). */
   recordingsSecret: string | null;
+  /** Path prefix of every route ('' or '/voice'): a gateway mounted in a host app, or behind a proxy path (docs/embedding.md). */
+  prefix: string;
+  /** HTTPS and WSS on the same port: PEM files (re-read by `reloadTls()`, SIGHUP in the CLI) or PEM text; null = plain HTTP. */
+  tls: TlsOptions | null;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -79,6 +85,8 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   recordDir: null,
   recordMode: 'both',
   recordingsSecret: null,
+  prefix: '',
+  tls: null,
   ...DEFAULT_WEBRTC_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
@@ -121,6 +129,8 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
     // A secret: its type and length are named, never the value.
     throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
+  o.prefix = normalizePrefix(o.prefix);
+  if (o.tls !== null) checkTlsOptions(o.tls);
   checkWebRtcOptions(o);
   return o;
 }

@@ -1,4 +1,10 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { attachToServer } from './http/attach-to-server.js';
 import { HttpServer } from './http/http-server.js';
+import { GatewayRouter } from './http/router.js';
+import { loadTlsMaterial } from './http/tls-material.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
@@ -22,8 +28,23 @@ export interface Gateway {
   readonly webrtc: WebRtcComponent;
   /** http://host:port once listening. */
   readonly url: string;
+  /** Starts the gateway on its own server (HTTPS and WSS with `tls`). */
   listen(): Promise<{ host: string; port: number; url: string }>;
-  /** Stop accepting, end every session (handlers' shutdown first, clients get 1001), close the server. */
+  /**
+   * Starts the gateway on a host app's `http`/`https` server, under `prefix` (default the `prefix`
+   * option): wavegate's paths are answered, every other request and upgrade goes to the host's own
+   * listeners (docs/embedding.md).
+   */
+  attach(server: Server | HttpsServer, options?: { prefix?: string }): Promise<void>;
+  /** Starts the gateway without a server, for `handleRequest` / `handleUpgrade` from a framework. */
+  start(): Promise<void>;
+  /** A request for wavegate's paths (below the prefix) is answered; any other goes to `next` (or gets 404). Bound: pass it as middleware. */
+  readonly handleRequest: (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+  /** Upgrades a WebSocket request for wavegate's paths and returns true; false leaves the socket to the caller. Bound. */
+  readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  /** Re-reads `tls` (certificate renewal; the CLI calls it on SIGHUP): new connections get the new certificate, live ones continue. */
+  reloadTls(): Promise<void>;
+  /** Stop accepting, end every session (handlers' shutdown first, clients get 1001), close the server; an attached gateway leaves the host's server running. */
   close(): Promise<void>;
 }
 
@@ -59,9 +80,26 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
   const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
-  const http = new HttpServer(components);
+  const router = new GatewayRouter(components, options.prefix);
+  let http: HttpServer | undefined;
+  let detach: (() => void) | undefined;
   let url = '';
   let closing: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
+  const start = () => {
+    starting ??= (async () => {
+      // A handler whose engine is missing fails here, before the gateway takes a single session.
+      await options.handler.check?.(options.handlerOptions);
+      for (const component of components) await component.start?.();
+      ready = true;
+    })();
+    return starting;
+  };
+  const loadTls = async () => {
+    const material = await loadTlsMaterial(options.tls!);
+    for (const warning of material.warnings) console.warn(`wavegate: warning: ${warning}`);
+    return material;
+  };
 
   return {
     options,
@@ -72,19 +110,34 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       return url;
     },
     async listen() {
-      // A handler whose engine is missing fails here, before the gateway takes a single session.
-      await options.handler.check?.(options.handlerOptions);
-      for (const component of components) await component.start?.();
+      if (http || detach) throw new Error('wavegate: this gateway is already serving');
+      const tls = options.tls === null ? undefined : await loadTls();
+      http = new HttpServer(router, tls);
+      await start();
       const address = await http.listen(options.port, options.host);
-      url = `http://${address.host}:${address.port}`;
-      ready = true;
+      url = `${tls ? 'https' : 'http'}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}${router.prefix}`;
       return { ...address, url };
+    },
+    async attach(server, attachOptions = {}) {
+      if (http || detach) throw new Error('wavegate: this gateway is already serving');
+      if (attachOptions.prefix !== undefined) router.prefix = attachOptions.prefix;
+      await start();
+      detach = attachToServer(server, router);
+    },
+    start,
+    handleRequest: (req, res, next) => router.handleRequest(req, res, next),
+    handleUpgrade: (req, socket, head) => router.handleUpgrade(req, socket, head),
+    async reloadTls() {
+      if (options.tls === null || !http) throw new Error('wavegate: reloadTls() needs the `tls` option and listen()');
+      http.setTls(await loadTls());
     },
     close() {
       closing ??= (async () => {
         ready = false;
         for (const component of [...components].reverse()) await component.close?.();
-        await http.close();
+        if (http) await http.close();
+        else router.closeWebSockets();
+        detach?.();
       })();
       return closing;
     },

@@ -23,7 +23,8 @@ describe('call page routes', () => {
     expect(html).toContain('<script type="module" src="call-page.js">');
     const js = await fetch(`${url}/call/call-page.js`);
     expect(js.headers.get('content-type')).toMatch(/text\/javascript/);
-    expect(await js.text()).toContain("new URL('/ws/call/', location.href)");
+    // Relative to the page, so the page works under a mount prefix too (docs/embedding.md).
+    expect(await js.text()).toContain("new URL('../ws/call/', location.href)");
     expect((await fetch(`${url}/call/call-page.css`)).status).toBe(200);
     const redirect = await fetch(`${url}/call`, { redirect: 'manual' });
     expect(redirect.status).toBe(308);

@@ -82,7 +82,8 @@ async function loadConfig() {
 }
 
 function connect() {
-  const url = new URL('/ws/call/', location.href);
+  // Relative to the page (/call/ or /PREFIX/call/): the gateway may be mounted under a prefix.
+  const url = new URL('../ws/call/', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const socket = new WebSocket(url);
   call.socket = socket;

@@ -46,6 +46,9 @@ const HELP = `usage: wavegate serve [options]
   --record input|output|both  what is recorded: caller, gateway, or both as stereo (default both)
   --recordings-secret SECRET  /recordings URLs must be signed and unexpired (HMAC-SHA256, ≥ 16 characters);
                               also read from WAVEGATE_RECORDINGS_SECRET, which keeps it out of ps
+  --tls-cert FILE             serve HTTPS and WSS on the same port with this PEM certificate (chain)…
+  --tls-key FILE              …and this PEM key; both are re-read on SIGHUP (renewal without a restart)
+  --prefix PATH               serve every route under PATH (/voice/websocket/offer, the talk page at /voice/)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -85,6 +88,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'webrtc-inbound-loss': { type: 'string' },
       'webrtc-loss-seed': { type: 'string' },
       'webrtc-allow-origin': { type: 'string', multiple: true },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      prefix: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -112,6 +118,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const webrtcDisconnectedGraceS = toNumber('webrtc-disconnected-grace', values['webrtc-disconnected-grace']);
   const webrtcInboundLossPercent = toNumber('webrtc-inbound-loss', values['webrtc-inbound-loss']);
   const webrtcLossSeed = toNumber('webrtc-loss-seed', values['webrtc-loss-seed']);
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together');
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -138,6 +145,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(webrtcInboundLossPercent !== undefined && { webrtcInboundLossPercent }),
     ...(webrtcLossSeed !== undefined && { webrtcLossSeed }),
     ...(values['webrtc-allow-origin'] !== undefined && { webrtcAllowedOrigins: values['webrtc-allow-origin'] }),
+    ...(values['tls-cert'] !== undefined && { tls: { certFile: values['tls-cert'], keyFile: values['tls-key']! } }),
+    ...(values.prefix !== undefined && { prefix: values.prefix }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);
@@ -155,5 +164,14 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    if (values['tls-cert'] !== undefined) {
+      // Certificate renewal: new connections get the new files, live sessions continue (docs/deploy.md).
+      process.on('SIGHUP', () => {
+        gateway.reloadTls().then(
+          () => process.stdout.write('wavegate: SIGHUP, TLS certificate reloaded\n'),
+          (err: unknown) => console.error(`wavegate: SIGHUP, TLS certificate not reloaded, the previous one stays: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      });
+    }
   });
 }

@@ -1,39 +1,42 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { sendError } from './respond.js';
-import type { GatewayComponent, HttpRoute, WsRoute } from './routes.js';
+import { GatewayRouter } from './router.js';
+import type { GatewayComponent } from './routes.js';
+import type { TlsMaterial } from './tls-material.js';
 
 /**
- * One HTTP server carrying every component's routes: plain requests are matched by method and
- * path, upgrades by exact path. Unknown paths get WG_ERR_NOT_FOUND; a throwing route gets
- * WG_ERR_INTERNAL and never takes the process down.
+ * wavegate's own listening server (HTTP, or HTTPS and WSS on the same port with `tls`) in front of a
+ * GatewayRouter. Upgrades for unknown paths get 404; malformed requests get 400 and never reach a route.
  */
 export class HttpServer {
-  readonly server: Server;
-  private readonly httpRoutes: HttpRoute[] = [];
-  private readonly wsServers = new Map<string, { route: WsRoute; wss: WebSocketServer }>();
+  readonly server: Server | HttpsServer;
+  readonly router: GatewayRouter;
   private readonly sockets = new Set<Duplex>();
 
-  constructor(components: readonly GatewayComponent[]) {
-    for (const component of components) {
-      this.httpRoutes.push(...(component.httpRoutes ?? []));
-      for (const route of component.wsRoutes ?? []) {
-        const wss = new WebSocketServer({ noServer: true, maxPayload: route.maxPayload ?? 1 << 20, clientTracking: true });
-        wss.on('connection', (socket: WebSocket, req: IncomingMessage) => route.onConnection(socket, req));
-        this.wsServers.set(route.path, { route, wss });
-      }
-    }
-    this.server = createServer((req, res) => this.onRequest(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.server.on('connection', (socket) => {
+  constructor(routes: GatewayRouter | readonly GatewayComponent[], tls?: TlsMaterial) {
+    this.router = routes instanceof GatewayRouter ? routes : new GatewayRouter(routes);
+    const onRequest = this.router.handleRequest.bind(this.router);
+    this.server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => onRequest(req, res)) : createServer((req, res) => onRequest(req, res));
+    this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      if (!this.router.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
+    // TLS servers hand over the TLS socket on 'secureConnection'; 'connection' is the TCP one beneath.
+    this.server.on('connection', (socket: Duplex) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    this.server.on('clientError', (_err, socket) => {
+    this.server.on('clientError', (_err, socket: Duplex) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
       else socket.destroy();
     });
+    if (tls) (this.server as HttpsServer).on('tlsClientError', () => undefined); // a failed handshake is the client's, not ours
+  }
+
+  /** New connections get `tls`'s certificate; connections already open keep theirs (SIGHUP renewal, docs/deploy.md). */
+  setTls(tls: TlsMaterial): void {
+    if (!('setSecureContext' in this.server)) throw new Error('wavegate: this server was started without TLS; a certificate cannot be added to it');
+    this.server.setSecureContext({ cert: tls.cert, key: tls.key });
   }
 
   listen(port: number, host: string): Promise<{ host: string; port: number }> {
@@ -51,43 +54,9 @@ export class HttpServer {
   /** Stops accepting; WebSocket clients still open are terminated; idle keep-alive sockets are closed. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const { wss } of this.wsServers.values()) {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-    }
+    this.router.closeWebSockets();
     this.server.closeIdleConnections();
     for (const socket of this.sockets) socket.destroy();
     await closed;
-  }
-
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let pathMatched = false;
-    for (const route of this.httpRoutes) {
-      const match = typeof route.path === 'string' ? (route.path === url.pathname ? null : undefined) : url.pathname.match(route.path) ?? undefined;
-      if (match === undefined) continue;
-      pathMatched = true;
-      const methods = typeof route.method === 'string' ? [route.method] : route.method;
-      if (!methods.includes(req.method ?? 'GET')) continue;
-      Promise.resolve()
-        .then(() => route.handle(req, res, url, match))
-        .catch((err: unknown) => {
-          console.error(`wavegate: ${req.method} ${url.pathname} failed:`, err);
-          sendError(res, 'WG_ERR_INTERNAL');
-        });
-      return;
-    }
-    if (pathMatched) sendError(res, 'WG_ERR_METHOD_NOT_ALLOWED', req.method);
-    else sendError(res, 'WG_ERR_NOT_FOUND', url.pathname);
-  }
-
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const entry = this.wsServers.get(pathname) ?? this.wsServers.get(pathname.endsWith('/') ? pathname.slice(0, -1) : `${pathname}/`);
-    if (!entry) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    entry.wss.handleUpgrade(req, socket, head, (ws) => entry.wss.emit('connection', ws, req));
   }
 }

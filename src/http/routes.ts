@@ -1,14 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 
-/** One HTTP endpoint. `path` is matched against the URL's pathname; a RegExp's groups reach `match`. */
+/** Where the routes are mounted: '' on wavegate's own server, '/voice' in a host app (docs/embedding.md). */
+export interface Mount {
+  readonly prefix: string;
+}
+
+/**
+ * One HTTP endpoint. `path` is matched against the URL's pathname below the mount prefix (`url` has that
+ * inner pathname; `req.url` keeps the full one); a RegExp's groups reach `match`. A route that writes
+ * absolute paths into a response (TwiML, recording links) puts `mount.prefix` in front.
+ */
 export interface HttpRoute {
   readonly method: string | readonly string[];
   readonly path: string | RegExp;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpMatchArray | null): void | Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpMatchArray | null, mount: Mount): void | Promise<void>;
 }
 
-/** One WebSocket endpoint, upgraded on an exact path. */
+/** One WebSocket endpoint, upgraded on an exact path (below the mount prefix). */
 export interface WsRoute {
   readonly path: string;
   /** Largest message accepted, in bytes (ws `maxPayload`); larger ones close the socket with 1009. */

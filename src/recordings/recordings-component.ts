@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WavegateError } from '../errors/wavegate-error.js';
 import { sendError, sendJson } from '../http/respond.js';
-import type { GatewayComponent } from '../http/routes.js';
+import type { GatewayComponent, Mount } from '../http/routes.js';
 import { isValidRecordingId } from './recording-file.js';
 import { RecordingStore } from './recording-store.js';
 import { serveRecording } from './serve-recording.js';
@@ -54,10 +54,10 @@ export function createRecordingsHttp(store: RecordingStore, input: Partial<Recor
     return false;
   };
 
-  const list = async (_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const list = async (_req: IncomingMessage, res: ServerResponse, url: URL, _match: RegExpMatchArray | null, mount: Mount): Promise<void> => {
     if (!authorized(res, LISTING_SUBJECT, url.searchParams)) return;
     const expiresAtS = Math.floor(now() / 1000) + options.signedUrlTtlS;
-    const recordings = (await store.list()).map((info) => ({ ...info, url: recordingPath(info.id, options.secret, expiresAtS) }));
+    const recordings = (await store.list()).map((info) => ({ ...info, url: `${mount.prefix}${recordingPath(info.id, options.secret, expiresAtS)}` }));
     sendJson(res, 200, { recordings }, { 'cache-control': 'no-store' });
   };
 

@@ -58,8 +58,8 @@ export function callPageRoutes(config: CallPageConfig, stats: () => unknown): Ht
     {
       method: get,
       path: '/call',
-      handle: (_req, res) => {
-        res.writeHead(308, { location: '/call/', 'content-length': 0 });
+      handle: (_req, res, url, _match, mount) => {
+        res.writeHead(308, { location: `${mount.prefix}/call/${url.search}`, 'content-length': 0 });
         res.end();
       },
     },

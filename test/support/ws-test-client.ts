@@ -26,9 +26,9 @@ export class WsTestClient {
     });
   }
 
-  static connect(url: string): Promise<WsTestClient> {
+  static connect(url: string, options?: WebSocket.ClientOptions): Promise<WsTestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, options);
       const client = new WsTestClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('error', reject);

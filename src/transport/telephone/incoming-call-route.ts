@@ -30,14 +30,14 @@ export function incomingCallRoute(options: IncomingCallOptions): HttpRoute {
   return {
     method: ['POST', 'GET'],
     path: options.path,
-    handle: (req, res) => answerIncomingCall(req, res, options),
+    handle: (req, res, _url, _match, mount) => answerIncomingCall(req, res, options, mount.prefix),
   };
 }
 
-async function answerIncomingCall(req: IncomingMessage, res: ServerResponse, options: IncomingCallOptions): Promise<void> {
+async function answerIncomingCall(req: IncomingMessage, res: ServerResponse, options: IncomingCallOptions, prefix: string): Promise<void> {
   let base: PublicBase;
   try {
-    base = publicBaseFor(req.headers, options.publicBase);
+    base = publicBaseFor(req.headers, options.publicBase, 'encrypted' in req.socket && req.socket.encrypted === true);
   } catch (err) {
     if (err instanceof WavegateError) return sendError(res, err.code, err.message);
     throw err;
@@ -60,7 +60,7 @@ async function answerIncomingCall(req: IncomingMessage, res: ServerResponse, opt
   for (const [name, value] of fields) {
     if ((FORWARDED_FIELDS as readonly string[]).includes(name) && value.length <= 256) parameters[name] = value;
   }
-  const body = connectStreamTwiml(webSocketUrl(base, options.streamPath), parameters);
+  const body = connectStreamTwiml(webSocketUrl(base, `${prefix}${options.streamPath}`), parameters);
   res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }

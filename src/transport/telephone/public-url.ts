@@ -7,7 +7,8 @@ import { WavegateError } from '../../errors/wavegate-error.js';
  *
  * With a configured public URL (`--public-url https://voice.example.com/wavegate`) that is the base:
  * its scheme, host, port and path prefix are kept. Without one, the base comes from the request:
- * `X-Forwarded-Proto` / `X-Forwarded-Host` when a proxy set them, else `Host` over plain http.
+ * `X-Forwarded-Proto` / `X-Forwarded-Host` when a proxy set them, else `Host`, over https when the
+ * request came in over wavegate's own TLS.
  * Pure: headers in, URLs out.
  */
 export interface PublicBase {
@@ -39,14 +40,15 @@ export function parsePublicUrl(text: string): PublicBase {
 }
 
 /** The base for one request: the configured one, else derived from the request's headers. */
-export function publicBaseFor(headers: IncomingHttpHeaders, configured: PublicBase | null): PublicBase {
+export function publicBaseFor(headers: IncomingHttpHeaders, configured: PublicBase | null, overTls = false): PublicBase {
   if (configured !== null) return configured;
   const forwardedProto = firstValue(headers['x-forwarded-proto'])?.toLowerCase();
   const host = firstValue(headers['x-forwarded-host']) ?? firstValue(headers.host);
   if (host === undefined || !HOST.test(host)) {
     throw new WavegateError('WG_ERR_BAD_REQUEST', `cannot tell the public host from Host ${JSON.stringify(host ?? null)}; set --public-url`);
   }
-  return { protocol: forwardedProto === 'https' ? 'https:' : 'http:', host, pathPrefix: '' };
+  const protocol = forwardedProto === 'https' || (forwardedProto === undefined && overTls) ? 'https:' : 'http:';
+  return { protocol, host, pathPrefix: '' };
 }
 
 /** The full URL the client requested (for signatures): base + the request's path and query. */
