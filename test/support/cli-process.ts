@@ -22,7 +22,7 @@ export function startServe(args: readonly string[], env: NodeJS.ProcessEnv = {})
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const match = out.match(/wavegate listening on (http:\/\/\S+)/);
+      const match = out.match(/wavegate listening on (https?:\/\/\S+)/);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1]!, output: () => out, exited });
