@@ -7,6 +7,7 @@ import { GatewayRouter } from './http/router.js';
 import { loadTlsMaterial } from './http/tls-material.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
+import { GatewayEvents, type GatewayEventMap } from './gateway-events.js';
 import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
 import { createSignalingComponent } from './signaling/signaling-component.js';
 import { metricsComponent } from './metrics/metrics-component.js';
@@ -24,6 +25,11 @@ export interface Gateway {
   readonly sessions: SessionHost;
   /** Session recordings (folder, live files, signed paths) when `recordDir` is set. */
   readonly recordings: Recordings | undefined;
+  /** Typed events for applications (docs/embedding.md); `on`/`once`/`off` below are shorthands. */
+  readonly events: GatewayEvents;
+  on<K extends keyof GatewayEventMap>(event: K, listener: (...args: GatewayEventMap[K]) => void): Gateway;
+  once<K extends keyof GatewayEventMap>(event: K, listener: (...args: GatewayEventMap[K]) => void): Gateway;
+  off<K extends keyof GatewayEventMap>(event: K, listener: (...args: GatewayEventMap[K]) => void): Gateway;
   /** `POST /webrtc/offer`: its live peer connections by webrtc_id. */
   readonly webrtc: WebRtcComponent;
   /** http://host:port once listening. */
@@ -52,7 +58,8 @@ export type CreateGatewayOptions = GatewayOptionsInput;
 
 export function createGateway(input: CreateGatewayOptions): Gateway {
   const options = resolveGatewayOptions(input);
-  const sessions = new SessionHost(options);
+  const events = new GatewayEvents();
+  const sessions = new SessionHost(options, events);
   let ready = false;
   const health: GatewayComponent = {
     name: 'health',
@@ -71,13 +78,16 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     turnCredentialTtlS: options.turnCredentialTtlS,
     presenceTtlS: options.presenceTtlS,
     maxMessagesPerSecond: options.maxMessagesPerSecond,
+  }, {
+    callStarted: (e) => events.report('call-started', e),
+    callEnded: (e) => events.report('call-ended', e),
   });
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
   const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
   // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
   const webrtc = webRtcComponent(sessions);
-  const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
+  const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret }, (e) => events.report('recording-finished', e));
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
   const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   const router = new GatewayRouter(components, options.prefix);
@@ -101,8 +111,21 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     return material;
   };
 
-  return {
+  const gateway: Gateway = {
     options,
+    events,
+    on(event, listener) {
+      events.on(event, listener as never);
+      return gateway;
+    },
+    once(event, listener) {
+      events.once(event, listener as never);
+      return gateway;
+    },
+    off(event, listener) {
+      events.off(event, listener as never);
+      return gateway;
+    },
     sessions,
     recordings,
     webrtc,
@@ -142,4 +165,5 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       return closing;
     },
   };
+  return gateway;
 }

@@ -19,6 +19,8 @@ export * from './handler/handler.js';
 export { loadHandler, BUILT_IN_HANDLER_NAMES } from './handler/handler-loader.js';
 export * from './gateway-options.js';
 export { createGateway, type Gateway, type CreateGatewayOptions } from './gateway.js';
+export * from './gateway-events.js';
+export type { TlsOptions } from './http/tls-material.js';
 export type * from './http/routes.js';
 export type * from './channel-layer/channel-layer.js';
 export { MemoryChannelLayer } from './channel-layer/memory-channel-layer.js';

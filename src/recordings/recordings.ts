@@ -1,3 +1,4 @@
+import type { RecordingFinishedEvent } from '../gateway-events.js';
 import type { GatewayComponent } from '../http/routes.js';
 import type { SessionTap, SessionTapFactory } from '../session/session-tap.js';
 import { createSessionRecorder, DEFAULT_RECORDER_OPTIONS, RECORD_MODES, type RecordMode, type SessionRecorder } from './recorder.js';
@@ -59,7 +60,10 @@ export interface RecordingTotals {
   frames: number;
 }
 
-export function createRecordings(input: Partial<RecordingsOptions> & Pick<RecordingsOptions, 'dir'>): Recordings {
+/** Told when a session's recording is complete (the gateway's `recording-finished` event). */
+export type RecordingFinishedListener = (finished: RecordingFinishedEvent) => void;
+
+export function createRecordings(input: Partial<RecordingsOptions> & Pick<RecordingsOptions, 'dir'>, onFinished?: RecordingFinishedListener): Recordings {
   const options: RecordingsOptions = { ...DEFAULT_RECORDINGS_OPTIONS, ...input };
   if (!RECORD_MODES.includes(options.mode)) throw new TypeError(`Expected \`mode\` to be 'input', 'output' or 'both', got \`${String(options.mode)}\``);
   if (!Number.isInteger(options.staleAfterMs) || options.staleAfterMs < 0) throw new TypeError(`Expected \`staleAfterMs\` to be an integer ≥ 0, got \`${String(options.staleAfterMs)}\``);
@@ -104,6 +108,7 @@ export function createRecordings(input: Partial<RecordingsOptions> & Pick<Record
         totals.droppedFrames += stats.droppedFrames;
         totals.frames += stats.frames;
         if (active.get(info.id) === recorder) active.delete(info.id);
+        onFinished?.({ id: info.id, path: stats.path, durationMs: stats.durationMs, state: stats.state === 'failed' ? 'failed' : 'closed', droppedFrames: stats.droppedFrames });
       },
     };
     return tap;

@@ -4,6 +4,7 @@ import { WavegateError } from '../errors/wavegate-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { GatewayOptions } from '../gateway-options.js';
 import type { PhoneCallInfo } from '../handler/handler.js';
+import { GatewayEvents } from '../gateway-events.js';
 import { SharedPacer } from '../pacer/shared-pacer.js';
 import { Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
@@ -39,9 +40,12 @@ export class SessionHost {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
   readonly now: () => number = () => performance.now();
+  /** session-opened, session-closed, session-refused (docs/embedding.md). */
+  readonly events: GatewayEvents;
 
-  constructor(options: GatewayOptions) {
+  constructor(options: GatewayOptions, events: GatewayEvents = new GatewayEvents()) {
     this.options = options;
+    this.events = events;
     this.registry = new SessionRegistry(options.concurrencyLimit);
     this.pacer = new SharedPacer(options.frameMs, this.now);
   }
@@ -57,8 +61,33 @@ export class SessionHost {
     this.sweepTimer.unref();
   }
 
-  /** Admission first, then the handler instance, then the session (its `startUp` is queued). */
+  /** Admission first, then the handler instance, then the session (its `startUp` is queued); reported as an event. */
   open(request: OpenSessionRequest): OpenSessionResult {
+    const result = this.admitAndCreate(request);
+    this.report(request, result);
+    return result;
+  }
+
+  private report(request: OpenSessionRequest, result: OpenSessionResult): void {
+    const { events } = this;
+    if (!result.ok) {
+      events.report('session-refused', { id: request.id, carrier: request.carrier, code: result.code, message: result.message });
+      return;
+    }
+    const { session } = result;
+    const startedAt = Date.now();
+    events.report('session-opened', { id: session.id, carrier: session.carrier, handler: this.options.handler.name, startedAt });
+    // The signal aborts as the close begins (synchronously, inside it: hence the microtask); `close()`
+    // is idempotent and returns that close, so the event comes once the handler has shut down and the
+    // counters are final.
+    const closed = () =>
+      void session.close(session.closeReason ?? 'socket_closed').then(() =>
+        events.report('session-closed', { id: session.id, carrier: session.carrier, reason: session.closeReason ?? 'socket_closed', durationMs: Date.now() - startedAt, stats: session.stats() }),
+      );
+    session.signal.addEventListener('abort', () => queueMicrotask(closed), { once: true });
+  }
+
+  private admitAndCreate(request: OpenSessionRequest): OpenSessionResult {
     if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
     const admission = this.registry.admit(request.id);
     if (!admission.ok) {

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { ChannelLayer, ChannelMessage } from '../channel-layer/channel-layer.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { IDLE, onPeerEvent, onRequest, peerOf, type CallState, type PeerEvent } from './call-state.js';
+import type { CallEndedEvent, CallStartedEvent } from '../gateway-events.js';
 import { parseClientMessage, type ClientMessage, type HangupReason, type ServerMessage } from './signaling-messages.js';
 
 export interface CallConsumerLimits {
@@ -11,6 +12,12 @@ export interface CallConsumerLimits {
   maxPendingMessages: number;
   /** A client whose unsent output exceeds this many bytes is closed with WG_ERR_SLOW_CONSUMER. */
   maxBufferedBytes: number;
+}
+
+/** Told when a call starts and ends (the gateway's `call-started` / `call-ended` events). */
+export interface CallEventSink {
+  callStarted(event: CallStartedEvent): void;
+  callEnded(event: CallEndedEvent): void;
 }
 
 const PEER_EVENTS = new Set(['call_received', 'call_answered', 'ICEcandidate', 'hangup', 'busy']);
@@ -34,6 +41,8 @@ export class CallConsumer {
   private windowStart = 0;
   private windowCount = 0;
   private rateErrorSent = false;
+  /** The call in progress, once answered: who called whom, since when. */
+  private call: { caller: string; callee: string; startedAt: number } | undefined;
   /** Resolves once the connection's presence is cleaned up. */
   readonly done: Promise<void>;
 
@@ -41,6 +50,7 @@ export class CallConsumer {
     private readonly socket: WebSocket,
     private readonly layer: ChannelLayer,
     private readonly limits: CallConsumerLimits,
+    private readonly events?: CallEventSink,
   ) {
     this.channel = layer.newChannel((m) => this.onChannelMessage(m), { onMembershipLost: (group) => this.onNameLost(group) });
     this.send({ type: 'connection', data: { message: 'Connected' } });
@@ -100,9 +110,13 @@ export class CallConsumer {
     const outcome = onRequest(me, this.state, message);
     if (!outcome.ok) return this.sendError(outcome.code, message.type, outcome.detail);
     const { to } = outcome;
+    const before = this.state;
     this.state = outcome.state;
+    if (message.type === 'hangup') this.endCall(me, 'hangup');
     const event = this.toPeerEvent(me, message);
     const result = await this.layer.groupSend(to, event);
+    // Answered and delivered: the call has started (reported once, on the callee's process).
+    if (message.type === 'answer_call' && before.phase === 'ringing' && result.recipients > 0) this.startCall(to, me, true);
     if (result.recipients > 0 || message.type === 'hangup' || this.closed) return;
     // Nobody received it: the peer is not online (or not reachable while Redis is down).
     if (peerOf(this.state) === to && (result.complete || message.type === 'call')) this.state = IDLE;
@@ -127,6 +141,9 @@ export class CallConsumer {
     if (this.closed || this.name === null || !isPeerEvent(message)) return;
     const event = message as PeerEvent;
     const outcome = onPeerEvent(this.state, event);
+    if (event.type === 'call_answered' && this.state.phase === 'calling' && outcome.state.phase === 'in_call') this.startCall(this.name, event.from, false);
+    // The peer ended it and reports it; this side only forgets the call.
+    if (outcome.state.phase === 'idle') this.call = undefined;
     this.state = outcome.state;
     if (outcome.forward) this.send({ type: event.type, data: event.data } as ServerMessage);
     if (outcome.reply === 'busy') await this.layer.groupSend(event.from, { type: 'busy', from: this.name, data: { name: this.name } });
@@ -138,12 +155,25 @@ export class CallConsumer {
     if (this.closed || this.name !== group) return;
     const peer = peerOf(this.state);
     if (peer !== undefined) {
+      this.endCall(group, 'logged_out');
       void this.hangupPeer(peer, 'logged_out');
       this.send({ type: 'hangup', data: { name: peer, reason: 'logged_out' } });
     }
     this.name = null;
     this.state = IDLE;
     this.sendError('WG_ERR_NAME_TAKEN', null, `another connection holds ${JSON.stringify(group)} after the relay reconnected; log in again`, group);
+  }
+
+  private startCall(caller: string, callee: string, report: boolean): void {
+    this.call = { caller, callee, startedAt: Date.now() };
+    if (report) this.events?.callStarted({ ...this.call });
+  }
+
+  /** This side ends the call it is in (hangup, disconnect, logged out): reported once, here. */
+  private endCall(endedBy: string, reason: HangupReason): void {
+    const call = this.call;
+    this.call = undefined;
+    if (call) this.events?.callEnded({ caller: call.caller, callee: call.callee, endedBy, reason, durationMs: Date.now() - call.startedAt });
   }
 
   private async hangupPeer(peer: string, reason: HangupReason): Promise<void> {
@@ -155,6 +185,7 @@ export class CallConsumer {
     if (this.closed) return;
     this.closed = true;
     const peer = peerOf(this.state);
+    if (this.name !== null) this.endCall(this.name, 'disconnected');
     try {
       if (peer !== undefined) await this.hangupPeer(peer, 'disconnected');
     } finally {

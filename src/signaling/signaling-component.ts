@@ -4,7 +4,7 @@ import type { ChannelLayer } from '../channel-layer/channel-layer.js';
 import { createChannelLayer } from '../channel-layer/create-channel-layer.js';
 import { ERROR_CODES } from '../errors/error-codes.js';
 import type { GatewayComponent } from '../http/routes.js';
-import { CallConsumer, type CallConsumerLimits } from './call-consumer.js';
+import { CallConsumer, type CallConsumerLimits, type CallEventSink } from './call-consumer.js';
 import { callPageRoutes } from './call-page-routes.js';
 import type { IceServer } from './ice-servers.js';
 
@@ -39,7 +39,7 @@ const MAX_PAYLOAD = 64 * 1024;
  * The call-signaling relay as a gateway component: `WS /ws/call/`, the call page under `/call/`,
  * and the channel layer it relays through (in-memory, or Redis when `redisUrl` is set).
  */
-export function createSignalingComponent(input: Partial<SignalingOptions> = {}): GatewayComponent & { readonly layer: ChannelLayer } {
+export function createSignalingComponent(input: Partial<SignalingOptions> = {}, events?: CallEventSink): GatewayComponent & { readonly layer: ChannelLayer } {
   const options: SignalingOptions = { ...DEFAULT_SIGNALING_OPTIONS, ...input };
   const layer = createChannelLayer(options.redisUrl, { groupExpiryMs: Math.round(options.presenceTtlS * 1000) });
   const consumers = new Map<WebSocket, CallConsumer>();
@@ -69,7 +69,7 @@ export function createSignalingComponent(input: Partial<SignalingOptions> = {}):
           alive.add(socket);
           socket.on('pong', () => alive.add(socket));
           socket.on('error', () => socket.terminate());
-          const consumer = new CallConsumer(socket, layer, options);
+          const consumer = new CallConsumer(socket, layer, options, events);
           consumers.set(socket, consumer);
           void consumer.done.then(() => consumers.delete(socket));
         },
