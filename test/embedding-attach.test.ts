@@ -117,6 +117,15 @@ describe.each(Object.keys(HOSTS))('wavegate attached at /voice to %s', (name) =>
       const twiml = await (await fetch(`${host.base}/voice/telephone/incoming`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'CallSid=CA1' })).text();
       expect(twiml).toContain(`url="ws://${host.base.slice('http://'.length)}/voice/telephone/handler"`);
 
+      // The call page under the prefix: redirected to its folder, its signaling socket below the prefix too.
+      const callBare = await fetch(`${host.base}/voice/call`, { redirect: 'manual' });
+      expect(callBare.headers.get('location')).toBe('/voice/call/');
+      expect(await (await fetch(`${host.base}/voice/call/`)).text()).toContain('call-page.js');
+      const caller = await WsTestClient.connect(`${host.base.replace('http', 'ws')}/voice/ws/call/`);
+      caller.send({ type: 'login', data: { name: `attach-${name.length}` } });
+      await caller.waitFor((m) => m.type === 'logged_in');
+      caller.close();
+
       // The talk page at /voice/ talks over WebRTC, its every request under the prefix.
       const page = await openTalkPage(browser, `${host.base}/voice`, 'processing=off');
       const asked: string[] = [];

@@ -91,6 +91,18 @@ describe('wavegate serve --tls-cert --tls-key: HTTPS and WSS on one port', () =>
     while (echoedFrames() < 35 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(echoedFrames()).toBeGreaterThanOrEqual(35);
     client.close();
+    // Without --public-url, a webhook that came in over TLS is told a wss:// stream URL.
+    const { request } = await import('node:https');
+    const twiml = await new Promise<string>((resolve, reject) => {
+      const req = request(`${serve.url}/telephone/incoming`, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      });
+      req.once('error', reject);
+      req.end('CallSid=CA1');
+    });
+    expect(twiml).toContain(`url="wss://127.0.0.1:${port}/telephone/handler"`);
   });
 
   it('Chromium opens the talk page over https (a secure context) and talks over WebRTC', { timeout: 120_000 }, async () => {
