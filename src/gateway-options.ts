@@ -1,4 +1,6 @@
+import { MIN_AUTH_SECRET_LENGTH } from './auth/access-token.js';
 import type { HandlerDefinition } from './handler/handler.js';
+import { checkTelnyxPublicKey } from './transport/telephone/telnyx-signature.js';
 import type { MediaFormat } from './codecs/media-format.js';
 import { DEFAULT_OPUS_SETTINGS, resolveGatewayOpusSettings, type GatewayOpusSettings } from './codecs/opus-settings.js';
 import { checkIceConfig, checkIceServer, type IceServer } from './signaling/ice-servers.js';
@@ -53,6 +55,16 @@ export interface GatewayOptions extends WebRtcOptions {
   recordMode: 'input' | 'output' | 'both';
   /** When set (≥ 16 characters), /recordings URLs must be signed and unexpired (HMAC-SHA256). */
   recordingsSecret: string | null;
+  /** Access tokens (docs/security.md): when set (≥ 32 characters), every route but pages, /healthz and carrier webhooks needs a JWT signed HS256 with it; null = off. */
+  authSecret: string | null;
+  /** End WebSockets and streams whose token expires while they run (by default an expired token ends nothing already running). */
+  enforceExpLive: boolean;
+  /** With `authSecret`, `/metrics` needs an `admin` token too (default: open, for scrapers on a private network). */
+  metricsTokenRequired: boolean;
+  /** Telnyx's webhook public key (base64 Ed25519, Mission Control → Keys): when set, Telnyx webhooks must carry a valid `telnyx-signature-ed25519`. */
+  telnyxPublicKey: string | null;
+  /** Plivo auth token: when set, Plivo webhooks must carry a valid `X-Plivo-Signature-V3`. */
+  plivoAuthToken: string | null;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -80,6 +92,11 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   recordMode: 'both',
   recordingsSecret: null,
   ...DEFAULT_WEBRTC_OPTIONS,
+  authSecret: null,
+  enforceExpLive: false,
+  metricsTokenRequired: false,
+  telnyxPublicKey: null,
+  plivoAuthToken: null,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -122,5 +139,15 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
     throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
   checkWebRtcOptions(o);
+  if (o.authSecret !== null && (typeof o.authSecret !== 'string' || o.authSecret.length < MIN_AUTH_SECRET_LENGTH)) {
+    // A secret: its type and length are named, never the value.
+    throw new TypeError(`Expected \`authSecret\` to be null or a string of at least ${MIN_AUTH_SECRET_LENGTH} characters, got ${typeof o.authSecret === 'string' ? `${o.authSecret.length} characters` : typeof o.authSecret}`);
+  }
+  check(typeof o.enforceExpLive === 'boolean', 'enforceExpLive', o.enforceExpLive, 'a boolean');
+  check(typeof o.metricsTokenRequired === 'boolean', 'metricsTokenRequired', o.metricsTokenRequired, 'a boolean');
+  if (o.telnyxPublicKey !== null) checkTelnyxPublicKey(o.telnyxPublicKey);
+  if (o.plivoAuthToken !== null && (typeof o.plivoAuthToken !== 'string' || o.plivoAuthToken.length === 0)) {
+    throw new TypeError(`Expected \`plivoAuthToken\` to be null or a non-empty string, got ${typeof o.plivoAuthToken === 'string' ? 'an empty string' : typeof o.plivoAuthToken}`);
+  }
   return o;
 }

@@ -1,3 +1,5 @@
+import { AccessGate } from './auth/access-gate.js';
+import { isLoopbackHost } from './auth/loopback-host.js';
 import { HttpServer } from './http/http-server.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
@@ -39,6 +41,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       {
         method: ['GET', 'HEAD'],
         path: '/healthz',
+        access: 'public',
         handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }),
       },
     ],
@@ -58,8 +61,10 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
-  const http = new HttpServer(components);
+  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' }), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  // Access tokens (docs/security.md): one check over every route's declared `access`.
+  const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
+  const http = new HttpServer(components, { access, enforceExpLive: options.enforceExpLive });
   let url = '';
   let closing: Promise<void> | undefined;
 
@@ -77,6 +82,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       for (const component of components) await component.start?.();
       const address = await http.listen(options.port, options.host);
       url = `http://${address.host}:${address.port}`;
+      if (access === undefined && !isLoopbackHost(options.host)) {
+        console.warn(`wavegate: warning: listening on ${options.host} without access tokens: anyone who reaches the port can open sessions, post inputs and read recordings; set --auth-secret (docs/security.md)`);
+      }
       ready = true;
       return { ...address, url };
     },

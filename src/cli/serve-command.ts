@@ -46,6 +46,16 @@ const HELP = `usage: wavegate serve [options]
   --record input|output|both  what is recorded: caller, gateway, or both as stereo (default both)
   --recordings-secret SECRET  /recordings URLs must be signed and unexpired (HMAC-SHA256, ≥ 16 characters);
                               also read from WAVEGATE_RECORDINGS_SECRET, which keeps it out of ps
+  --auth-secret SECRET        access tokens (JWT HS256, ≥ 32 characters) on every route but the pages,
+                              /healthz and carrier webhooks; mint them with \`wavegate token\`; also read
+                              from WAVEGATE_AUTH_SECRET, which keeps it out of ps (docs/security.md)
+  --enforce-exp-live          end WebSockets and streams when their token expires (default: an expired
+                              token ends nothing already running)
+  --metrics-token-required    with --auth-secret, /metrics needs an admin token too
+  --telnyx-public-key KEY     Telnyx webhook public key (base64 Ed25519): /telephone/incoming requests
+                              from Telnyx must carry a valid telnyx-signature-ed25519
+  --plivo-auth-token TOKEN    Plivo auth token: /telephone/incoming requests from Plivo must carry a valid
+                              X-Plivo-Signature-V3; also read from PLIVO_AUTH_TOKEN
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -85,6 +95,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'webrtc-inbound-loss': { type: 'string' },
       'webrtc-loss-seed': { type: 'string' },
       'webrtc-allow-origin': { type: 'string', multiple: true },
+      'auth-secret': { type: 'string' },
+      'enforce-exp-live': { type: 'boolean' },
+      'metrics-token-required': { type: 'boolean' },
+      'telnyx-public-key': { type: 'string' },
+      'plivo-auth-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -103,6 +118,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
   const twilioAuthToken = values['twilio-auth-token'] ?? (process.env.TWILIO_AUTH_TOKEN || undefined);
   const recordingsSecret = values['recordings-secret'] ?? (process.env.WAVEGATE_RECORDINGS_SECRET || undefined);
+  const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET || undefined);
+  const plivoAuthToken = values['plivo-auth-token'] ?? (process.env.PLIVO_AUTH_TOKEN || undefined);
   const recordMode = values.record;
   if (recordMode !== undefined && recordMode !== 'input' && recordMode !== 'output' && recordMode !== 'both') {
     throw new Error(`--record expects input, output or both, got ${JSON.stringify(recordMode)}`);
@@ -138,6 +155,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(webrtcInboundLossPercent !== undefined && { webrtcInboundLossPercent }),
     ...(webrtcLossSeed !== undefined && { webrtcLossSeed }),
     ...(values['webrtc-allow-origin'] !== undefined && { webrtcAllowedOrigins: values['webrtc-allow-origin'] }),
+    ...(authSecret !== undefined && { authSecret }),
+    ...(values['enforce-exp-live'] === true && { enforceExpLive: true }),
+    ...(values['metrics-token-required'] === true && { metricsTokenRequired: true }),
+    ...(values['telnyx-public-key'] !== undefined && { telnyxPublicKey: values['telnyx-public-key'] }),
+    ...(plivoAuthToken !== undefined && { plivoAuthToken }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);

@@ -1,8 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { AccessGate } from '../auth/access-gate.js';
+import { requestGrant as requestGrantOf, setRequestGrant } from '../auth/request-grant.js';
+import type { AccessGrant } from '../auth/token-claims.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { sendError } from './respond.js';
 import type { GatewayComponent, HttpRoute, WsRoute } from './routes.js';
+
+export interface HttpServerOptions {
+  /** Access tokens (`authSecret`): every route's `access` is checked here, once. Undefined = off. */
+  readonly access?: AccessGate;
+  /** End WebSockets and streamed responses when their token expires (`--enforce-exp-live`). */
+  readonly enforceExpLive?: boolean;
+}
 
 /**
  * One HTTP server carrying every component's routes: plain requests are matched by method and
@@ -15,12 +26,18 @@ export class HttpServer {
   private readonly wsServers = new Map<string, { route: WsRoute; wss: WebSocketServer }>();
   private readonly sockets = new Set<Duplex>();
 
-  constructor(components: readonly GatewayComponent[]) {
+  constructor(
+    components: readonly GatewayComponent[],
+    private readonly options: HttpServerOptions = {},
+  ) {
     for (const component of components) {
       this.httpRoutes.push(...(component.httpRoutes ?? []));
       for (const route of component.wsRoutes ?? []) {
         const wss = new WebSocketServer({ noServer: true, maxPayload: route.maxPayload ?? 1 << 20, clientTracking: true });
-        wss.on('connection', (socket: WebSocket, req: IncomingMessage) => route.onConnection(socket, req));
+        wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+          this.#expireWithToken(req, () => socket.close(ERROR_CODES.WG_ERR_UNAUTHORIZED.closeCode, 'WG_ERR_UNAUTHORIZED'), socket);
+          route.onConnection(socket, req);
+        });
         this.wsServers.set(route.path, { route, wss });
       }
     }
@@ -70,7 +87,18 @@ export class HttpServer {
       const methods = typeof route.method === 'string' ? [route.method] : route.method;
       if (!methods.includes(req.method ?? 'GET')) continue;
       Promise.resolve()
-        .then(() => route.handle(req, res, url, match))
+        .then(async () => {
+          // Preflights carry no credentials (Fetch standard): the route answers them itself.
+          if (this.options.access && req.method !== 'OPTIONS') {
+            const decision = await this.options.access.decide(req, url, route.access);
+            if (!decision.ok) return sendError(res, decision.code, decision.detail, decision.code === 'WG_ERR_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {});
+            if (decision.grant) {
+              setRequestGrant(req, decision.grant);
+              this.#expireWithToken(req, () => res.destroy(), res);
+            }
+          }
+          return route.handle(req, res, url, match);
+        })
         .catch((err: unknown) => {
           console.error(`wavegate: ${req.method} ${url.pathname} failed:`, err);
           sendError(res, 'WG_ERR_INTERNAL');
@@ -88,6 +116,42 @@ export class HttpServer {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    entry.wss.handleUpgrade(req, socket, head, (ws) => entry.wss.emit('connection', ws, req));
+    const upgrade = () => entry.wss.handleUpgrade(req, socket, head, (ws) => entry.wss.emit('connection', ws, req));
+    if (!this.options.access) return upgrade();
+    // Refused before the upgrade: the client gets a plain HTTP 401/403 with the coded JSON body.
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    this.options.access.decide(req, new URL(req.url ?? '/', 'http://localhost'), entry.route.access).then(
+      (decision) => {
+        socket.off('error', onError);
+        if (socket.destroyed) return;
+        if (!decision.ok) return refuseUpgrade(socket, decision.code, decision.detail);
+        if (decision.grant) setRequestGrant(req, decision.grant);
+        upgrade();
+      },
+      (err: unknown) => {
+        socket.off('error', onError);
+        console.error(`wavegate: access check on ${pathname} failed:`, err);
+        refuseUpgrade(socket, 'WG_ERR_INTERNAL');
+      },
+    );
   }
+
+  /** With `enforceExpLive`, runs `end` when the request's token expires, unless `target` closed first. */
+  #expireWithToken(req: IncomingMessage, end: () => void, target: { once(event: 'close', fn: () => void): unknown }): void {
+    const grant: AccessGrant | undefined = this.options.enforceExpLive ? requestGrantOf(req) : undefined;
+    if (!grant || !this.options.access) return;
+    const delay = Math.max(0, Math.min(grant.expiresAtMs - this.options.access.now(), 2 ** 31 - 1));
+    const timer = setTimeout(end, delay);
+    timer.unref();
+    target.once('close', () => clearTimeout(timer));
+  }
+}
+
+function refuseUpgrade(socket: Duplex, code: ErrorCode, detail?: string): void {
+  const spec = ERROR_CODES[code];
+  const body = JSON.stringify({ error: { code, message: detail ? `${spec.message}: ${detail}` : spec.message } });
+  const reason = spec.httpStatus === 401 ? 'Unauthorized' : spec.httpStatus === 403 ? 'Forbidden' : 'Error';
+  const extra = spec.httpStatus === 401 ? 'www-authenticate: Bearer\r\n' : '';
+  socket.end(`HTTP/1.1 ${spec.httpStatus} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

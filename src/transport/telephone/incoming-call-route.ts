@@ -30,6 +30,7 @@ export function incomingCallRoute(options: IncomingCallOptions): HttpRoute {
   return {
     method: ['POST', 'GET'],
     path: options.path,
+    access: 'carrier',
     handle: (req, res) => answerIncomingCall(req, res, options),
   };
 }

@@ -37,6 +37,8 @@ export function telephoneComponent(host: SessionHost, options: TelephoneOptions)
   const publicBase = options.publicUrl === null ? null : parsePublicUrl(options.publicUrl);
   const route = (path: string, make: () => Serializer): WsRoute => ({
     path,
+    // Carriers cannot present our tokens: their own signatures guard these (docs/security.md).
+    access: 'carrier',
     // ws's hard cap; messages between maxPayloadBytes and the cap get a coded error instead of 1009.
     maxPayload: host.options.maxPayloadBytes * 4,
     onConnection: (socket, req) => serveConnection(socket, req, host, make(), { carrierConfirmsMarks: true }),

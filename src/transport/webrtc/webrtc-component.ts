@@ -8,6 +8,9 @@ import { offerFailure, offerFailureFromError, sendJson200, type OfferFailure } f
 import { answerPreflight, corsHeaders } from './offer-cors.js';
 import { readOfferBody } from './read-offer-body.js';
 import { WebRtcPeer } from './webrtc-peer.js';
+import { requestGrant } from '../../auth/request-grant.js';
+import { allowsSession } from '../../auth/token-claims.js';
+import { sendError } from '../../http/respond.js';
 
 /** Largest `/webrtc/offer` body (an SDP offer is a few kB). */
 export const MAX_OFFER_BODY_BYTES = 64 * 1024;
@@ -117,6 +120,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     } catch (err) {
       return sendJson200(res, offerFailureFromError(err));
     }
+    if (!allowsSession(requestGrant(req), request.id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(request.id)}`);
     if (request.kind === 'offer') await offer(res, request.id, request.sdp);
     else await candidate(res, request.id, request.candidate);
   };
@@ -128,7 +132,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return held.size;
     },
     heldFor: (id: string) => held.countFor(id),
-    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', handle }],
+    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', access: 'talk', handle }],
     async close() {
       closing = true;
       clearTimeout(holdTimer);
