@@ -56,7 +56,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   });
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
-  const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
+  const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken, telnyxPublicKey: options.telnyxPublicKey, plivoAuthToken: options.plivoAuthToken });
   // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });

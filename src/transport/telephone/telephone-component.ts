@@ -5,12 +5,17 @@ import type { Serializer } from '../wire-events.js';
 import { CarrierDetectingSerializer, createCarrierSerializer } from './carrier-detect.js';
 import { incomingCallRoute } from './incoming-call-route.js';
 import { parsePublicUrl } from './public-url.js';
+import { telnyxPublicKey } from './telnyx-signature.js';
 
 export interface TelephoneOptions {
   /** `--public-url`: the base Twilio reaches this gateway at; null = from each request. */
   readonly publicUrl: string | null;
   /** `--twilio-auth-token`: when set, `/telephone/incoming` must be signed by Twilio. */
   readonly twilioAuthToken: string | null;
+  /** `--telnyx-public-key` (base64 Ed25519): Telnyx webhooks are verified with it. */
+  readonly telnyxPublicKey?: string | null;
+  /** `--plivo-auth-token`: Plivo webhooks (V3 signatures) are verified with it. */
+  readonly plivoAuthToken?: string | null;
 }
 
 export const TELEPHONE_PATHS = {
@@ -57,6 +62,9 @@ export function telephoneComponent(host: SessionHost, options: TelephoneOptions)
         streamPath: TELEPHONE_PATHS.handler,
         publicBase,
         twilioAuthToken: options.twilioAuthToken,
+        telnyxPublicKey: options.telnyxPublicKey ? telnyxPublicKey(options.telnyxPublicKey) : null,
+        plivoAuthToken: options.plivoAuthToken ?? null,
+        plivoStreamPath: TELEPHONE_PATHS.plivo,
       }),
     ],
   };
