@@ -275,7 +275,7 @@ async function start() {
   let kind = ui.transport.value === 'websocket' || !('RTCPeerConnection' in window) ? 'websocket' : 'webrtc';
   if (ui.transport.value === 'webrtc' && kind === 'websocket') logEvent('this browser has no WebRTC: using the WebSocket', 'warning');
   for (;;) {
-    const id = `talk-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
+    const id = options.id || `talk-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
     talk.id = id;
     ui.session.textContent = id;
     setState('connecting', `Connecting over ${kind === 'webrtc' ? 'WebRTC' : 'WebSocket'}…`);
