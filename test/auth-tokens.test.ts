@@ -10,6 +10,7 @@ import type { TokenScope } from '../src/auth/token-claims.js';
 import { encodeMulaw } from '../src/codecs/g711.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { tempDir } from './recordings-helpers.js';
+import { NodePeer } from './support/webrtc-node-peer.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const SECRET = 'test-secret-of-at-least-32-chars!';
@@ -273,6 +274,24 @@ describe('token expiry while running', () => {
       kept.socket.close();
     } finally {
       await lenient.close();
+      await strict.close();
+    }
+  });
+});
+
+describe('token expiry while running, WebRTC', () => {
+  it('with enforceExpLive a WebRTC peer opened with a token ends when it expires', { timeout: 60_000 }, async () => {
+    const strict = createGateway({ handler: echo, port: 0, authSecret: SECRET, enforceExpLive: true });
+    let peer: NodePeer | undefined;
+    try {
+      const base = (await strict.listen()).url;
+      peer = await NodePeer.open(base, { webrtcId: 'rtc-exp', token: await token(['talk'], { ttlS: 3 }) });
+      const id = peer.webrtcId;
+      await until(() => strict.sessions.registry.get(id) !== undefined);
+      await until(() => strict.sessions.registry.get(id) === undefined, 20_000);
+      await until(() => peer!.messages.some((m) => m.includes('WG_ERR_UNAUTHORIZED')), 10_000);
+    } finally {
+      await peer?.close();
       await strict.close();
     }
   });

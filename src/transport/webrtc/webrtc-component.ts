@@ -9,7 +9,7 @@ import { answerPreflight, corsHeaders } from './offer-cors.js';
 import { readOfferBody } from './read-offer-body.js';
 import { WebRtcPeer } from './webrtc-peer.js';
 import { requestGrant } from '../../auth/request-grant.js';
-import { allowsSession } from '../../auth/token-claims.js';
+import { allowsSession, type AccessGrant } from '../../auth/token-claims.js';
 import { sendError } from '../../http/respond.js';
 
 /** Largest `/webrtc/offer` body (an SDP offer is a few kB). */
@@ -42,6 +42,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
   const peers = new Map<string, WebRtcPeer>();
   const recent = new Map<string, number>();
   const held = new HeldCandidates<HeldRequest>(CANDIDATE_HOLD);
+  const expiryTimers = new Map<WebRtcPeer, NodeJS.Timeout>();
   let holdTimer: NodeJS.Timeout | undefined;
   let closing = false;
   const { options } = host;
@@ -72,12 +73,14 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return iceServersForPage(options.iceServers, options.turnSecret, options.turnCredentialTtlS, Date.now());
     },
     onEnded: (peer: WebRtcPeer) => {
+      clearTimeout(expiryTimers.get(peer));
+      expiryTimers.delete(peer);
       if (peers.get(peer.id) === peer) peers.delete(peer.id);
       remember(peer.id);
     },
   };
 
-  const offer = async (res: ServerResponse, id: string, sdp: string) => {
+  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined) => {
     if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
     if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
     recent.delete(id);
@@ -89,6 +92,12 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     scheduleExpiry();
     const result = await peer.negotiate(sdp);
     if (!result.ok) return sendJson200(res, result.failure);
+    // `--enforce-exp-live`: the peer ends when the token that opened it expires (docs/security.md).
+    if (grant !== undefined && options.enforceExpLive) {
+      const timer = setTimeout(() => peer.end('protocol_error', { code: 'WG_ERR_UNAUTHORIZED', message: 'access token expired' }), Math.max(0, Math.min(grant.expiresAtMs - Date.now(), 2 ** 31 - 1)));
+      timer.unref();
+      expiryTimers.set(peer, timer);
+    }
     sendJson200(res, { sdp: result.sdp, type: 'answer' });
   };
 
@@ -123,7 +132,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     } catch (err) {
       return sendJson200(res, offerFailureFromError(err));
     }
-    if (request.kind === 'offer') await offer(res, request.id, request.sdp);
+    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req));
     else await candidate(res, request.id, request.candidate);
   };
 
