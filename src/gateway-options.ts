@@ -65,6 +65,16 @@ export interface GatewayOptions extends WebRtcOptions {
   telnyxPublicKey: string | null;
   /** Plivo auth token: when set, Plivo webhooks must carry a valid `X-Plivo-Signature-V3`. */
   plivoAuthToken: string | null;
+  /** Most HTTP requests per second from one client address (docs/security.md#abuse-limits); null = no limit. */
+  clientRequestsPerSecond: number | null;
+  /** Most WebSocket connection attempts per second from one client address; null = no limit. */
+  clientConnectionsPerSecond: number | null;
+  /** Most sessions (WebSockets, WebRTC peers) open at once from one client address; null = no limit. */
+  clientSessions: number | null;
+  /** Proxies in front of the gateway whose `X-Forwarded-For` entry is believed; 0 = the TCP peer is the client. */
+  trustProxy: number;
+  /** Browser origins allowed besides the gateway's own (`*` = any); empty = no origin check. */
+  allowedOrigins: readonly string[];
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -97,6 +107,11 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   metricsTokenRequired: false,
   telnyxPublicKey: null,
   plivoAuthToken: null,
+  clientRequestsPerSecond: null,
+  clientConnectionsPerSecond: null,
+  clientSessions: null,
+  trustProxy: 0,
+  allowedOrigins: [],
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -149,5 +164,11 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
   if (o.plivoAuthToken !== null && (typeof o.plivoAuthToken !== 'string' || o.plivoAuthToken.length === 0)) {
     throw new TypeError(`Expected \`plivoAuthToken\` to be null or a non-empty string, got ${typeof o.plivoAuthToken === 'string' ? 'an empty string' : typeof o.plivoAuthToken}`);
   }
+  const limit = (v: unknown) => v === null || (Number.isInteger(v) && (v as number) >= 1);
+  check(limit(o.clientRequestsPerSecond), 'clientRequestsPerSecond', o.clientRequestsPerSecond, 'null or an integer ≥ 1');
+  check(limit(o.clientConnectionsPerSecond), 'clientConnectionsPerSecond', o.clientConnectionsPerSecond, 'null or an integer ≥ 1');
+  check(limit(o.clientSessions), 'clientSessions', o.clientSessions, 'null or an integer ≥ 1');
+  check(Number.isInteger(o.trustProxy) && o.trustProxy >= 0 && o.trustProxy <= 10, 'trustProxy', o.trustProxy, 'an integer from 0 to 10');
+  check(Array.isArray(o.allowedOrigins) && o.allowedOrigins.every((v) => v === '*' || (typeof v === 'string' && /^https?:\/\/[^/]+$/.test(v))), 'allowedOrigins', o.allowedOrigins, "an array of origins like 'https://app.example.com' (or '*')");
   return o;
 }

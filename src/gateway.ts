@@ -1,6 +1,7 @@
 import { AccessGate } from './auth/access-gate.js';
 import { isLoopbackHost } from './auth/loopback-host.js';
 import { HttpServer } from './http/http-server.js';
+import { ClientLimits } from './limits/client-limits.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
@@ -61,10 +62,12 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' }), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  const metrics = metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' });
+  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens (docs/security.md): one check over every route's declared `access`.
   const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
-  const http = new HttpServer(components, { access, enforceExpLive: options.enforceExpLive });
+  const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions }, metrics.registry);
+  const http = new HttpServer(components, { access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
   let url = '';
   let closing: Promise<void> | undefined;
 

@@ -56,6 +56,15 @@ const HELP = `usage: wavegate serve [options]
                               from Telnyx must carry a valid telnyx-signature-ed25519
   --plivo-auth-token TOKEN    Plivo auth token: /telephone/incoming requests from Plivo must carry a valid
                               X-Plivo-Signature-V3; also read from PLIVO_AUTH_TOKEN
+  --client-requests-per-second N
+                              most HTTP requests per second from one client address (default: no limit)
+  --client-connections-per-second N
+                              most WebSocket connection attempts per second from one address (default: none)
+  --client-sessions N         most sessions open at once from one client address (default: no limit)
+  --trust-proxy N             N proxies in front append to X-Forwarded-For: the client is the address the
+                              outermost one saw (default 0: the TCP peer)
+  --allowed-origin ORIGIN     browser pages from ORIGIN (besides the gateway's own) may connect; repeatable;
+                              any other Origin is refused with 403 (default: no origin check)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -100,6 +109,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'metrics-token-required': { type: 'boolean' },
       'telnyx-public-key': { type: 'string' },
       'plivo-auth-token': { type: 'string' },
+      'client-requests-per-second': { type: 'string' },
+      'client-connections-per-second': { type: 'string' },
+      'client-sessions': { type: 'string' },
+      'trust-proxy': { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -120,6 +134,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const recordingsSecret = values['recordings-secret'] ?? (process.env.WAVEGATE_RECORDINGS_SECRET || undefined);
   const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET || undefined);
   const plivoAuthToken = values['plivo-auth-token'] ?? (process.env.PLIVO_AUTH_TOKEN || undefined);
+  const clientRequestsPerSecond = toNumber('client-requests-per-second', values['client-requests-per-second']);
+  const clientConnectionsPerSecond = toNumber('client-connections-per-second', values['client-connections-per-second']);
+  const clientSessions = toNumber('client-sessions', values['client-sessions']);
+  const trustProxy = toNumber('trust-proxy', values['trust-proxy']);
   const recordMode = values.record;
   if (recordMode !== undefined && recordMode !== 'input' && recordMode !== 'output' && recordMode !== 'both') {
     throw new Error(`--record expects input, output or both, got ${JSON.stringify(recordMode)}`);
@@ -160,6 +178,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(values['metrics-token-required'] === true && { metricsTokenRequired: true }),
     ...(values['telnyx-public-key'] !== undefined && { telnyxPublicKey: values['telnyx-public-key'] }),
     ...(plivoAuthToken !== undefined && { plivoAuthToken }),
+    ...(clientRequestsPerSecond !== undefined && { clientRequestsPerSecond }),
+    ...(clientConnectionsPerSecond !== undefined && { clientConnectionsPerSecond }),
+    ...(clientSessions !== undefined && { clientSessions }),
+    ...(trustProxy !== undefined && { trustProxy }),
+    ...(values['allowed-origin'] !== undefined && { allowedOrigins: values['allowed-origin'] }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);

@@ -66,6 +66,9 @@ export const ERROR_CODES = {
   WG_ERR_UNAUTHORIZED: { message: 'access token missing, malformed, expired or not signed with the gateway secret', httpStatus: 401, closeCode: 4001 },
   WG_ERR_FORBIDDEN: { message: 'the access token does not allow this (scope, session id, name or handler option)', httpStatus: 403, closeCode: 4003 },
   WG_ERR_CARRIER_SIGNATURE: { message: 'carrier request signature missing, stale or wrong (Telnyx or Plivo)', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_CLIENT_RATE_LIMIT: { message: 'too many requests or connection attempts per second from this client address', httpStatus: 429, closeCode: 1008 },
+  WG_ERR_CLIENT_SESSION_LIMIT: { message: 'too many sessions open at once from this client address', httpStatus: 429, closeCode: 1013 },
+  WG_ERR_ORIGIN_NOT_ALLOWED: { message: 'requests from pages of this origin are not allowed (--allowed-origin)', httpStatus: 403, closeCode: 1008 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

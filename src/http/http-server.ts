@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccessGate } from '../auth/access-gate.js';
@@ -6,13 +6,23 @@ import { requestGrant as requestGrantOf, setRequestGrant } from '../auth/request
 import type { AccessGrant } from '../auth/token-claims.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { sendError } from './respond.js';
-import type { GatewayComponent, HttpRoute, WsRoute } from './routes.js';
+import type { GatewayComponent, HttpRoute, RouteAccess, WsRoute } from './routes.js';
+import { clientAddress } from '../limits/client-address.js';
+import type { ClientLimits } from '../limits/client-limits.js';
+import { isOriginAllowed } from '../limits/origin-check.js';
+import { requestClient as requestClientOf, setRequestClient } from '../limits/request-client.js';
 
 export interface HttpServerOptions {
   /** Access tokens (`authSecret`): every route's `access` is checked here, once. Undefined = off. */
   readonly access?: AccessGate;
   /** End WebSockets and streamed responses when their token expires (`--enforce-exp-live`). */
   readonly enforceExpLive?: boolean;
+  /** Per-client-address limits (`--client-…`); undefined = none. */
+  readonly limits?: ClientLimits;
+  /** Proxies in front whose X-Forwarded-For is believed (`--trust-proxy N`); 0 = the TCP peer is the client. */
+  readonly trustProxyHops?: number;
+  /** `--allowed-origin`: browser origins allowed besides the gateway's own; empty = no origin check. */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /**
@@ -88,15 +98,10 @@ export class HttpServer {
       if (!methods.includes(req.method ?? 'GET')) continue;
       Promise.resolve()
         .then(async () => {
-          // Preflights carry no credentials (Fetch standard): the route answers them itself.
-          if (this.options.access && req.method !== 'OPTIONS') {
-            const decision = await this.options.access.decide(req, url, route.access);
-            if (!decision.ok) return sendError(res, decision.code, decision.detail, decision.code === 'WG_ERR_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {});
-            if (decision.grant) {
-              setRequestGrant(req, decision.grant);
-              this.#expireWithToken(req, () => res.destroy(), res);
-            }
-          }
+          const refusal = await this.#admit(req, url, route.access, 'request');
+          if (refusal) return sendError(res, refusal.code, refusal.detail, refusal.headers);
+          const grant = requestGrantOf(req);
+          if (grant) this.#expireWithToken(req, () => res.destroy(), res);
           return route.handle(req, res, url, match);
         })
         .catch((err: unknown) => {
@@ -110,23 +115,38 @@ export class HttpServer {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const pathname = url.pathname;
     const entry = this.wsServers.get(pathname) ?? this.wsServers.get(pathname.endsWith('/') ? pathname.slice(0, -1) : `${pathname}/`);
     if (!entry) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     const upgrade = () => entry.wss.handleUpgrade(req, socket, head, (ws) => entry.wss.emit('connection', ws, req));
-    if (!this.options.access) return upgrade();
-    // Refused before the upgrade: the client gets a plain HTTP 401/403 with the coded JSON body.
+    if (!this.options.access && !this.#guarded) return upgrade();
+    // Refused before the upgrade: the client gets a plain HTTP 401/403/429 with the coded JSON body.
     const onError = () => socket.destroy();
     socket.on('error', onError);
-    this.options.access.decide(req, new URL(req.url ?? '/', 'http://localhost'), entry.route.access).then(
-      (decision) => {
+    this.#admit(req, url, entry.route.access, 'upgrade').then(
+      async (refusal) => {
+        if (refusal) {
+          socket.off('error', onError);
+          if (!socket.destroyed) refuseUpgrade(socket, refusal.code, refusal.detail, refusal.headers);
+          return;
+        }
+        // A WebSocket holds one of its client's session slots for as long as its socket is open.
+        if (entry.route.access !== 'carrier' && this.options.limits) {
+          const hold = await this.options.limits.holdSession(requestClientOf(req)!.address);
+          if (!hold.ok) {
+            socket.off('error', onError);
+            if (!socket.destroyed) refuseUpgrade(socket, hold.code, hold.detail);
+            return;
+          }
+          socket.once('close', () => hold.release());
+          if (socket.destroyed) hold.release();
+        }
         socket.off('error', onError);
         if (socket.destroyed) return;
-        if (!decision.ok) return refuseUpgrade(socket, decision.code, decision.detail);
-        if (decision.grant) setRequestGrant(req, decision.grant);
         upgrade();
       },
       (err: unknown) => {
@@ -135,6 +155,43 @@ export class HttpServer {
         refuseUpgrade(socket, 'WG_ERR_INTERNAL');
       },
     );
+  }
+
+  get #guarded(): boolean {
+    return (this.options.limits?.enabled ?? false) || (this.options.allowedOrigins?.length ?? 0) > 0;
+  }
+
+  /**
+   * Everything checked before a route runs (docs/security.md), cheapest first: the page's origin, the
+   * client's request or connection rate, then the access token. Carriers' routes skip the per-client
+   * checks (many calls come from one carrier address) and tokens (they sign their own requests).
+   * Undefined = admitted; the verified grant is then on the request.
+   */
+  async #admit(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
+    const limits = this.options.limits;
+    const address = clientAddress(req, this.options.trustProxyHops ?? 0);
+    setRequestClient(req, {
+      address,
+      holdSession: () => (limits && access !== 'carrier' ? limits.holdSession(address) : Promise.resolve({ ok: true, release: () => {} })),
+    });
+    // Preflights carry no credentials (Fetch standard): the route answers them itself.
+    if (req.method === 'OPTIONS') return undefined;
+    if (access !== 'carrier') {
+      if (!isOriginAllowed(req, this.options.allowedOrigins ?? [])) {
+        limits?.countRefusal('origin');
+        return { code: 'WG_ERR_ORIGIN_NOT_ALLOWED', detail: String(req.headers.origin) };
+      }
+      if (limits) {
+        const verdict = kind === 'upgrade' ? await limits.admitConnection(address) : await limits.admitRequest(address);
+        if (!verdict.ok) return { code: verdict.code, detail: verdict.detail, headers: { 'retry-after': String(verdict.retryAfterS) } };
+      }
+    }
+    if (this.options.access) {
+      const decision = await this.options.access.decide(req, url, access);
+      if (!decision.ok) return { code: decision.code, detail: decision.detail, headers: decision.code === 'WG_ERR_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {} };
+      if (decision.grant) setRequestGrant(req, decision.grant);
+    }
+    return undefined;
   }
 
   /** With `enforceExpLive`, runs `end` when the request's token expires, unless `target` closed first. */
@@ -148,10 +205,18 @@ export class HttpServer {
   }
 }
 
-function refuseUpgrade(socket: Duplex, code: ErrorCode, detail?: string): void {
+interface Refusal {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly headers?: Record<string, string>;
+}
+
+function refuseUpgrade(socket: Duplex, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): void {
   const spec = ERROR_CODES[code];
   const body = JSON.stringify({ error: { code, message: detail ? `${spec.message}: ${detail}` : spec.message } });
-  const reason = spec.httpStatus === 401 ? 'Unauthorized' : spec.httpStatus === 403 ? 'Forbidden' : 'Error';
-  const extra = spec.httpStatus === 401 ? 'www-authenticate: Bearer\r\n' : '';
+  const reason = STATUS_CODES[spec.httpStatus] ?? 'Error';
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(`HTTP/1.1 ${spec.httpStatus} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

@@ -11,6 +11,7 @@ import { WebRtcPeer } from './webrtc-peer.js';
 import { requestGrant } from '../../auth/request-grant.js';
 import { allowsSession, type AccessGrant } from '../../auth/token-claims.js';
 import { sendError } from '../../http/respond.js';
+import { requestClient, type RequestClient } from '../../limits/request-client.js';
 
 /** Largest `/webrtc/offer` body (an SDP offer is a few kB). */
 export const MAX_OFFER_BODY_BYTES = 64 * 1024;
@@ -42,7 +43,9 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
   const peers = new Map<string, WebRtcPeer>();
   const recent = new Map<string, number>();
   const held = new HeldCandidates<HeldRequest>(CANDIDATE_HOLD);
-  const expiryTimers = new Map<WebRtcPeer, NodeJS.Timeout>();
+  // What ends with a peer: its token-expiry timer, its client's session slot (docs/security.md).
+  const cleanups = new Map<WebRtcPeer, Array<() => void>>();
+  const onPeerEnd = (peer: WebRtcPeer, cleanup: () => void) => cleanups.set(peer, [...(cleanups.get(peer) ?? []), cleanup]);
   let holdTimer: NodeJS.Timeout | undefined;
   let closing = false;
   const { options } = host;
@@ -73,18 +76,26 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return iceServersForPage(options.iceServers, options.turnSecret, options.turnCredentialTtlS, Date.now());
     },
     onEnded: (peer: WebRtcPeer) => {
-      clearTimeout(expiryTimers.get(peer));
-      expiryTimers.delete(peer);
+      for (const cleanup of cleanups.get(peer) ?? []) cleanup();
+      cleanups.delete(peer);
       if (peers.get(peer.id) === peer) peers.delete(peer.id);
       remember(peer.id);
     },
   };
 
-  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined) => {
+  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined) => {
     if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
     if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    // A peer holds one of its client's session slots (`--client-sessions`) until it ends.
+    const hold = client ? await client.holdSession() : undefined;
+    if (hold && !hold.ok) return sendJson200(res, offerFailure(hold.code, hold.detail));
+    if (closing || peers.has(id) || host.registry.get(id)) {
+      if (hold?.ok) hold.release();
+      return sendJson200(res, offerFailure(closing ? 'WG_ERR_SHUTTING_DOWN' : 'WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    }
     recent.delete(id);
     const peer = new WebRtcPeer(id, context);
+    if (hold?.ok) onPeerEnd(peer, hold.release);
     peers.set(id, peer);
     const waiting = held.take(id);
     // Candidates that came first are applied as soon as the offer is (addCandidate waits for it).
@@ -96,7 +107,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     if (grant !== undefined && options.enforceExpLive) {
       const timer = setTimeout(() => peer.end('protocol_error', { code: 'WG_ERR_UNAUTHORIZED', message: 'access token expired' }), Math.max(0, Math.min(grant.expiresAtMs - Date.now(), 2 ** 31 - 1)));
       timer.unref();
-      expiryTimers.set(peer, timer);
+      onPeerEnd(peer, () => clearTimeout(timer));
     }
     sendJson200(res, { sdp: result.sdp, type: 'answer' });
   };
@@ -132,7 +143,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     } catch (err) {
       return sendJson200(res, offerFailureFromError(err));
     }
-    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req));
+    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req), requestClient(req));
     else await candidate(res, request.id, request.candidate);
   };
 
