@@ -62,6 +62,8 @@ describe('pages with ?token= against a gateway with --auth-secret', () => {
   it('talk page with an expired token does not connect; no session opens', { timeout: 90_000 }, async () => {
     const token = await createToken({ secret: SECRET, scope: ['talk', 'input'], ttlS: 60, now: Date.now() - 3_600_000 });
     const page = await openTalkPage(browser, url, `processing=off&transport=websocket&id=tok-expired&token=${token}`);
+    await page.waitForSelector('#problem:not([hidden])', { state: 'visible', timeout: 30_000 });
+    expect(await page.textContent('#problem')).toBe('The access token of this page was refused (token expired). Ask for a fresh link.');
     await page.click('#start');
     await page.waitForSelector('#problem:not([hidden])', { state: 'visible', timeout: 60_000 });
     expect(gateway.sessions.registry.get('tok-expired')).toBeUndefined();

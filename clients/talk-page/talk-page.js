@@ -4,7 +4,7 @@
 // under a path prefix, and `?token=` is passed on to every request.
 
 import { LevelMeter } from './level-meter.js';
-import { CONNECT_TIMEOUT, microphoneProblem, NO_MEDIA_DEVICES, refusal, SERVER_GONE, socketClosed, endingError } from './talk-messages.js';
+import { CONNECT_TIMEOUT, microphoneProblem, NO_MEDIA_DEVICES, refusal, SERVER_GONE, socketClosed, endingError, tokenProblem } from './talk-messages.js';
 import { openOutputs, sendInputs } from './talk-inputs-outputs.js';
 import { options, withToken } from './talk-options.js';
 import { clearConversation, logEvent, showStats, showTranscript } from './talk-view.js';
@@ -58,6 +58,11 @@ function setProblem(text) {
 async function loadConfig() {
   try {
     const response = await fetch(withToken('talk/config.json'), { cache: 'no-store' });
+    if (response.status === 401 || response.status === 403) {
+      const message = (await response.json().catch(() => null))?.error?.message ?? '';
+      setProblem(tokenProblem(Boolean(options.token), message.split(': ').slice(1).join(': ')));
+      return;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     talk.config = await response.json();
   } catch (err) {
