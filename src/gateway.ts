@@ -66,7 +66,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const components: GatewayComponent[] = [health, metrics, ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens (docs/security.md): one check over every route's declared `access`.
   const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
-  const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions }, metrics.registry);
+  const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
+  components.push({ name: 'client-limits', start: () => limits.start(), close: () => limits.close() });
   const http = new HttpServer(components, { access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
   let url = '';
   let closing: Promise<void> | undefined;

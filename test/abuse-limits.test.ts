@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { encodeMulaw } from '../src/codecs/g711.js';
+import { RedisServer } from './channel-layer-redis-server.js';
 import { startServe, type CliProcess } from './support/cli-process.js';
 
 const frame = Buffer.from(encodeMulaw(new Int16Array(480).map((_, i) => Math.round(8000 * Math.sin(i / 5))))).toString('base64');
@@ -139,3 +140,34 @@ describe('--trust-proxy', () => {
     }
   });
 });
+
+describe('with --redis the rates hold across processes', () => {
+  it('two gateway processes sharing one Redis refuse one client past the limit counted over both', async () => {
+    const redis = await RedisServer.start();
+    const args = ['--redis', redis.url, '--client-requests-per-second', '10'];
+    const [a, b] = await Promise.all([startServe(args), startServe(args)]);
+    try {
+      // Warm both processes' Redis connections (the limits fall back to memory until Redis answers).
+      await until(async () => (await get(a.url, '/healthz', '127.0.0.20')).status === 200 && (await get(b.url, '/healthz', '127.0.0.20')).status === 200);
+      await new Promise((r) => setTimeout(r, 1100));
+      const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => get(i % 2 === 0 ? a.url : b.url, '/talk/config.json', '127.0.0.21')));
+      const ok = answers.filter((x) => x.status === 200).length;
+      console.log(`two processes, one Redis: ${ok} of 24 requests served at 10/s per client`);
+      // Per process, each would serve 10 (20 in all); counted together, 10 in a second.
+      expect(ok).toBeLessThan(20);
+      expect(answers.filter((x) => x.status === 429).length).toBeGreaterThan(4);
+    } finally {
+      for (const p of [a, b]) p.child.kill('SIGTERM');
+      await Promise.all([a.exited, b.exited]);
+      await redis.kill();
+    }
+  });
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

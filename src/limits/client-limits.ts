@@ -1,10 +1,12 @@
 import rateLimiterFlexible from 'rate-limiter-flexible';
 import { Counter, type Registry } from 'prom-client';
+import { createClient } from 'redis';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { SessionHold } from './request-client.js';
 
-const { RateLimiterMemory, RateLimiterRes } = rateLimiterFlexible;
-type Limiter = InstanceType<typeof RateLimiterMemory>;
+const { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } = rateLimiterFlexible;
+type Limiter = InstanceType<typeof RateLimiterMemory> | InstanceType<typeof RateLimiterRedis>;
+type RedisClient = ReturnType<typeof createClient>;
 
 export interface ClientLimitOptions {
   /** Most HTTP requests per second from one client address; null = no limit. */
@@ -13,6 +15,8 @@ export interface ClientLimitOptions {
   readonly connectionsPerSecond: number | null;
   /** Most sessions (WebSockets, WebRTC peers) open at once from one client address; null = no limit. */
   readonly sessions: number | null;
+  /** redis://… shared by the gateway's processes: the two rates then hold across all of them. */
+  readonly redisUrl?: string | null;
 }
 
 export type LimitVerdict = { readonly ok: true } | { readonly ok: false; readonly code: ErrorCode; readonly detail: string; readonly retryAfterS: number };
@@ -20,10 +24,12 @@ export type LimitVerdict = { readonly ok: true } | { readonly ok: false; readonl
 const OK: LimitVerdict = { ok: true };
 
 /**
- * Per-client-address limits (docs/security.md#abuse-limits), kept by rate-limiter-flexible's memory
- * store: request and connection rates over one-second windows, and a count of sessions open at once
- * (points that never expire, given back on release; a client with none open is forgotten). Refusals
- * are counted on /metrics as `wavegate_client_refusals_total{limit}`.
+ * Per-client-address limits (docs/security.md#abuse-limits), kept by rate-limiter-flexible: request and
+ * connection rates over one-second windows (in Redis when `redisUrl` is set, so they hold across the
+ * deployment's processes, with this process's memory as insurance while Redis is unreachable), and a
+ * count of sessions open at once, per process (points that never expire, given back on release; a
+ * client with none open is forgotten: a count in Redis would outlive a crashed process). Refusals are
+ * counted on /metrics as `wavegate_client_refusals_total{limit}`.
  */
 export class ClientLimits {
   readonly #requests: Limiter | undefined;
@@ -31,13 +37,41 @@ export class ClientLimits {
   readonly #sessions: Limiter | undefined;
   readonly #options: ClientLimitOptions;
   readonly #refusals: Counter<'limit'> | undefined;
+  readonly #redis: RedisClient | undefined;
 
   constructor(options: ClientLimitOptions, registry?: Registry) {
     this.#options = options;
-    if (options.requestsPerSecond !== null) this.#requests = new RateLimiterMemory({ points: options.requestsPerSecond, duration: 1, keyPrefix: 'req' });
-    if (options.connectionsPerSecond !== null) this.#connections = new RateLimiterMemory({ points: options.connectionsPerSecond, duration: 1, keyPrefix: 'conn' });
+    const rates = options.requestsPerSecond !== null || options.connectionsPerSecond !== null;
+    if (rates && options.redisUrl) {
+      this.#redis = createClient({
+        url: options.redisUrl,
+        // While Redis is away every command fails at once and the insurance limiter decides.
+        disableOfflineQueue: true,
+        socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 5000), connectTimeout: 2000 },
+      });
+      this.#redis.on('error', () => {});
+    }
+    const rate = (points: number, keyPrefix: string): Limiter => {
+      const insurance = new RateLimiterMemory({ points, duration: 1, keyPrefix });
+      if (this.#redis === undefined) return insurance;
+      return new RateLimiterRedis({ storeClient: this.#redis, useRedisPackage: true, points, duration: 1, keyPrefix: `wavegate:limit:${keyPrefix}`, insuranceLimiter: insurance });
+    };
+    if (options.requestsPerSecond !== null) this.#requests = rate(options.requestsPerSecond, 'req');
+    if (options.connectionsPerSecond !== null) this.#connections = rate(options.connectionsPerSecond, 'conn');
     if (options.sessions !== null) this.#sessions = new RateLimiterMemory({ points: options.sessions, duration: 0, keyPrefix: 'sess' });
     if (registry) this.#refusals = new Counter({ name: 'wavegate_client_refusals_total', help: 'Requests, connections and sessions refused by the per-client limits or allowed origins.', labelNames: ['limit'], registers: [registry] });
+  }
+
+  /** Connects to Redis in the background (limits apply from memory until it answers). */
+  start(): void {
+    void this.#redis?.connect().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    const client = this.#redis;
+    if (client === undefined) return;
+    if (client.isReady) await client.close().catch(() => client.destroy());
+    else if (client.isOpen) client.destroy();
   }
 
   get enabled(): boolean {
