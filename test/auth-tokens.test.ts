@@ -222,8 +222,10 @@ describe('access tokens on every endpoint (authSecret set)', () => {
     client.socket.close();
   });
 
-  it('telephony keeps carrier signatures: no token on the carrier routes', async () => {
-    const opened = await upgrade(`${ws}/telephone/twilio`);
+  it('telephony: media streams need a carrier signature or a talk token (Telnyx); the webhook needs no token', async () => {
+    expect(await upgrade(`${ws}/telephone/twilio`)).toEqual({ status: 401, code: 'WG_ERR_UNAUTHORIZED' });
+    expect(await upgrade(`${ws}/telephone/handler`, await token(['input']))).toEqual({ status: 403, code: 'WG_ERR_FORBIDDEN' });
+    const opened = await upgrade(`${ws}/telephone/telnyx`, await token(['talk']));
     expect('open' in opened).toBe(true);
     if ('open' in opened) opened.open.close();
     const incoming = await request(base, '/telephone/incoming', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'From=%2B1555' });

@@ -3,6 +3,7 @@
 // these two), tampered ones refused; then through a real gateway's /telephone/incoming.
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import echo from '../handlers/echo.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { computePlivoSignatureV3, isValidPlivoSignatureV3, plivoSignedBase } from '../src/transport/telephone/plivo-signature.js';
@@ -124,6 +125,29 @@ describe('/telephone/incoming with carrier credentials, through a real gateway',
     const wrong = await post({ 'x-plivo-signature-v3': computePlivoSignatureV3('another-token', 'POST', target, fields, nonce), 'x-plivo-signature-v3-nonce': nonce });
     expect(wrong.status).toBe(403);
     expect(wrong.text).toContain('WG_ERR_CARRIER_SIGNATURE');
+  });
+
+  it('media-stream upgrades: a Twilio or Plivo signature over the wss URL opens them without a token; wrong or missing is 401', async () => {
+    const ws = `${base.replace('http', 'ws')}/telephone`;
+    const open = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${ws}${path}`, { headers });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
+      });
+    const twilio = computeTwilioSignature(twilioToken, 'wss://voice.example.com/telephone/twilio', []);
+    expect(await open('/twilio', { 'x-twilio-signature': twilio })).toBe(101);
+    expect(await open('/handler', { 'x-twilio-signature': twilio })).toBe(401); // signed for another path
+    expect(await open('/twilio', { 'x-twilio-signature': computeTwilioSignature('wrong', 'wss://voice.example.com/telephone/twilio', []) })).toBe(401);
+    const nonce = '98765';
+    const plivo = computePlivoSignatureV3(plivoToken, 'GET', 'wss://voice.example.com/telephone/plivo', [], nonce);
+    expect(await open('/plivo', { 'x-plivo-signature-v3': plivo, 'x-plivo-signature-v3-nonce': nonce })).toBe(101);
+    expect(await open('/plivo', { 'x-plivo-signature-v3': plivo, 'x-plivo-signature-v3-nonce': '98766' })).toBe(401);
+    expect(await open('/plivo', {})).toBe(401);
   });
 
   it('Twilio as before; unsigned requests refused; no access token needed on this route', async () => {

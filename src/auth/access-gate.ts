@@ -29,7 +29,10 @@ export class AccessGate {
     const scope = typeof rule === 'string' ? rule : rule.scope;
     if (typeof rule === 'object' && rule.alsoAllow?.(req, url) === true) return { ok: true, grant: undefined };
     const token = requestToken(req, url);
-    if (token === undefined) return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: `no access token (Authorization: Bearer or ?token=); this route needs scope ${scope}` };
+    if (token === undefined) {
+      const other = typeof rule === 'object' && rule.alsoAllow ? ' or the signature it also accepts' : '';
+      return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: `no access token (Authorization: Bearer or ?token=)${other}; this route needs scope ${scope}` };
+    }
     const check = await verifyToken(this.#key, token, this.#now());
     if (!check.ok) return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: check.reason };
     if (!check.grant.scopes.has(scope)) return { ok: false, code: 'WG_ERR_FORBIDDEN', detail: `token scope ${JSON.stringify([...check.grant.scopes])} lacks ${scope}` };

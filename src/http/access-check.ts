@@ -62,7 +62,7 @@ export class AccessCheck {
       const refusal = await this.#admit(req, url, access, 'upgrade');
       if (refusal) return refuseUpgrade(socket, refusal);
       // A WebSocket holds one of its client's session slots for as long as its socket is open.
-      if (access !== 'carrier' && this.options.limits) {
+      if (!isCarrierRoute(access) && this.options.limits) {
         const hold = await this.options.limits.holdSession(clientAddress(req, this.options.trustProxyHops ?? 0));
         if (!hold.ok) return refuseUpgrade(socket, hold);
         socket.once('close', () => hold.release());
@@ -89,13 +89,14 @@ export class AccessCheck {
   async #admit(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
     const limits = this.options.limits;
     const address = clientAddress(req, this.options.trustProxyHops ?? 0);
+    const exempt = isCarrierRoute(access);
     setRequestClient(req, {
       address,
-      holdSession: () => (limits && access !== 'carrier' ? limits.holdSession(address) : Promise.resolve({ ok: true, release: () => {} })),
+      holdSession: () => (limits && !exempt ? limits.holdSession(address) : Promise.resolve({ ok: true, release: () => {} })),
     });
     // Preflights carry no credentials (Fetch standard): the route answers them itself.
     if (req.method === 'OPTIONS') return undefined;
-    if (access !== 'carrier') {
+    if (!exempt) {
       if (!isOriginAllowed(req, this.options.allowedOrigins ?? [])) {
         limits?.countRefusal('origin');
         return { code: 'WG_ERR_ORIGIN_NOT_ALLOWED', detail: String(req.headers.origin) };
@@ -122,6 +123,11 @@ export class AccessCheck {
     timer.unref();
     target.once('close', () => clearTimeout(timer));
   }
+}
+
+/** Carrier routes: no per-client limits, no origin check (carriers are no browsers). */
+function isCarrierRoute(access: RouteAccess | undefined): boolean {
+  return access === 'carrier' || (typeof access === 'object' && access.perClientLimits === false);
 }
 
 /** Answers an upgrade with a plain HTTP refusal and the coded JSON body; always false. */

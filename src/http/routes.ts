@@ -9,7 +9,7 @@ import type { TokenScope } from '../auth/token-claims.js';
  * - `'carrier'`: no token; the route checks the carrier's own request signature;
  * - a scope: a valid token whose `scope` includes it;
  * - `{ scope, alsoAllow }`: the same, or no token when `alsoAllow` says the request carries another
- *   proof (e.g. a signed recording URL).
+ *   proof (e.g. a signed recording URL, a carrier's signature on a media-stream upgrade).
  * A route without `access` needs an `admin` token. Checks on `sub`/`name` happen in the route, once it
  * knows the session id (`requestGrant(req)` from src/auth/request-grant.ts).
  */
@@ -17,7 +17,12 @@ export type RouteAccess =
   | 'public'
   | 'carrier'
   | TokenScope
-  | { readonly scope: TokenScope; readonly alsoAllow?: (req: IncomingMessage, url: URL) => boolean };
+  | {
+      readonly scope: TokenScope;
+      readonly alsoAllow?: (req: IncomingMessage, url: URL) => boolean;
+      /** false: not counted against per-client limits (carriers: many calls from few addresses). */
+      readonly perClientLimits?: false;
+    };
 
 /** One HTTP endpoint. `path` is matched against the URL's pathname; a RegExp's groups reach `match`. */
 export interface HttpRoute {

@@ -5,6 +5,7 @@ import type { Serializer } from '../wire-events.js';
 import { CarrierDetectingSerializer, createCarrierSerializer } from './carrier-detect.js';
 import { incomingCallRoute } from './incoming-call-route.js';
 import { parsePublicUrl } from './public-url.js';
+import { isCarrierSignedUpgrade } from './stream-upgrade-signature.js';
 import { telnyxPublicKey } from './telnyx-signature.js';
 
 export interface TelephoneOptions {
@@ -40,10 +41,13 @@ export const TELEPHONE_PATHS = {
  */
 export function telephoneComponent(host: SessionHost, options: TelephoneOptions): GatewayComponent {
   const publicBase = options.publicUrl === null ? null : parsePublicUrl(options.publicUrl);
+  const signature = { publicBase, twilioAuthToken: options.twilioAuthToken, plivoAuthToken: options.plivoAuthToken ?? null };
   const route = (path: string, make: () => Serializer): WsRoute => ({
     path,
-    // Carriers cannot present our tokens: their own signatures guard these (docs/security.md).
-    access: 'carrier',
+    // With access tokens on, a media stream needs its carrier's signature on the upgrade (Twilio, Plivo)
+    // or a `talk` token (Telnyx's stream_auth_token); carriers are exempt from per-client limits
+    // (docs/security.md#carrier-signatures).
+    access: { scope: 'talk', alsoAllow: (req) => isCarrierSignedUpgrade(req, signature), perClientLimits: false },
     // ws's hard cap; messages between maxPayloadBytes and the cap get a coded error instead of 1009.
     maxPayload: host.options.maxPayloadBytes * 4,
     onConnection: (socket, req) => serveConnection(socket, req, host, make(), { carrierConfirmsMarks: true }),
