@@ -1,4 +1,6 @@
+import { MIN_AUTH_SECRET_LENGTH } from './auth/access-token.js';
 import type { HandlerDefinition } from './handler/handler.js';
+import { checkTelnyxPublicKey } from './transport/telephone/telnyx-signature.js';
 import type { MediaFormat } from './codecs/media-format.js';
 import { DEFAULT_OPUS_SETTINGS, resolveGatewayOpusSettings, type GatewayOpusSettings } from './codecs/opus-settings.js';
 import { normalizePrefix } from './http/mount-prefix.js';
@@ -59,6 +61,26 @@ export interface GatewayOptions extends WebRtcOptions {
   prefix: string;
   /** HTTPS and WSS on the same port: PEM files (re-read by `reloadTls()`, SIGHUP in the CLI) or PEM text; null = plain HTTP. */
   tls: TlsOptions | null;
+  /** Access tokens (docs/security.md): when set (≥ 32 characters), every route but pages, /healthz and carrier webhooks needs a JWT signed HS256 with it; null = off. */
+  authSecret: string | null;
+  /** End WebSockets and streams whose token expires while they run (by default an expired token ends nothing already running). */
+  enforceExpLive: boolean;
+  /** With `authSecret`, `/metrics` needs an `admin` token too (default: open, for scrapers on a private network). */
+  metricsTokenRequired: boolean;
+  /** Telnyx's webhook public key (base64 Ed25519, Mission Control → Keys): when set, Telnyx webhooks must carry a valid `telnyx-signature-ed25519`. */
+  telnyxPublicKey: string | null;
+  /** Plivo auth token: when set, Plivo webhooks must carry a valid `X-Plivo-Signature-V3`. */
+  plivoAuthToken: string | null;
+  /** Most HTTP requests per second from one client address (docs/security.md#abuse-limits); null = no limit. */
+  clientRequestsPerSecond: number | null;
+  /** Most WebSocket connection attempts per second from one client address; null = no limit. */
+  clientConnectionsPerSecond: number | null;
+  /** Most sessions (WebSockets, WebRTC peers) open at once from one client address; null = no limit. */
+  clientSessions: number | null;
+  /** Proxies in front of the gateway whose `X-Forwarded-For` entry is believed; 0 = the TCP peer is the client. */
+  trustProxy: number;
+  /** Browser origins allowed besides the gateway's own (`*` = any); empty = no origin check. */
+  allowedOrigins: readonly string[];
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -88,6 +110,16 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   prefix: '',
   tls: null,
   ...DEFAULT_WEBRTC_OPTIONS,
+  authSecret: null,
+  enforceExpLive: false,
+  metricsTokenRequired: false,
+  telnyxPublicKey: null,
+  plivoAuthToken: null,
+  clientRequestsPerSecond: null,
+  clientConnectionsPerSecond: null,
+  clientSessions: null,
+  trustProxy: 0,
+  allowedOrigins: [],
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -132,5 +164,21 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
   o.prefix = normalizePrefix(o.prefix);
   if (o.tls !== null) checkTlsOptions(o.tls);
   checkWebRtcOptions(o);
+  if (o.authSecret !== null && (typeof o.authSecret !== 'string' || o.authSecret.length < MIN_AUTH_SECRET_LENGTH)) {
+    // A secret: its type and length are named, never the value.
+    throw new TypeError(`Expected \`authSecret\` to be null or a string of at least ${MIN_AUTH_SECRET_LENGTH} characters, got ${typeof o.authSecret === 'string' ? `${o.authSecret.length} characters` : typeof o.authSecret}`);
+  }
+  check(typeof o.enforceExpLive === 'boolean', 'enforceExpLive', o.enforceExpLive, 'a boolean');
+  check(typeof o.metricsTokenRequired === 'boolean', 'metricsTokenRequired', o.metricsTokenRequired, 'a boolean');
+  if (o.telnyxPublicKey !== null) checkTelnyxPublicKey(o.telnyxPublicKey);
+  if (o.plivoAuthToken !== null && (typeof o.plivoAuthToken !== 'string' || o.plivoAuthToken.length === 0)) {
+    throw new TypeError(`Expected \`plivoAuthToken\` to be null or a non-empty string, got ${typeof o.plivoAuthToken === 'string' ? 'an empty string' : typeof o.plivoAuthToken}`);
+  }
+  const limit = (v: unknown) => v === null || (Number.isInteger(v) && (v as number) >= 1);
+  check(limit(o.clientRequestsPerSecond), 'clientRequestsPerSecond', o.clientRequestsPerSecond, 'null or an integer ≥ 1');
+  check(limit(o.clientConnectionsPerSecond), 'clientConnectionsPerSecond', o.clientConnectionsPerSecond, 'null or an integer ≥ 1');
+  check(limit(o.clientSessions), 'clientSessions', o.clientSessions, 'null or an integer ≥ 1');
+  check(Number.isInteger(o.trustProxy) && o.trustProxy >= 0 && o.trustProxy <= 10, 'trustProxy', o.trustProxy, 'an integer from 0 to 10');
+  check(Array.isArray(o.allowedOrigins) && o.allowedOrigins.every((v) => v === '*' || (typeof v === 'string' && /^https?:\/\/[^/]+$/.test(v))), 'allowedOrigins', o.allowedOrigins, "an array of origins like 'https://app.example.com' (or '*')");
   return o;
 }

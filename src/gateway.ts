@@ -1,10 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { AccessGate } from './auth/access-gate.js';
+import { isLoopbackHost } from './auth/loopback-host.js';
 import { attachToServer } from './http/attach-to-server.js';
 import { HttpServer } from './http/http-server.js';
 import { GatewayRouter } from './http/router.js';
 import { loadTlsMaterial } from './http/tls-material.js';
+import { ClientLimits } from './limits/client-limits.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { GatewayEvents, type GatewayEventMap } from './gateway-events.js';
@@ -67,6 +70,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       {
         method: ['GET', 'HEAD'],
         path: '/healthz',
+        access: 'public',
         handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }),
       },
     ],
@@ -84,13 +88,18 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   });
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
-  const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken });
+  const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken, telnyxPublicKey: options.telnyxPublicKey, plivoAuthToken: options.plivoAuthToken });
   // Recordings start before the sessions (the folder is opened and repaired first) and close after them.
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret }, (e) => events.report('recording-finished', e));
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
-  const router = new GatewayRouter(components, options.prefix);
+  const metrics = metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' });
+  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  // Access tokens (docs/security.md): one check over every route's declared `access`.
+  const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
+  const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
+  components.push({ name: 'client-limits', start: () => limits.start(), close: () => limits.close() });
+  const router = new GatewayRouter(components, options.prefix, { access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
   let http: HttpServer | undefined;
   let detach: (() => void) | undefined;
   let url = '';
@@ -139,6 +148,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       await start();
       const address = await http.listen(options.port, options.host);
       url = `${tls ? 'https' : 'http'}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}${router.prefix}`;
+      if (access === undefined && !isLoopbackHost(options.host)) {
+        console.warn(`wavegate: warning: listening on ${options.host} without access tokens: anyone who reaches the port can open sessions, post inputs and read recordings; set --auth-secret (docs/security.md)`);
+      }
       return { ...address, url };
     },
     async attach(server, attachOptions = {}) {

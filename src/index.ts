@@ -51,3 +51,9 @@ export { recognizeAll, type SpeechRecognizer, type RecognitionStream, type Speec
 export { pocketsphinx, PocketsphinxRecognizer, type PocketsphinxRecognizerOptions } from './speech/pocketsphinx-recognizer.js';
 export type { SpeechSynthesizer, SynthesisOptions } from './speech/speech-synthesizer.js';
 export { FliteSynthesizer, type FliteOptions } from './speech/flite-synthesizer.js';
+export { createToken, verifyToken, MIN_AUTH_SECRET_LENGTH, type CreateTokenOptions, type TokenCheck } from './auth/access-token.js';
+export { TOKEN_SCOPES, type TokenScope, type AccessGrant, type HandlerOptionCap } from './auth/token-claims.js';
+export { requestGrant } from './auth/request-grant.js';
+export { computeTwilioSignature, isValidTwilioSignature } from './transport/telephone/twilio-signature.js';
+export { checkTelnyxSignature, telnyxPublicKey, TELNYX_TOLERANCE_S } from './transport/telephone/telnyx-signature.js';
+export { computePlivoSignatureV3, isValidPlivoSignatureV3 } from './transport/telephone/plivo-signature.js';

@@ -24,11 +24,11 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh browser context (one user) on the call page of `baseUrl`, logged in as `name`. */
-export async function openCallPage(browser: Browser, baseUrl: string, name: string): Promise<Page> {
+export async function openCallPage(browser: Browser, baseUrl: string, name: string, query = ''): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${name}] page error:`, err));
-  await page.goto(`${baseUrl}/call/`);
+  await page.goto(`${baseUrl}/call/${query === '' ? '' : `?${query}`}`);
   await waitForState(page, 'logged-out');
   await page.fill('#name', name);
   await page.click('#login');

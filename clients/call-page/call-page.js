@@ -5,6 +5,16 @@
 
 /** @typedef {'connecting'|'logged-out'|'idle'|'calling'|'ringing'|'in-call'|'disconnected'} Phase */
 
+/** The page's access token (`?token=`, docs/security.md), passed on to config.json and the WebSocket. */
+const TOKEN = new URLSearchParams(location.search).get('token');
+
+/** A URL relative to the page, with the page's token if it has one. @param {string} path */
+function withToken(path) {
+  const url = new URL(path, location.href);
+  if (TOKEN) url.searchParams.set('token', TOKEN);
+  return url;
+}
+
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const ui = {
   status: $('status'),
@@ -74,7 +84,7 @@ function send(type, data) {
 
 async function loadConfig() {
   try {
-    const response = await fetch('config.json', { cache: 'no-store' });
+    const response = await fetch(withToken('config.json'), { cache: 'no-store' });
     if (response.ok) call.iceServers = (await response.json()).iceServers ?? [];
   } catch (err) {
     log(`config.json: ${err}`);
@@ -83,7 +93,7 @@ async function loadConfig() {
 
 function connect() {
   // Relative to the page (/call/ or /PREFIX/call/): the gateway may be mounted under a prefix.
-  const url = new URL('../ws/call/', location.href);
+  const url = withToken('../ws/call/');
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const socket = new WebSocket(url);
   call.socket = socket;

@@ -30,6 +30,12 @@ export const NO_MEDIA_DEVICES =
 
 export const SERVER_GONE = 'The server cannot be reached: it may have stopped, or the network is down. Press Start to try again.';
 
+/** The gateway wants an access token (docs/security.md): none given, or this one refused. @param {boolean} hadToken @param {string} [why] */
+export function tokenProblem(hadToken, why) {
+  if (!hadToken) return 'This server needs an access token: open the page with the link you were given (it ends in ?token=…).';
+  return `The access token of this page was refused${why ? ` (${why})` : ''}. Ask for a fresh link.`;
+}
+
 export const CONNECT_TIMEOUT =
   'The audio connection could not be set up in 30 s: a firewall may block UDP between you and the server. Try the WebSocket transport.';
 

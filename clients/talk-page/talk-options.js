@@ -3,6 +3,8 @@
 const params = new URLSearchParams(location.search);
 export const options = {
   token: params.get('token'),
+  /** `id=ID`: the session id to open, for a token whose `sub` names one (docs/security.md); default a random one. */
+  id: params.get('id'),
   transport: params.get('transport'),
   /** `processing=off` turns off echo cancellation, noise suppression and gain control (music, test signals). */
   processing: params.get('processing') !== 'off',

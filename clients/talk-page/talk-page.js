@@ -4,7 +4,7 @@
 // under a path prefix, and `?token=` is passed on to every request.
 
 import { LevelMeter } from './level-meter.js';
-import { CONNECT_TIMEOUT, microphoneProblem, NO_MEDIA_DEVICES, refusal, SERVER_GONE, socketClosed, endingError } from './talk-messages.js';
+import { CONNECT_TIMEOUT, microphoneProblem, NO_MEDIA_DEVICES, refusal, SERVER_GONE, socketClosed, endingError, tokenProblem } from './talk-messages.js';
 import { openOutputs, sendInputs } from './talk-inputs-outputs.js';
 import { options, withToken } from './talk-options.js';
 import { clearConversation, logEvent, showStats, showTranscript } from './talk-view.js';
@@ -58,6 +58,11 @@ function setProblem(text) {
 async function loadConfig() {
   try {
     const response = await fetch(withToken('talk/config.json'), { cache: 'no-store' });
+    if (response.status === 401 || response.status === 403) {
+      const message = (await response.json().catch(() => null))?.error?.message ?? '';
+      setProblem(tokenProblem(Boolean(options.token), message.split(': ').slice(1).join(': ')));
+      return;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     talk.config = await response.json();
   } catch (err) {
@@ -275,7 +280,7 @@ async function start() {
   let kind = ui.transport.value === 'websocket' || !('RTCPeerConnection' in window) ? 'websocket' : 'webrtc';
   if (ui.transport.value === 'webrtc' && kind === 'websocket') logEvent('this browser has no WebRTC: using the WebSocket', 'warning');
   for (;;) {
-    const id = `talk-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
+    const id = options.id || `talk-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
     talk.id = id;
     ui.session.textContent = id;
     setState('connecting', `Connecting over ${kind === 'webrtc' ? 'WebRTC' : 'WebSocket'}…`);

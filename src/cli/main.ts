@@ -5,6 +5,7 @@ const USAGE = `usage: wavegate <command> [options]
 commands:
   serve     run the gateway (see: wavegate serve --help)
   client    stream a WAV file through a gateway (see: wavegate client --help)
+  token     mint an access token for a gateway run with --auth-secret (see: wavegate token --help)
 `;
 
 /** CLI entry: returns the exit code. */
@@ -17,6 +18,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Loaded on demand: the server never pulls in the client's code.
       const { runClient } = await import('../../clients/client-command.js');
       return runClient(rest);
+    }
+    case 'token': {
+      const { runToken } = await import('./token-command.js');
+      return runToken(rest);
     }
     case undefined:
     case '-h':

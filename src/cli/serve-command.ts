@@ -49,6 +49,25 @@ const HELP = `usage: wavegate serve [options]
   --tls-cert FILE             serve HTTPS and WSS on the same port with this PEM certificate (chain)…
   --tls-key FILE              …and this PEM key; both are re-read on SIGHUP (renewal without a restart)
   --prefix PATH               serve every route under PATH (/voice/websocket/offer, the talk page at /voice/)
+  --auth-secret SECRET        access tokens (JWT HS256, ≥ 32 characters) on every route but the pages,
+                              /healthz and carrier webhooks; mint them with \`wavegate token\`; also read
+                              from WAVEGATE_AUTH_SECRET, which keeps it out of ps (docs/security.md)
+  --enforce-exp-live          end WebSockets and streams when their token expires (default: an expired
+                              token ends nothing already running)
+  --metrics-token-required    with --auth-secret, /metrics needs an admin token too
+  --telnyx-public-key KEY     Telnyx webhook public key (base64 Ed25519): /telephone/incoming requests
+                              from Telnyx must carry a valid telnyx-signature-ed25519
+  --plivo-auth-token TOKEN    Plivo auth token: /telephone/incoming requests from Plivo must carry a valid
+                              X-Plivo-Signature-V3; also read from PLIVO_AUTH_TOKEN
+  --client-requests-per-second N
+                              most HTTP requests per second from one client address (default: no limit)
+  --client-connections-per-second N
+                              most WebSocket connection attempts per second from one address (default: none)
+  --client-sessions N         most sessions open at once from one client address (default: no limit)
+  --trust-proxy N             N proxies in front append to X-Forwarded-For: the client is the address the
+                              outermost one saw (default 0: the TCP peer)
+  --allowed-origin ORIGIN     browser pages from ORIGIN (besides the gateway's own) may connect; repeatable;
+                              any other Origin is refused with 403 (default: no origin check)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -91,6 +110,16 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       prefix: { type: 'string' },
+      'auth-secret': { type: 'string' },
+      'enforce-exp-live': { type: 'boolean' },
+      'metrics-token-required': { type: 'boolean' },
+      'telnyx-public-key': { type: 'string' },
+      'plivo-auth-token': { type: 'string' },
+      'client-requests-per-second': { type: 'string' },
+      'client-connections-per-second': { type: 'string' },
+      'client-sessions': { type: 'string' },
+      'trust-proxy': { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -109,6 +138,12 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
   const twilioAuthToken = values['twilio-auth-token'] ?? (process.env.TWILIO_AUTH_TOKEN || undefined);
   const recordingsSecret = values['recordings-secret'] ?? (process.env.WAVEGATE_RECORDINGS_SECRET || undefined);
+  const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET || undefined);
+  const plivoAuthToken = values['plivo-auth-token'] ?? (process.env.PLIVO_AUTH_TOKEN || undefined);
+  const clientRequestsPerSecond = toNumber('client-requests-per-second', values['client-requests-per-second']);
+  const clientConnectionsPerSecond = toNumber('client-connections-per-second', values['client-connections-per-second']);
+  const clientSessions = toNumber('client-sessions', values['client-sessions']);
+  const trustProxy = toNumber('trust-proxy', values['trust-proxy']);
   const recordMode = values.record;
   if (recordMode !== undefined && recordMode !== 'input' && recordMode !== 'output' && recordMode !== 'both') {
     throw new Error(`--record expects input, output or both, got ${JSON.stringify(recordMode)}`);
@@ -147,6 +182,16 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(values['webrtc-allow-origin'] !== undefined && { webrtcAllowedOrigins: values['webrtc-allow-origin'] }),
     ...(values['tls-cert'] !== undefined && { tls: { certFile: values['tls-cert'], keyFile: values['tls-key']! } }),
     ...(values.prefix !== undefined && { prefix: values.prefix }),
+    ...(authSecret !== undefined && { authSecret }),
+    ...(values['enforce-exp-live'] === true && { enforceExpLive: true }),
+    ...(values['metrics-token-required'] === true && { metricsTokenRequired: true }),
+    ...(values['telnyx-public-key'] !== undefined && { telnyxPublicKey: values['telnyx-public-key'] }),
+    ...(plivoAuthToken !== undefined && { plivoAuthToken }),
+    ...(clientRequestsPerSecond !== undefined && { clientRequestsPerSecond }),
+    ...(clientConnectionsPerSecond !== undefined && { clientConnectionsPerSecond }),
+    ...(clientSessions !== undefined && { clientSessions }),
+    ...(trustProxy !== undefined && { trustProxy }),
+    ...(values['allowed-origin'] !== undefined && { allowedOrigins: values['allowed-origin'] }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);

@@ -63,6 +63,12 @@ export const ERROR_CODES = {
   WG_ERR_CONNECTION_CLOSED: { message: 'the peer connection with this webrtc_id has closed', httpStatus: 409, closeCode: 4004 },
   WG_ERR_CONNECT_TIMEOUT: { message: 'the peer connection did not reach connected in time', httpStatus: 408, closeCode: 4008 },
   WG_ERR_ICE_GATHERING: { message: 'the server could not gather any ICE candidate', httpStatus: 500, closeCode: 1011 },
+  WG_ERR_UNAUTHORIZED: { message: 'access token missing, malformed, expired or not signed with the gateway secret', httpStatus: 401, closeCode: 4001 },
+  WG_ERR_FORBIDDEN: { message: 'the access token does not allow this (scope, session id, name or handler option)', httpStatus: 403, closeCode: 4003 },
+  WG_ERR_CARRIER_SIGNATURE: { message: 'carrier request signature missing, stale or wrong (Telnyx or Plivo)', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_CLIENT_RATE_LIMIT: { message: 'too many requests or connection attempts per second from this client address', httpStatus: 429, closeCode: 1008 },
+  WG_ERR_CLIENT_SESSION_LIMIT: { message: 'too many sessions open at once from this client address', httpStatus: 429, closeCode: 1013 },
+  WG_ERR_ORIGIN_NOT_ALLOWED: { message: 'requests from pages of this origin are not allowed (--allowed-origin)', httpStatus: 403, closeCode: 1008 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

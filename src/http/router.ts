@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { AccessCheck, type AccessCheckOptions } from './access-check.js';
 import { innerPath, normalizePrefix } from './mount-prefix.js';
 import { sendError } from './respond.js';
 import type { GatewayComponent, HttpRoute, WsRoute } from './routes.js';
@@ -10,19 +11,26 @@ import type { GatewayComponent, HttpRoute, WsRoute } from './routes.js';
  * so the same routes serve from wavegate's own server or from a host app's (docs/embedding.md).
  * Paths are matched below the mount prefix. Unknown paths go to the host (`next`) when there is one,
  * else get WG_ERR_NOT_FOUND; a throwing route gets WG_ERR_INTERNAL and never takes the process down.
+ * Before a route runs (before the upgrade, for WebSockets) the access check decides: origin, per-client
+ * limits, the route's declared `access` against the token (src/http/access-check.ts, docs/security.md).
  */
 export class GatewayRouter {
   private readonly httpRoutes: HttpRoute[] = [];
   private readonly wsServers = new Map<string, { route: WsRoute; wss: WebSocketServer }>();
   private mountPrefix = '';
+  private readonly check: AccessCheck;
 
-  constructor(components: readonly GatewayComponent[], prefix = '') {
+  constructor(components: readonly GatewayComponent[], prefix = '', access: AccessCheckOptions = {}) {
     this.prefix = prefix;
+    this.check = new AccessCheck(access);
     for (const component of components) {
       this.httpRoutes.push(...(component.httpRoutes ?? []));
       for (const route of component.wsRoutes ?? []) {
         const wss = new WebSocketServer({ noServer: true, maxPayload: route.maxPayload ?? 1 << 20, clientTracking: true });
-        wss.on('connection', (socket: WebSocket, req: IncomingMessage) => route.onConnection(socket, req));
+        wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+          this.check.connected(req, socket);
+          route.onConnection(socket, req);
+        });
         this.wsServers.set(route.path, { route, wss });
       }
     }
@@ -66,7 +74,9 @@ export class GatewayRouter {
       // Routes see the URL as the client sent it (signatures cover it), not a framework's mount-relative one.
       req.url = full;
       Promise.resolve()
-        .then(() => route.handle(req, res, innerUrl, match, { prefix: this.mountPrefix }))
+        .then(async () => {
+          if (await this.check.request(req, res, innerUrl, route.access)) return route.handle(req, res, innerUrl, match, { prefix: this.mountPrefix });
+        })
         .catch((err: unknown) => {
           console.error(`wavegate: ${req.method} ${url.pathname} failed:`, err);
           sendError(res, 'WG_ERR_INTERNAL');
@@ -78,13 +88,27 @@ export class GatewayRouter {
     else sendError(res, 'WG_ERR_NOT_FOUND', url.pathname);
   }
 
-  /** Upgrades a WebSocket request for one of wavegate's paths; false (socket untouched) for any other. */
+  /**
+   * Takes a WebSocket request for one of wavegate's paths (true: the access check, then the upgrade or a
+   * refusal on the HTTP response); false, socket untouched, for any other path.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const inner = innerPath(this.mountPrefix, new URL(req.url ?? '/', 'http://localhost').pathname);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const inner = innerPath(this.mountPrefix, url.pathname);
     if (inner === undefined || inner === 'redirect') return false;
     const entry = this.wsServers.get(inner) ?? this.wsServers.get(inner.endsWith('/') ? inner.slice(0, -1) : `${inner}/`);
     if (!entry) return false;
-    entry.wss.handleUpgrade(req, socket, head, (ws) => entry.wss.emit('connection', ws, req));
+    const innerUrl = new URL(url);
+    innerUrl.pathname = inner;
+    this.check
+      .upgrade(req, socket, innerUrl, entry.route.access)
+      .then((go) => {
+        if (go) entry.wss.handleUpgrade(req, socket, head, (ws) => entry.wss.emit('connection', ws, req));
+      })
+      .catch((err: unknown) => {
+        console.error(`wavegate: upgrade of ${url.pathname} failed:`, err);
+        socket.destroy();
+      });
     return true;
   }
 

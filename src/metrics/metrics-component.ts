@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { sendError } from '../http/respond.js';
-import type { GatewayComponent } from '../http/routes.js';
+import type { GatewayComponent, RouteAccess } from '../http/routes.js';
 import { EventLoopDelayMetric } from './event-loop-delay.js';
 import type { MetricsSource } from './metrics-snapshot.js';
 import { registerProcessMetrics } from './process-metrics.js';
@@ -11,6 +11,8 @@ export interface MetricsComponentOptions {
   path?: string;
   /** Period of the event-loop delay sampling timer, ms. */
   eventLoopResolutionMs?: number;
+  /** Who may scrape with access tokens on (`--metrics-token-required` → 'admin'); default 'public'. */
+  access?: RouteAccess;
 }
 
 const DEFAULTS = { path: '/metrics', eventLoopResolutionMs: 10 } as const;
@@ -44,6 +46,7 @@ export function metricsComponent(source: MetricsSource, options: MetricsComponen
       {
         method: ['GET', 'HEAD'],
         path: o.path,
+        access: o.access ?? 'public',
         async handle(req, res) {
           let text: string;
           try {

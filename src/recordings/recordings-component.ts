@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WavegateError } from '../errors/wavegate-error.js';
 import { sendError, sendJson } from '../http/respond.js';
-import type { GatewayComponent, Mount } from '../http/routes.js';
+import type { GatewayComponent, Mount, RouteAccess } from '../http/routes.js';
+import { requestGrant } from '../auth/request-grant.js';
+import { allowsSession } from '../auth/token-claims.js';
 import { isValidRecordingId } from './recording-file.js';
 import { RecordingStore } from './recording-store.js';
 import { serveRecording } from './serve-recording.js';
@@ -46,18 +48,21 @@ export function recordingPath(id: string, secret: string | null, expiresAtS: num
 export function createRecordingsHttp(store: RecordingStore, input: Partial<RecordingsHttpOptions> = {}, now: () => number = Date.now): GatewayComponent {
   const options = resolveRecordingsHttpOptions(input);
 
-  const authorized = (res: ServerResponse, subject: string, query: URLSearchParams): boolean => {
-    if (options.secret === null) return true;
+  const authorized = (req: IncomingMessage, res: ServerResponse, subject: string, query: URLSearchParams): boolean => {
+    // A verified access token with `recordings` scope stands in for a signed URL (docs/security.md).
+    if (options.secret === null || requestGrant(req) !== undefined) return true;
     const check = checkSignedQuery(options.secret, subject, query, now());
     if (check === 'ok') return true;
     sendError(res, check === 'expired' ? 'WG_ERR_URL_EXPIRED' : 'WG_ERR_BAD_SIGNATURE', check);
     return false;
   };
 
-  const list = async (_req: IncomingMessage, res: ServerResponse, url: URL, _match: RegExpMatchArray | null, mount: Mount): Promise<void> => {
-    if (!authorized(res, LISTING_SUBJECT, url.searchParams)) return;
+  const list = async (req: IncomingMessage, res: ServerResponse, url: URL, _match: RegExpMatchArray | null, mount: Mount): Promise<void> => {
+    if (!authorized(req, res, LISTING_SUBJECT, url.searchParams)) return;
     const expiresAtS = Math.floor(now() / 1000) + options.signedUrlTtlS;
-    const recordings = (await store.list()).map((info) => ({ ...info, url: `${mount.prefix}${recordingPath(info.id, options.secret, expiresAtS)}` }));
+    const grant = requestGrant(req);
+    // A token for one session (`sub`) lists that session's recording only.
+    const recordings = (await store.list()).filter((info) => allowsSession(grant, info.id)).map((info) => ({ ...info, url: `${mount.prefix}${recordingPath(info.id, options.secret, expiresAtS)}` }));
     sendJson(res, 200, { recordings }, { 'cache-control': 'no-store' });
   };
 
@@ -78,7 +83,11 @@ export function createRecordingsHttp(store: RecordingStore, input: Partial<Recor
       sendError(res, 'WG_ERR_INVALID_ID', `${JSON.stringify(id.slice(0, 140))} (allowed: [A-Za-z0-9_.:-]{1,128} without "..")`);
       return;
     }
-    if (!authorized(res, id, url.searchParams)) return;
+    if (!allowsSession(requestGrant(req), id)) {
+      sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
+      return;
+    }
+    if (!authorized(req, res, id, url.searchParams)) return;
     try {
       await serveRecording(req, res, id, url.searchParams, store, options);
     } catch (err) {
@@ -87,11 +96,30 @@ export function createRecordingsHttp(store: RecordingStore, input: Partial<Recor
     }
   };
 
+  // With access tokens on, a validly signed URL is enough on its own: that is what signed links are for.
+  const signed = (subject: (url: URL) => string | undefined) => (_req: IncomingMessage, url: URL) => {
+    if (options.secret === null) return false;
+    const s = subject(url);
+    return s !== undefined && checkSignedQuery(options.secret, s, url.searchParams, now()) === 'ok';
+  };
+  const listAccess: RouteAccess = { scope: 'recordings', alsoAllow: signed(() => LISTING_SUBJECT) };
+  const oneAccess: RouteAccess = { scope: 'recordings', alsoAllow: signed(recordingIdOf) };
   return {
     name: 'recordings',
     httpRoutes: [
-      { method: ['GET', 'HEAD'], path: /^\/recordings\/?$/, handle: list },
-      { method: ['GET', 'HEAD'], path: /^\/recordings\/([^/]+)$/, handle: one },
+      { method: ['GET', 'HEAD'], path: /^\/recordings\/?$/, handle: list, access: listAccess },
+      { method: ['GET', 'HEAD'], path: /^\/recordings\/([^/]+)$/, handle: one, access: oneAccess },
     ],
   };
+}
+
+/** The recording id of a `/recordings/{id}.wav` path, or undefined. */
+function recordingIdOf(url: URL): string | undefined {
+  const name = /^\/recordings\/([^/]+)\.wav$/.exec(url.pathname)?.[1];
+  if (name === undefined) return undefined;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return undefined;
+  }
 }

@@ -50,6 +50,8 @@ export class CallConsumer {
     private readonly socket: WebSocket,
     private readonly layer: ChannelLayer,
     private readonly limits: CallConsumerLimits,
+    /** The one name this connection's access token lets it log in as (`name` claim); undefined = any. */
+    private readonly allowedName?: string,
     private readonly events?: CallEventSink,
   ) {
     this.channel = layer.newChannel((m) => this.onChannelMessage(m), { onMembershipLost: (group) => this.onNameLost(group) });
@@ -98,6 +100,7 @@ export class CallConsumer {
 
   private async login(name: string): Promise<void> {
     if (this.name === name) return this.send({ type: 'logged_in', data: { name } });
+    if (this.allowedName !== undefined && name !== this.allowedName) return this.sendError('WG_ERR_FORBIDDEN', 'login', `the token is for the name ${JSON.stringify(this.allowedName)}`, name);
     if (this.name !== null) return this.sendError('WG_ERR_ALREADY_LOGGED_IN', 'login', `logged in as ${JSON.stringify(this.name)}`, name);
     const held = await this.layer.groupClaim(name, this.channel);
     if (this.closed) return;

@@ -58,18 +58,20 @@ export function callPageRoutes(config: CallPageConfig, stats: () => unknown): Ht
     {
       method: get,
       path: '/call',
+      access: 'public',
       handle: (_req, res, url, _match, mount) => {
         res.writeHead(308, { location: `${mount.prefix}/call/${url.search}`, 'content-length': 0 });
         res.end();
       },
     },
-    { method: get, path: '/call/', handle: serve('index.html') },
-    { method: get, path: '/call/index.html', handle: serve('index.html') },
-    { method: get, path: '/call/call-page.js', handle: serve('call-page.js') },
-    { method: get, path: '/call/call-page.css', handle: serve('call-page.css') },
+    { method: get, path: '/call/', handle: serve('index.html'), access: 'public' },
+    { method: get, path: '/call/index.html', handle: serve('index.html'), access: 'public' },
+    { method: get, path: '/call/call-page.js', handle: serve('call-page.js'), access: 'public' },
+    { method: get, path: '/call/call-page.css', handle: serve('call-page.css'), access: 'public' },
     {
       method: get,
       path: '/call/config.json',
+      access: 'call',
       handle: (_req, res) =>
         sendJson(res, 200, { iceServers: iceServersForPage(config.iceServers, config.turnSecret, config.turnCredentialTtlS, Date.now()) }, { 'cache-control': 'no-store' }),
     },

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { requestGrant } from '../auth/request-grant.js';
 import type { WebSocket } from 'ws';
 import type { ChannelLayer } from '../channel-layer/channel-layer.js';
 import { createChannelLayer } from '../channel-layer/create-channel-layer.js';
@@ -61,7 +62,8 @@ export function createSignalingComponent(input: Partial<SignalingOptions> = {}, 
       {
         path: '/ws/call/',
         maxPayload: MAX_PAYLOAD,
-        onConnection(socket: WebSocket, _req: IncomingMessage) {
+        access: 'call',
+        onConnection(socket: WebSocket, req: IncomingMessage) {
           if (closing) {
             socket.close(ERROR_CODES.WG_ERR_SHUTTING_DOWN.closeCode, 'WG_ERR_SHUTTING_DOWN');
             return;
@@ -69,7 +71,7 @@ export function createSignalingComponent(input: Partial<SignalingOptions> = {}, 
           alive.add(socket);
           socket.on('pong', () => alive.add(socket));
           socket.on('error', () => socket.terminate());
-          const consumer = new CallConsumer(socket, layer, options, events);
+          const consumer = new CallConsumer(socket, layer, options, requestGrant(req)?.name, events);
           consumers.set(socket, consumer);
           void consumer.done.then(() => consumers.delete(socket));
         },

@@ -87,11 +87,11 @@ export function talkPageRoutes(options: GatewayOptions): HttpRoute[] {
   };
   const get = ['GET', 'HEAD'] as const;
   return [
-    { method: get, path: '/', handle: serve('index.html') },
+    { method: get, path: '/', handle: serve('index.html'), access: 'public' },
     ...Object.keys(TALK_PAGE_FILES)
       .filter((file) => file !== 'index.html')
-      .map((file): HttpRoute => ({ method: get, path: `/talk/${file}`, handle: serve(file) })),
-    { method: get, path: '/talk/config.json', handle: (_req, res) => sendJson(res, 200, talkPageConfig(options, Date.now()), { 'cache-control': 'no-store' }) },
+      .map((file): HttpRoute => ({ method: get, path: `/talk/${file}`, handle: serve(file), access: 'public' })),
+    { method: get, path: '/talk/config.json', access: 'talk', handle: (_req, res) => sendJson(res, 200, talkPageConfig(options, Date.now()), { 'cache-control': 'no-store' }) },
   ];
 }
 

@@ -12,6 +12,8 @@ export interface NodePeerOptions {
   readonly webrtcId: string;
   /** werift's debug inbound loss on this client (its receiver reports then tell the server). */
   readonly dropInboundPercent?: number;
+  /** Access token sent as `Authorization: Bearer` on every post (docs/security.md). */
+  readonly token?: string;
 }
 
 export type OfferAnswer = { sdp: string; type: 'answer' } | { status: 'failed'; meta: { error: string; code: string; limit?: number } };
@@ -80,7 +82,9 @@ export class NodePeer {
   }
 
   post(body: unknown): Promise<any> {
-    return fetch(`${this.#baseUrl}/webrtc/offer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.#options.token !== undefined) headers.authorization = `Bearer ${this.#options.token}`;
+    return fetch(`${this.#baseUrl}/webrtc/offer`, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
   }
 
   /** FastRTC's negotiate(): onicecandidate set before createOffer, offer posted, answer applied. */

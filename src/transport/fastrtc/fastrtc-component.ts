@@ -6,6 +6,9 @@ import type { SessionHost } from '../../session/session-host.js';
 import { isValidSessionId } from '../message-fields.js';
 import { serveConnection } from '../socket-connection.js';
 import { FastRtcSerializer } from './fastrtc-serializer.js';
+import { grantCheckingSerializer } from '../../auth/grant-checking-serializer.js';
+import { requestGrant } from '../../auth/request-grant.js';
+import { allowsSession } from '../../auth/token-claims.js';
 
 /**
  * FastRTC's endpoints: `WS /websocket/offer` (audio sessions), `POST /input` (set_input) and
@@ -17,14 +20,15 @@ export function fastRtcComponent(host: SessionHost): GatewayComponent {
     wsRoutes: [
       {
         path: '/websocket/offer',
+        access: 'talk',
         // ws enforces a hard cap; messages between maxPayloadBytes and the cap get a coded error instead.
         maxPayload: host.options.maxPayloadBytes * 4,
-        onConnection: (socket, req) => serveConnection(socket, req, host, new FastRtcSerializer(), { carrierConfirmsMarks: false }),
+        onConnection: (socket, req) => serveConnection(socket, req, host, grantCheckingSerializer(new FastRtcSerializer(), requestGrant(req)), { carrierConfirmsMarks: false }),
       },
     ],
     httpRoutes: [
-      { method: 'POST', path: '/input', handle: (req, res) => postInput(host, req, res) },
-      { method: 'GET', path: '/outputs', handle: (req, res, url) => getOutputs(host, req, res, url) },
+      { method: 'POST', path: '/input', access: 'input', handle: (req, res) => postInput(host, req, res) },
+      { method: 'GET', path: '/outputs', access: 'input', handle: (req, res, url) => getOutputs(host, req, res, url) },
     ],
   };
 }
@@ -37,6 +41,7 @@ async function postInput(host: SessionHost, req: IncomingMessage, res: ServerRes
     sendError(res, 'WG_ERR_INVALID_ID', `webrtc_id ${JSON.stringify(id ?? null)}`);
     return;
   }
+  if (!allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
   const session = host.registry.get(id);
   if (!session) {
     sendError(res, 'WG_ERR_SESSION_NOT_FOUND', id);
@@ -49,6 +54,7 @@ async function postInput(host: SessionHost, req: IncomingMessage, res: ServerRes
 
 function getOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse, url: URL): void {
   const id = url.searchParams.get('webrtc_id') ?? '';
+  if (!allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
   const session = isValidSessionId(id) ? host.registry.get(id) : undefined;
   if (!session) {
     sendError(res, isValidSessionId(id) ? 'WG_ERR_SESSION_NOT_FOUND' : 'WG_ERR_INVALID_ID', id);

@@ -3,9 +3,11 @@ import { WavegateError } from '../../errors/wavegate-error.js';
 import { sendError } from '../../http/respond.js';
 import type { HttpRoute } from '../../http/routes.js';
 import { publicBaseFor, requestedUrl, webSocketUrl, type PublicBase } from './public-url.js';
-import { readFormBody } from './read-form-body.js';
-import { connectStreamTwiml } from './twiml.js';
-import { isValidTwilioSignature } from './twilio-signature.js';
+import type { KeyObject } from 'node:crypto';
+import { readBody } from '../../http/read-body.js';
+import { checkCarrierSignature } from './carrier-signature.js';
+import { parseFormBody } from './read-form-body.js';
+import { connectStreamTwiml, plivoStreamXml } from './twiml.js';
 
 export interface IncomingCallOptions {
   readonly path: string;
@@ -15,10 +17,17 @@ export interface IncomingCallOptions {
   readonly publicBase: PublicBase | null;
   /** When set, every request must carry a valid X-Twilio-Signature (else 403). */
   readonly twilioAuthToken: string | null;
+  /** Telnyx's public key: requests signed by Telnyx are verified with it (docs/security.md). */
+  readonly telnyxPublicKey?: KeyObject | null;
+  /** Plivo's auth token: requests signed by Plivo (V3) are verified with it. */
+  readonly plivoAuthToken?: string | null;
+  /** Path of the Plivo stream route the Plivo XML points at. */
+  readonly plivoStreamPath?: string;
+  readonly now?: () => number;
 }
 
 /** Webhook fields passed on to the stream as `<Parameter>`s, so the handler sees who called. */
-const FORWARDED_FIELDS = ['From', 'To', 'CallSid', 'Direction'] as const;
+const FORWARDED_FIELDS = ['From', 'To', 'CallSid', 'Direction', 'CallUUID'] as const;
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
@@ -30,6 +39,7 @@ export function incomingCallRoute(options: IncomingCallOptions): HttpRoute {
   return {
     method: ['POST', 'GET'],
     path: options.path,
+    access: 'carrier',
     handle: (req, res, _url, _match, mount) => answerIncomingCall(req, res, options, mount.prefix),
   };
 }
@@ -43,24 +53,27 @@ async function answerIncomingCall(req: IncomingMessage, res: ServerResponse, opt
     throw err;
   }
   const target = req.url ?? options.path;
-  const fields = req.method === 'POST' ? await readFormBody(req, res, MAX_BODY_BYTES) : [...new URL(target, 'http://x').searchParams];
+  const isPost = req.method === 'POST';
+  // The raw bytes are kept: Telnyx signs them as sent.
+  const rawBody = isPost ? await readBody(req, res, MAX_BODY_BYTES) : Buffer.alloc(0);
+  if (rawBody === undefined) return;
+  const fields = isPost ? parseFormBody(req, res, rawBody) : [...new URL(target, 'http://x').searchParams];
   if (fields === undefined) return;
-  if (options.twilioAuthToken !== null) {
-    const signature = req.headers['x-twilio-signature'];
-    const valid = isValidTwilioSignature({
-      authToken: options.twilioAuthToken,
-      signature: Array.isArray(signature) ? signature[0] : signature,
-      url: requestedUrl(base, target),
-      // Twilio signs a GET request's URL only: its parameters are in the query already.
-      params: req.method === 'POST' ? fields : [],
-    });
-    if (!valid) return sendError(res, 'WG_ERR_TWILIO_SIGNATURE', `for ${requestedUrl(base, target)}`);
-  }
+  const verdict = checkCarrierSignature(
+    { headers: req.headers, method: isPost ? 'POST' : 'GET', url: requestedUrl(base, target), rawBody, fields, now: (options.now ?? Date.now)() },
+    { twilioAuthToken: options.twilioAuthToken, telnyxPublicKey: options.telnyxPublicKey ?? null, plivoAuthToken: options.plivoAuthToken ?? null },
+  );
+  if (!verdict.ok) return sendError(res, verdict.code, verdict.detail);
   const parameters: Record<string, string> = {};
   for (const [name, value] of fields) {
     if ((FORWARDED_FIELDS as readonly string[]).includes(name) && value.length <= 256) parameters[name] = value;
   }
-  const body = connectStreamTwiml(webSocketUrl(base, `${prefix}${options.streamPath}`), parameters);
+  let body: string;
+  const streamUrl = (path: string) => webSocketUrl(base, `${prefix}${path}`);
+  if (verdict.carrier === 'plivo') body = plivoStreamXml(streamUrl(options.plivoStreamPath ?? options.streamPath), parameters);
+  // TeXML is TwiML-compatible; Telnyx streams audio back only with bidirectionalMode="rtp".
+  else if (verdict.carrier === 'telnyx') body = connectStreamTwiml(streamUrl(options.streamPath), parameters, { bidirectionalMode: 'rtp' });
+  else body = connectStreamTwiml(streamUrl(options.streamPath), parameters);
   res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }

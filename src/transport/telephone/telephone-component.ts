@@ -5,12 +5,18 @@ import type { Serializer } from '../wire-events.js';
 import { CarrierDetectingSerializer, createCarrierSerializer } from './carrier-detect.js';
 import { incomingCallRoute } from './incoming-call-route.js';
 import { parsePublicUrl } from './public-url.js';
+import { isCarrierSignedUpgrade } from './stream-upgrade-signature.js';
+import { telnyxPublicKey } from './telnyx-signature.js';
 
 export interface TelephoneOptions {
   /** `--public-url`: the base Twilio reaches this gateway at; null = from each request. */
   readonly publicUrl: string | null;
   /** `--twilio-auth-token`: when set, `/telephone/incoming` must be signed by Twilio. */
   readonly twilioAuthToken: string | null;
+  /** `--telnyx-public-key` (base64 Ed25519): Telnyx webhooks are verified with it. */
+  readonly telnyxPublicKey?: string | null;
+  /** `--plivo-auth-token`: Plivo webhooks (V3 signatures) are verified with it. */
+  readonly plivoAuthToken?: string | null;
 }
 
 export const TELEPHONE_PATHS = {
@@ -35,8 +41,13 @@ export const TELEPHONE_PATHS = {
  */
 export function telephoneComponent(host: SessionHost, options: TelephoneOptions): GatewayComponent {
   const publicBase = options.publicUrl === null ? null : parsePublicUrl(options.publicUrl);
+  const signature = { publicBase, twilioAuthToken: options.twilioAuthToken, plivoAuthToken: options.plivoAuthToken ?? null };
   const route = (path: string, make: () => Serializer): WsRoute => ({
     path,
+    // With access tokens on, a media stream needs its carrier's signature on the upgrade (Twilio, Plivo)
+    // or a `talk` token (Telnyx's stream_auth_token); carriers are exempt from per-client limits
+    // (docs/security.md#carrier-signatures).
+    access: { scope: 'talk', alsoAllow: (req) => isCarrierSignedUpgrade(req, signature), perClientLimits: false },
     // ws's hard cap; messages between maxPayloadBytes and the cap get a coded error instead of 1009.
     maxPayload: host.options.maxPayloadBytes * 4,
     onConnection: (socket, req) => serveConnection(socket, req, host, make(), { carrierConfirmsMarks: true }),
@@ -55,6 +66,9 @@ export function telephoneComponent(host: SessionHost, options: TelephoneOptions)
         streamPath: TELEPHONE_PATHS.handler,
         publicBase,
         twilioAuthToken: options.twilioAuthToken,
+        telnyxPublicKey: options.telnyxPublicKey ? telnyxPublicKey(options.telnyxPublicKey) : null,
+        plivoAuthToken: options.plivoAuthToken ?? null,
+        plivoStreamPath: TELEPHONE_PATHS.plivo,
       }),
     ],
   };

@@ -8,6 +8,10 @@ import { offerFailure, offerFailureFromError, sendJson200, type OfferFailure } f
 import { answerPreflight, corsHeaders } from './offer-cors.js';
 import { readOfferBody } from './read-offer-body.js';
 import { WebRtcPeer } from './webrtc-peer.js';
+import { requestGrant } from '../../auth/request-grant.js';
+import { allowsSession, type AccessGrant } from '../../auth/token-claims.js';
+import { sendError } from '../../http/respond.js';
+import { requestClient, type RequestClient } from '../../limits/request-client.js';
 
 /** Largest `/webrtc/offer` body (an SDP offer is a few kB). */
 export const MAX_OFFER_BODY_BYTES = 64 * 1024;
@@ -39,6 +43,9 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
   const peers = new Map<string, WebRtcPeer>();
   const recent = new Map<string, number>();
   const held = new HeldCandidates<HeldRequest>(CANDIDATE_HOLD);
+  // What ends with a peer: its token-expiry timer, its client's session slot (docs/security.md).
+  const cleanups = new Map<WebRtcPeer, Array<() => void>>();
+  const onPeerEnd = (peer: WebRtcPeer, cleanup: () => void) => cleanups.set(peer, [...(cleanups.get(peer) ?? []), cleanup]);
   let holdTimer: NodeJS.Timeout | undefined;
   let closing = false;
   const { options } = host;
@@ -69,16 +76,26 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return iceServersForPage(options.iceServers, options.turnSecret, options.turnCredentialTtlS, Date.now());
     },
     onEnded: (peer: WebRtcPeer) => {
+      for (const cleanup of cleanups.get(peer) ?? []) cleanup();
+      cleanups.delete(peer);
       if (peers.get(peer.id) === peer) peers.delete(peer.id);
       remember(peer.id);
     },
   };
 
-  const offer = async (res: ServerResponse, id: string, sdp: string) => {
+  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined) => {
     if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
     if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    // A peer holds one of its client's session slots (`--client-sessions`) until it ends.
+    const hold = client ? await client.holdSession() : undefined;
+    if (hold && !hold.ok) return sendJson200(res, offerFailure(hold.code, hold.detail));
+    if (closing || peers.has(id) || host.registry.get(id)) {
+      if (hold?.ok) hold.release();
+      return sendJson200(res, offerFailure(closing ? 'WG_ERR_SHUTTING_DOWN' : 'WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    }
     recent.delete(id);
     const peer = new WebRtcPeer(id, context);
+    if (hold?.ok) onPeerEnd(peer, hold.release);
     peers.set(id, peer);
     const waiting = held.take(id);
     // Candidates that came first are applied as soon as the offer is (addCandidate waits for it).
@@ -86,6 +103,12 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     scheduleExpiry();
     const result = await peer.negotiate(sdp);
     if (!result.ok) return sendJson200(res, result.failure);
+    // `--enforce-exp-live`: the peer ends when the token that opened it expires (docs/security.md).
+    if (grant !== undefined && options.enforceExpLive) {
+      const timer = setTimeout(() => peer.end('protocol_error', { code: 'WG_ERR_UNAUTHORIZED', message: 'access token expired' }), Math.max(0, Math.min(grant.expiresAtMs - Date.now(), 2 ** 31 - 1)));
+      timer.unref();
+      onPeerEnd(peer, () => clearTimeout(timer));
+    }
     sendJson200(res, { sdp: result.sdp, type: 'answer' });
   };
 
@@ -111,13 +134,16 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     for (const [name, value] of Object.entries(cors ?? {})) res.setHeader(name, value);
     const body = await readOfferBody(req, res, MAX_OFFER_BODY_BYTES);
     if (body === undefined) return;
+    // The token's `sub` is checked on the id first, whatever else the body holds (docs/security.md).
+    const id = body.webrtc_id;
+    if (typeof id === 'string' && !allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
     let request;
     try {
       request = parseOfferBody(body);
     } catch (err) {
       return sendJson200(res, offerFailureFromError(err));
     }
-    if (request.kind === 'offer') await offer(res, request.id, request.sdp);
+    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req), requestClient(req));
     else await candidate(res, request.id, request.candidate);
   };
 
@@ -128,7 +154,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return held.size;
     },
     heldFor: (id: string) => held.countFor(id),
-    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', handle }],
+    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', access: 'talk', handle }],
     async close() {
       closing = true;
       clearTimeout(holdTimer);
