@@ -53,6 +53,14 @@ export interface GatewayOptions extends WebRtcOptions {
   recordMode: 'input' | 'output' | 'both';
   /** When set (≥ 16 characters), /recordings URLs must be signed and unexpired (HMAC-SHA256). */
   recordingsSecret: string | null;
+  /** With `redisUrl`: a node's sessions stay in the cluster's directory this long without renewal (seconds; docs/scale-out.md). */
+  sessionLeaseS: number;
+  /** With `redisUrl`: most sessions across the cluster (`concurrencyLimit` stays per process); null = no limit. */
+  clusterConcurrencyLimit: number | null;
+  /** A Redis directory command slower than this counts as Redis lost (ms): admission waits at most this long. */
+  redisTimeoutMs: number;
+  /** Base URL the other nodes reach this one at (recordings are proxied there); null = the listening address. */
+  advertiseUrl: string | null;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -79,6 +87,10 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   recordDir: null,
   recordMode: 'both',
   recordingsSecret: null,
+  sessionLeaseS: 10,
+  clusterConcurrencyLimit: null,
+  redisTimeoutMs: 1000,
+  advertiseUrl: null,
   ...DEFAULT_WEBRTC_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
@@ -121,6 +133,10 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
     // A secret: its type and length are named, never the value.
     throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
+  check(isPositive(o.sessionLeaseS) && o.sessionLeaseS >= 1 && o.sessionLeaseS <= 3600, 'sessionLeaseS', o.sessionLeaseS, 'a number from 1 to 3600');
+  check(o.clusterConcurrencyLimit === null || (Number.isInteger(o.clusterConcurrencyLimit) && o.clusterConcurrencyLimit >= 1), 'clusterConcurrencyLimit', o.clusterConcurrencyLimit, 'null or an integer ≥ 1');
+  check(Number.isInteger(o.redisTimeoutMs) && o.redisTimeoutMs >= 10 && o.redisTimeoutMs <= 60_000, 'redisTimeoutMs', o.redisTimeoutMs, 'an integer from 10 to 60000');
+  check(o.advertiseUrl === null || (typeof o.advertiseUrl === 'string' && /^https?:\/\/./.test(o.advertiseUrl)), 'advertiseUrl', o.advertiseUrl, 'null or an http(s):// URL');
   checkWebRtcOptions(o);
   return o;
 }

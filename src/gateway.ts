@@ -11,6 +11,9 @@ import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
 import { talkPageComponent } from './talk-page/talk-page-routes.js';
 import { webRtcComponent, type WebRtcComponent } from './transport/webrtc/webrtc-component.js';
+import { clusterComponent, type ClusterComponent } from './cluster/cluster-component.js';
+import { registerClusterMetrics } from './cluster/cluster-metrics.js';
+import { withRecordingProxy } from './cluster/recording-proxy.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -20,6 +23,8 @@ export interface Gateway {
   readonly recordings: Recordings | undefined;
   /** `POST /webrtc/offer`: its live peer connections by webrtc_id. */
   readonly webrtc: WebRtcComponent;
+  /** The session directory and router across nodes (with `redisUrl`), and `GET /sessions`. */
+  readonly cluster: ClusterComponent;
   /** http://host:port once listening. */
   readonly url: string;
   listen(): Promise<{ host: string; port: number; url: string }>;
@@ -39,7 +44,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       {
         method: ['GET', 'HEAD'],
         path: '/healthz',
-        handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }),
+        // A lost session directory still serves (local admission): 200, status degraded (docs/scale-out.md#failures).
+        handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: !ready ? 'starting' : cluster.degraded ? 'degraded' : 'ok', ...(ready && cluster.degraded && { directory: 'unreachable' }) }),
       },
     ],
   };
@@ -58,7 +64,10 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const components: GatewayComponent[] = [health, metricsComponent(sessionHostMetrics(sessions)), ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  const cluster = clusterComponent(sessions, { ...options, addLocalCandidate: (id, candidate) => webrtc.addLocalCandidate(id, candidate) });
+  const metrics = metricsComponent(sessionHostMetrics(sessions));
+  if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
+  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   const http = new HttpServer(components);
   let url = '';
   let closing: Promise<void> | undefined;
@@ -68,6 +77,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     sessions,
     recordings,
     webrtc,
+    cluster,
     get url() {
       return url;
     },
@@ -77,6 +87,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       for (const component of components) await component.start?.();
       const address = await http.listen(options.port, options.host);
       url = `http://${address.host}:${address.port}`;
+      cluster.setUrl(url);
       ready = true;
       return { ...address, url };
     },

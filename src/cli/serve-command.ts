@@ -46,6 +46,15 @@ const HELP = `usage: wavegate serve [options]
   --record input|output|both  what is recorded: caller, gateway, or both as stereo (default both)
   --recordings-secret SECRET  /recordings URLs must be signed and unexpired (HMAC-SHA256, ≥ 16 characters);
                               also read from WAVEGATE_RECORDINGS_SECRET, which keeps it out of ps
+  --session-lease-s S         with --redis: a node's sessions leave the cluster directory this long after
+                              it stops renewing them (it died) (default 10; docs/scale-out.md)
+  --cluster-concurrency-limit N
+                              with --redis: most sessions across every node (--concurrency-limit stays
+                              per process)
+  --redis-timeout-ms MS       a Redis slower than this counts as lost: admission goes on against the local
+                              limit (default 1000)
+  --advertise-url URL         http(s)://host:port the other nodes reach this one at (recordings are proxied
+                              there; default: the listening address)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -85,6 +94,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'webrtc-inbound-loss': { type: 'string' },
       'webrtc-loss-seed': { type: 'string' },
       'webrtc-allow-origin': { type: 'string', multiple: true },
+      'session-lease-s': { type: 'string' },
+      'cluster-concurrency-limit': { type: 'string' },
+      'redis-timeout-ms': { type: 'string' },
+      'advertise-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -112,6 +125,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const webrtcDisconnectedGraceS = toNumber('webrtc-disconnected-grace', values['webrtc-disconnected-grace']);
   const webrtcInboundLossPercent = toNumber('webrtc-inbound-loss', values['webrtc-inbound-loss']);
   const webrtcLossSeed = toNumber('webrtc-loss-seed', values['webrtc-loss-seed']);
+  const sessionLeaseS = toNumber('session-lease-s', values['session-lease-s']);
+  const clusterConcurrencyLimit = toNumber('cluster-concurrency-limit', values['cluster-concurrency-limit']);
+  const redisTimeoutMs = toNumber('redis-timeout-ms', values['redis-timeout-ms']);
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -138,6 +154,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(webrtcInboundLossPercent !== undefined && { webrtcInboundLossPercent }),
     ...(webrtcLossSeed !== undefined && { webrtcLossSeed }),
     ...(values['webrtc-allow-origin'] !== undefined && { webrtcAllowedOrigins: values['webrtc-allow-origin'] }),
+    ...(sessionLeaseS !== undefined && { sessionLeaseS }),
+    ...(clusterConcurrencyLimit !== undefined && { clusterConcurrencyLimit }),
+    ...(redisTimeoutMs !== undefined && { redisTimeoutMs }),
+    ...(values['advertise-url'] !== undefined && { advertiseUrl: values['advertise-url'] }),
   });
   const { url } = await gateway.listen();
   process.stdout.write(`wavegate listening on ${url}\n`);

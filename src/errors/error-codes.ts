@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   WG_ERR_CONNECTION_CLOSED: { message: 'the peer connection with this webrtc_id has closed', httpStatus: 409, closeCode: 4004 },
   WG_ERR_CONNECT_TIMEOUT: { message: 'the peer connection did not reach connected in time', httpStatus: 408, closeCode: 4008 },
   WG_ERR_ICE_GATHERING: { message: 'the server could not gather any ICE candidate', httpStatus: 500, closeCode: 1011 },
+  WG_ERR_SESSION_CONFLICT: { message: 'an earlier session on another node holds this id (found when the cluster directory resynced); this one is closed', httpStatus: 409, closeCode: 4014 },
+  WG_ERR_OWNER_UNAVAILABLE: { message: 'the node holding this session did not answer in time', httpStatus: 503, closeCode: 1013 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

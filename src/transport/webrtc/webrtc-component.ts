@@ -28,6 +28,8 @@ export interface WebRtcComponent extends GatewayComponent {
   readonly heldIds: number;
   /** Candidates held for `id`. */
   heldFor(id: string): number;
+  /** A candidate forwarded by another node (docs/scale-out.md#routing): the answer body, or undefined when no peer `id` is here. */
+  addLocalCandidate(id: string, candidate: CandidateInit): Promise<unknown> | undefined;
 }
 
 /**
@@ -96,6 +98,10 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return sendJson200(res, failure ?? { status: 'success' });
     }
     if (closing || recent.has(id)) return sendJson200(res, offerFailure('WG_ERR_CONNECTION_CLOSED', `webrtc_id ${JSON.stringify(id)}`));
+    // Another node of the cluster may hold the peer (docs/scale-out.md#routing).
+    const remote = host.remote ? await host.remote.addCandidate(id, init) : { found: false as const };
+    if (remote.found) return sendJson200(res, remote.answer as Record<string, unknown>);
+    if (peers.has(id)) return candidate(res, id, init); // its offer arrived here meanwhile
     // The offer may still be in flight: hold the candidate (and this request) until it comes.
     const result = held.hold(id, { candidate: init, answer: (failure) => sendJson200(res, failure ?? { status: 'success' }) }, host.now());
     if (result !== 'held') {
@@ -128,6 +134,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return held.size;
     },
     heldFor: (id: string) => held.countFor(id),
+    addLocalCandidate: (id: string, init: CandidateInit) => peers.get(id)?.addCandidate(init).then((failure) => failure ?? { status: 'success' }),
     httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', handle }],
     async close() {
       closing = true;
