@@ -14,6 +14,8 @@ import { webRtcComponent, type WebRtcComponent } from './transport/webrtc/webrtc
 import { clusterComponent, type ClusterComponent } from './cluster/cluster-component.js';
 import { registerClusterMetrics } from './cluster/cluster-metrics.js';
 import { withRecordingProxy } from './cluster/recording-proxy.js';
+import { boxMetrics } from './cluster/worker-metrics.js';
+import { isGatewayWorker, primaryLink } from './cluster/worker-ipc.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -65,7 +67,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret });
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
   const cluster = clusterComponent(sessions, { ...options, addLocalCandidate: (id, candidate) => webrtc.addLocalCandidate(id, candidate) });
-  const metrics = metricsComponent(sessionHostMetrics(sessions));
+  const ownMetrics = metricsComponent(sessionHostMetrics(sessions));
+  // In a `--workers` worker, GET /metrics answers for the whole box (docs/scale-out.md#metrics).
+  const metrics = isGatewayWorker() ? boxMetrics(ownMetrics, sessions, primaryLink(), process.env.WAVEGATE_WORKER_ID ?? '') : ownMetrics;
   if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
   const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   const http = new HttpServer(components);

@@ -4,6 +4,10 @@ import { loadHandler } from '../handler/handler-loader.js';
 import { parseHandlerOptionFlags } from './handler-option-flags.js';
 import { parseIceServer } from '../signaling/ice-servers.js';
 import { parsePortRange } from '../transport/webrtc/webrtc-options.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runWorkersPrimary } from '../cluster/workers-primary.js';
+import { isGatewayWorker, primaryLink } from '../cluster/worker-ipc.js';
 
 const HELP = `usage: wavegate serve [options]
 
@@ -55,12 +59,23 @@ const HELP = `usage: wavegate serve [options]
                               limit (default 1000)
   --advertise-url URL         http(s)://host:port the other nodes reach this one at (recordings are proxied
                               there; default: the listening address)
+  --workers N|auto            run N gateway workers (auto: one per core) on the one port (node:cluster);
+                              the primary replaces dead workers and, without --redis, holds the box's
+                              session directory (default 1; docs/scale-out.md#workers)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new Error(`--${name} expects a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--workers expects an integer from 1 to 256 or auto, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -98,6 +113,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'cluster-concurrency-limit': { type: 'string' },
       'redis-timeout-ms': { type: 'string' },
       'advertise-url': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -105,6 +121,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
+  }
+  const workers = parseWorkers(values.workers);
+  if (workers > 1 && cluster.isPrimary) {
+    const limit = toNumber('cluster-concurrency-limit', values['cluster-concurrency-limit']) ?? toNumber('concurrency-limit', values['concurrency-limit']) ?? null;
+    return runWorkersPrimary({ workers, boxLimit: limit, redis: values.redis !== undefined, drainTimeoutMs: 30_000 });
   }
   const handler = await loadHandler(values.handler);
   const handlerOptions = parseHandlerOptionFlags(values['handler-option'] ?? []);
@@ -160,13 +181,19 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(values['advertise-url'] !== undefined && { advertiseUrl: values['advertise-url'] }),
   });
   const { url } = await gateway.listen();
-  process.stdout.write(`wavegate listening on ${url}\n`);
+  const worker = isGatewayWorker();
+  if (worker) primaryLink().post({ wavegate: 'listening', url });
+  else process.stdout.write(`wavegate listening on ${url}\n`);
 
   return new Promise<number>((resolveExit) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.stdout.write(`wavegate: ${signal}, closing sessions\n`);
+      if (!worker) process.stdout.write(`wavegate: ${signal}, closing sessions\n`);
       gateway.close().then(
-        () => resolveExit(0),
+        () => {
+          // A worker's IPC channel would keep it alive: let go of it once drained.
+          if (worker && process.connected) process.disconnect();
+          resolveExit(0);
+        },
         (err: unknown) => {
           console.error('wavegate: close failed', err);
           resolveExit(1);
@@ -175,5 +202,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    // A worker whose primary is gone drains and exits rather than hold the port alone.
+    if (worker) process.once('disconnect', () => stop('SIGTERM'));
   });
 }

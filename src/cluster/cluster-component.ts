@@ -5,6 +5,9 @@ import type { SessionHost } from '../session/session-host.js';
 import { RedisSessionDirectory } from './redis-session-directory.js';
 import type { DirectoryEntry, SessionDirectory } from './session-directory.js';
 import { SessionRouter, type LocalSessions } from './session-router.js';
+import { IpcChannelLayer } from './ipc-channel-layer.js';
+import { IpcSessionDirectory } from './ipc-session-directory.js';
+import { isGatewayWorker, primaryLink } from './worker-ipc.js';
 
 export interface ClusterComponent extends GatewayComponent {
   readonly directory: SessionDirectory | undefined;
@@ -53,8 +56,8 @@ export function clusterComponent(host: SessionHost, options: ClusterComponentOpt
     },
     addCandidate: (id, candidate) => options.addLocalCandidate(id, candidate as never),
   };
-  let layer: RedisChannelLayer | undefined;
-  let directory: RedisSessionDirectory | undefined;
+  let layer: RedisChannelLayer | IpcChannelLayer | undefined;
+  let directory: SessionDirectory | undefined;
   let router: SessionRouter | undefined;
   if (options.redisUrl !== null) {
     layer = new RedisChannelLayer({ url: options.redisUrl, connectTimeoutMs: options.redisTimeoutMs, commandTimeoutMs: options.redisTimeoutMs });
@@ -65,6 +68,14 @@ export function clusterComponent(host: SessionHost, options: ClusterComponentOpt
       onLost: (id) => host.closeLost(id),
     });
     router = new SessionRouter(layer, directory, local, { requestTimeoutMs: Math.max(2000, options.redisTimeoutMs * 2) });
+    host.cluster = { directory, channel: router.channel, url: options.advertiseUrl ?? '' };
+    host.remote = router;
+  } else if (isGatewayWorker()) {
+    // A `--workers` worker without Redis: the primary holds the box's directory (docs/scale-out.md#workers).
+    const ipcLayer = new IpcChannelLayer(primaryLink());
+    layer = ipcLayer;
+    directory = new IpcSessionDirectory(ipcLayer.nodeId, primaryLink());
+    router = new SessionRouter(ipcLayer, directory, local, { requestTimeoutMs: 5000 });
     host.cluster = { directory, channel: router.channel, url: options.advertiseUrl ?? '' };
     host.remote = router;
   }
