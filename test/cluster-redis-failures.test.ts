@@ -54,6 +54,10 @@ describe('Redis lost under 10 live sessions, then back', () => {
     await redis.kill();
     await until(async () => (await health(a)).status === 'degraded' && (await health(b)).status === 'degraded', 10_000, 'both nodes degraded');
     await Promise.all(live.map((s) => s.echoes(25)));
+    // A session held elsewhere cannot be reached meanwhile: 503, not 404.
+    const input = await fetch(`${b.url}/input`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webrtc_id: 'live-0', x: 1 }) });
+    expect(input.status).toBe(503);
+    expect(((await input.json()) as { error: { code: string } }).error.code).toBe('WG_ERR_OWNER_UNAVAILABLE');
 
     // Admitted against the local limit while Redis is away, and counted.
     const fresh = await EchoSession.open(b.url, 'while-away');

@@ -46,7 +46,9 @@ export class SessionRouter implements RemoteSessions {
 
   async setInput(id: string, args: Readonly<Record<string, unknown>>): Promise<RemoteResult> {
     const answer = await this.request(id, { type: 'wg.input', id, args });
-    return answer === undefined || typeof answer === 'string' ? (answer ?? 'not_found') : answer.found ? 'ok' : 'not_found';
+    if (answer === undefined) return 'not_found';
+    if (typeof answer === 'string') return answer;
+    return answer.found ? 'ok' : 'not_found';
   }
 
   async subscribeOutputs(id: string, listener: (data: unknown) => void, onEnd: () => void): Promise<(() => void) | Exclude<RemoteResult, 'ok'>> {
@@ -86,7 +88,8 @@ export class SessionRouter implements RemoteSessions {
   /** undefined: no other node holds it; 'unavailable': the owner did not answer in time. */
   private async request(id: string, body: Omit<ChannelMessage, 'rid' | 'replyTo'>): Promise<ChannelMessage | 'unavailable' | undefined> {
     const owner = await this.directory.remoteOwner(id);
-    if (!owner) return undefined;
+    // With the directory lost, "not here" may be "held elsewhere": say unavailable (503), not 404.
+    if (!owner) return this.directory.stats().degraded ? 'unavailable' : undefined;
     const rid = this.nextId();
     this.counts.forwarded++;
     const answer = new Promise<ChannelMessage | undefined>((resolve) => {
