@@ -9,7 +9,7 @@ const FORWARDED_REQUEST_HEADERS = ['range', 'if-range', 'if-none-match', 'if-mod
 
 /**
  * `GET /recordings/{id}.wav` of a session another node holds is proxied to that node's advertised URL
- * (docs/scale-out.md#recordings): the client keeps one URL whatever node the load balancer picks, Range
+ * (docs/scale-out.md#routing): the client keeps one URL whatever node the load balancer picks, Range
  * requests and the growing body pass through, and the owner checks signatures itself.
  */
 export function withRecordingProxy(component: GatewayComponent, host: SessionHost): GatewayComponent {
