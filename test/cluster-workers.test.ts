@@ -128,3 +128,30 @@ describe('serve --workers 2 without Redis', () => {
     for (const s of live) expect(await s.client.waitClose()).toBe(1001);
   });
 });
+
+describe('serve --workers 2 --redis: each worker is a node of the cluster', () => {
+  it('sessions on both workers, one id across them, listed with two nodes; SIGTERM exits 0', { timeout: 60_000 }, async () => {
+    const { RedisServer } = await import('./channel-layer-redis-server.js');
+    const redis = await RedisServer.start();
+    const node = await startServe(['--workers', '2', '--redis', redis.url, '--handler', 'test/cluster-input-handler.mjs']);
+    const sessions: EchoSession[] = [];
+    try {
+      for (let i = 0; i < 4; i++) sessions.push(await EchoSession.open(node.url, `rw-${i}`));
+      await Promise.all(sessions.map((s) => s.echoes(5)));
+      const listed = await sessionsOf(node.url);
+      expect(listed.map((s) => s.id).sort()).toEqual(['rw-0', 'rw-1', 'rw-2', 'rw-3']);
+      expect(new Set(listed.map((s) => s.node)).size).toBe(2);
+      for (let k = 0; k < 3; k++) {
+        const dup = await EchoSession.open(node.url, 'rw-0');
+        sessions.push(dup);
+        expect((await dup.refusal()).message).toMatchObject({ code: 'WG_ERR_DUPLICATE_SESSION' });
+      }
+      node.child.kill('SIGTERM');
+      expect(await node.exited).toBe(0);
+    } finally {
+      for (const s of sessions) s.close();
+      if (node.child.exitCode === null) node.child.kill('SIGKILL');
+      await redis.kill();
+    }
+  });
+});

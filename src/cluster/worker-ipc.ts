@@ -15,11 +15,14 @@ export type WorkerToPrimary =
   | { wavegate: 'lookup'; rid: string; id: string }
   | { wavegate: 'list'; rid: string }
   | { wavegate: 'route'; rid: string; channel: string; message: ChannelMessage }
-  | { wavegate: 'metrics'; rid: string };
+  | { wavegate: 'metrics'; rid: string }
+  | { wavegate: 'collected'; rid: string; metrics: unknown };
 
 export type PrimaryToWorker =
   | { wavegate: 'reply'; rid: string; value: unknown }
-  | { wavegate: 'deliver'; channel: string; message: ChannelMessage };
+  | { wavegate: 'deliver'; channel: string; message: ChannelMessage }
+  /** The primary gathers the box's metrics: answer with `collected` (the registry as JSON). */
+  | { wavegate: 'collect'; rid: string };
 
 export type AdmitReply = DirectoryAdmission;
 export type LookupReply = DirectoryEntry | null;
@@ -38,6 +41,7 @@ export class PrimaryLink {
   private readonly pending = new Map<string, (value: unknown) => void>();
   private counter = 0;
   private onDeliver: ((channel: string, message: ChannelMessage) => void) | undefined;
+  private collector: (() => Promise<unknown>) | undefined;
 
   constructor() {
     process.on('message', (message: unknown) => {
@@ -48,7 +52,19 @@ export class PrimaryLink {
         this.pending.delete(m.rid);
         resolve?.(m.value);
       } else if (m.wavegate === 'deliver') this.onDeliver?.(m.channel, m.message);
+      else if (m.wavegate === 'collect' && this.collector) {
+        const rid = m.rid;
+        this.collector().then(
+          (metrics) => this.post({ wavegate: 'collected', rid, metrics }),
+          () => this.post({ wavegate: 'collected', rid, metrics: [] }),
+        );
+      }
     });
+  }
+
+  /** What this worker answers when the primary gathers the box's metrics. */
+  collectWith(collector: () => Promise<unknown>): void {
+    this.collector = collector;
   }
 
   deliverTo(listener: (channel: string, message: ChannelMessage) => void): void {

@@ -1,4 +1,4 @@
-import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { sendError } from '../http/respond.js';
 import type { HttpRoute } from '../http/routes.js';
 import type { MetricsComponent } from '../metrics/metrics-component.js';
@@ -7,12 +7,13 @@ import type { PrimaryLink } from './worker-ipc.js';
 
 /**
  * `GET /metrics` in a `--workers` worker answers for the whole box (docs/scale-out.md#metrics): the worker
- * asks the primary, which gathers every worker's registry with prom-client's AggregatorRegistry (sums by
- * default) and adds its own figures (workers, restarts). Per-worker figures carry a `worker` label.
+ * asks the primary, which gathers every listening worker's registry (as JSON, over IPC) and merges them with
+ * prom-client's AggregatorRegistry.aggregate (sums by default), adding its own figures (workers, restarts).
+ * Per-worker figures carry a `worker` label.
  */
 export function boxMetrics(metrics: MetricsComponent, host: SessionHost, link: PrimaryLink, workerId: string): MetricsComponent {
-  new AggregatorRegistry(); // installs prom-client's worker-side listener for the primary's requests
-  AggregatorRegistry.setRegistries([new ScrapedRegistry(metrics, workerId)]);
+  const scraped = new ScrapedRegistry(metrics, workerId);
+  link.collectWith(() => scraped.getMetricsAsJSON());
   new Gauge({
     name: 'wavegate_worker_sessions_open',
     help: 'Sessions open now on each worker.',

@@ -26,7 +26,7 @@ interface Slot {
  * `wavegate serve --workers N` in the primary (docs/scale-out.md#workers): forks N workers that each run
  * the full gateway on the one shared port (node:cluster), replaces a worker that dies (with backoff,
  * counted), holds the box's session directory and relays router messages between workers when there is
- * no Redis, answers `GET /metrics` for the whole box (prom-client's AggregatorRegistry), and on SIGTERM
+ * no Redis, answers `GET /metrics` for the whole box (merged with prom-client's AggregatorRegistry), and on SIGTERM
  * drains every worker (handlers' shutdown, 1001 to clients) and resolves 0.
  */
 export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<number> {
@@ -34,8 +34,31 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
   const nodes = new Map<string, Worker>();
   const nodeOfWorker = new Map<number, string>();
   const slotOfWorker = new Map<number, Slot>();
-  const aggregator = new AggregatorRegistry();
   const own = new Registry();
+  const collecting = new Map<string, (metrics: unknown) => void>();
+  let collectCounter = 0;
+  /** Every listening worker's registry, merged; a worker that does not answer within 2 s is left out. */
+  const boxMetrics = async (): Promise<string> => {
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected() && listening.has(w.id));
+    const parts = await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<unknown>((resolve) => {
+            const rid = `m${++collectCounter}`;
+            const timer = setTimeout(() => done([]), 2000);
+            const done = (metrics: unknown) => {
+              clearTimeout(timer);
+              collecting.delete(rid);
+              resolve(metrics);
+            };
+            collecting.set(rid, done);
+            worker.send({ wavegate: 'collect', rid } satisfies PrimaryToWorker);
+          }),
+      ),
+    );
+    const box = await AggregatorRegistry.aggregate(parts.filter(Array.isArray) as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
+    return `${box}\n${await own.metrics()}`;
+  };
   const restarts = new Counter({ name: 'wavegate_worker_restarts_total', help: 'Workers that died and were replaced by the primary.', registers: [own] });
   new Gauge({
     name: 'wavegate_workers',
@@ -83,9 +106,12 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
         if (ok) target.send({ wavegate: 'deliver', channel: m.channel, message: m.message } satisfies PrimaryToWorker);
         return reply(worker, m.rid, ok);
       }
+      case 'collected':
+        collecting.get(m.rid)?.(m.metrics);
+        return;
       case 'metrics':
-        void Promise.all([aggregator.clusterMetrics(), own.metrics()]).then(
-          ([box, primary]) => reply(worker, m.rid, `${box}\n${primary}`),
+        void boxMetrics().then(
+          (text) => reply(worker, m.rid, text),
           (err: unknown) => reply(worker, m.rid, { error: err instanceof Error ? err.message : String(err) }),
         );
         return;
