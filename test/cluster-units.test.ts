@@ -10,6 +10,9 @@ import { RedisSessionDirectory } from '../src/cluster/redis-session-directory.js
 import { RestartBackoff } from '../src/cluster/restart-backoff.js';
 import type { DirectoryEntry } from '../src/cluster/session-directory.js';
 import { RedisServer } from './channel-layer-redis-server.js';
+import { createGateway } from '../src/gateway.js';
+import echo from '../handlers/echo.js';
+import { EchoSession } from './cluster-support.js';
 
 const entry = (id: string, node: string, started = 1000): DirectoryEntry => ({ id, node, channel: `${node}!1`, url: 'http://127.0.0.1:1', transport: 'websocket', carrier: 'fastrtc', handler: 'echo', started, recording: false });
 
@@ -111,5 +114,23 @@ describe('RedisSessionDirectory on a real redis-server', () => {
     expect(((await a.list()) ?? []).map((e) => [e.id, e.node])).toEqual([['both', b.nodeId]]);
     expect(a.stats()).toMatchObject({ degraded: false, conflictsLost: 1, admittedDegraded: 1 });
     expect(b.stats().resyncs).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('GET /sessions of a lone process', () => {
+  it('lists this process’s sessions (node "local") with transport, carrier, handler, started, recording', async () => {
+    const gateway = createGateway({ handler: echo, port: 0 });
+    const { url } = await gateway.listen();
+    const session = await EchoSession.open(url, 'lone-1');
+    try {
+      await session.echoes(3);
+      const body = (await (await fetch(`${url}/sessions`)).json()) as { node: string; sessions: Array<Record<string, unknown>> };
+      expect(body.node).toBe('local');
+      expect(body.sessions).toEqual([{ id: 'lone-1', node: 'local', transport: 'websocket', carrier: 'fastrtc', handler: 'echo', started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), recording: false }]);
+      expect(Math.abs(Date.parse(body.sessions[0]!.started as string) - Date.now())).toBeLessThan(60_000);
+    } finally {
+      session.close();
+      await gateway.close();
+    }
   });
 });

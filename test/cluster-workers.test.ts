@@ -6,6 +6,7 @@
  * SIGTERM drains every worker (1001 to clients) and the primary exits 0.
  */
 import { execFileSync } from 'node:child_process';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type CliProcess } from './support/cli-process.js';
 import { EchoSession, sessionsOf, until } from './cluster-support.js';
@@ -148,6 +149,11 @@ describe('serve --workers 2 --redis: each worker is a node of the cluster', () =
       }
       node.child.kill('SIGTERM');
       expect(await node.exited).toBe(0);
+      // Drained sessions left the directory on the way out: Redis holds no session.
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      expect(await client.keys('wavegate:session*')).toEqual([]);
+      await client.close();
     } finally {
       for (const s of sessions) s.close();
       if (node.child.exitCode === null) node.child.kill('SIGKILL');
