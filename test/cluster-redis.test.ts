@@ -147,6 +147,10 @@ describe('SIGKILL of a node holding sessions', () => {
     const refused = await EchoSession.open(b.url, 'kill-1');
     open.push(refused);
     expect((await refused.refusal()).message.code).toBe('WG_ERR_DUPLICATE_SESSION');
+    // A reader of kill-1's outputs on b: its stream ends once a's lease lapsed (a dies without a word).
+    const sse = await fetch(`${b.url}/outputs?webrtc_id=kill-1`);
+    expect(sse.status).toBe(200);
+    const streamEnded = sse.text().then(() => Date.now());
     const killedAt = Date.now();
     await kill(a, 'SIGKILL');
     // Try every 100 ms until both ids open on b (their slots are the cluster's only two).
@@ -168,5 +172,8 @@ describe('SIGKILL of a node holding sessions', () => {
     console.log(`ids of the SIGKILLed node free after ${freed.map((ms) => `${ms} ms`).join(', ')} (lease ${LEASE_S} s)`);
     for (const ms of freed) expect(ms).toBeLessThanOrEqual((LEASE_S + 2) * 1000);
     expect((await sessionsOf(b.url)).map((s) => s.id).sort()).toEqual(['kill-1', 'kill-2']);
+    const endedAfter = (await streamEnded) - killedAt;
+    console.log(`the other node's GET /outputs stream of a session on the SIGKILLed node ended after ${endedAfter} ms`);
+    expect(endedAfter).toBeLessThan((LEASE_S + 2) * 1000 + 2000 + 2000);
   });
 });

@@ -29,7 +29,9 @@ export class SessionRouter implements RemoteSessions {
   readonly channel: string;
   private readonly pending = new Map<string, Pending>();
   /** Output streams this node reads from other nodes, by subscription id. */
-  private readonly reading = new Map<string, { listener: (data: unknown) => void; onEnd: () => void }>();
+  private readonly reading = new Map<string, { id: string; node: string; listener: (data: unknown) => void; onEnd: () => void }>();
+  /** Checks that the owners of the streams read here still hold their sessions (an owner that died says nothing). */
+  private ownerCheck: NodeJS.Timeout | undefined;
   /** Output streams this node's sessions feed to other nodes, by subscription id. */
   private readonly feeding = new Map<string, () => void>();
   private counter = 0;
@@ -53,13 +55,16 @@ export class SessionRouter implements RemoteSessions {
 
   async subscribeOutputs(id: string, listener: (data: unknown) => void, onEnd: () => void): Promise<(() => void) | Exclude<RemoteResult, 'ok'>> {
     const sid = this.nextId();
-    this.reading.set(sid, { listener, onEnd });
+    const reader = { id, node: '', listener, onEnd };
+    this.reading.set(sid, reader);
     const answer = await this.request(id, { type: 'wg.outputs', id, sid });
     if (answer === undefined || typeof answer === 'string' || !answer.found) {
       this.reading.delete(sid);
       return typeof answer === 'string' ? answer : 'not_found';
     }
     const owner = String(answer.from);
+    reader.node = String(answer.node ?? '');
+    this.watchOwners();
     return () => {
       if (!this.reading.delete(sid)) return;
       void this.layer.send(owner, { type: 'wg.outputs_stop', sid });
@@ -77,6 +82,7 @@ export class SessionRouter implements RemoteSessions {
   }
 
   close(): void {
+    clearInterval(this.ownerCheck);
     for (const stop of this.feeding.values()) stop();
     this.feeding.clear();
     for (const { onEnd } of this.reading.values()) onEnd();
@@ -140,7 +146,7 @@ export class SessionRouter implements RemoteSessions {
     const replyTo = String(message.replyTo);
     const id = String(message.id);
     this.counts.served++;
-    const reply = (fields: Record<string, unknown>) => void this.layer.send(replyTo, { type: 'wg.reply', rid: message.rid, from: this.channel, ...fields });
+    const reply = (fields: Record<string, unknown>) => void this.layer.send(replyTo, { type: 'wg.reply', rid: message.rid, from: this.channel, node: this.directory.nodeId, ...fields });
     if (message.type === 'wg.input') {
       const args = typeof message.args === 'object' && message.args !== null ? (message.args as Record<string, unknown>) : {};
       reply({ found: this.local.setInput(id, args) });
@@ -168,6 +174,26 @@ export class SessionRouter implements RemoteSessions {
       this.feeding.set(sid, stop);
       reply({ found: true });
     }
+  }
+
+  /** Every `requestTimeoutMs`, ends the streams whose owner no longer holds the session (it died: its lease lapsed). */
+  private watchOwners(): void {
+    if (this.ownerCheck) return;
+    this.ownerCheck = setInterval(() => {
+      if (this.reading.size === 0) {
+        clearInterval(this.ownerCheck);
+        this.ownerCheck = undefined;
+        return;
+      }
+      for (const [sid, reader] of this.reading) {
+        void this.directory.remoteOwner(reader.id).then((entry) => {
+          if (entry?.node === reader.node || this.directory.stats().degraded || !this.reading.has(sid)) return;
+          this.reading.delete(sid);
+          reader.onEnd();
+        });
+      }
+    }, this.options.requestTimeoutMs);
+    this.ownerCheck.unref();
   }
 
   private nextId(): string {
