@@ -81,6 +81,14 @@ export interface GatewayOptions extends WebRtcOptions {
   trustProxy: number;
   /** Browser origins allowed besides the gateway's own (`*` = any); empty = no origin check. */
   allowedOrigins: readonly string[];
+  /** With `redisUrl`: a node's sessions stay in the cluster's directory this long without renewal (seconds; docs/scale-out.md). */
+  sessionLeaseS: number;
+  /** With `redisUrl`: most sessions across the cluster (`concurrencyLimit` stays per process); null = no limit. */
+  clusterConcurrencyLimit: number | null;
+  /** A Redis directory command slower than this counts as Redis lost (ms): admission waits at most this long. */
+  redisTimeoutMs: number;
+  /** Base URL the other nodes reach this one at (recordings are proxied there); null = the listening address. */
+  advertiseUrl: string | null;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -109,6 +117,10 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   recordingsSecret: null,
   prefix: '',
   tls: null,
+  sessionLeaseS: 10,
+  clusterConcurrencyLimit: null,
+  redisTimeoutMs: 1000,
+  advertiseUrl: null,
   ...DEFAULT_WEBRTC_OPTIONS,
   authSecret: null,
   enforceExpLive: false,
@@ -163,6 +175,10 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
   }
   o.prefix = normalizePrefix(o.prefix);
   if (o.tls !== null) checkTlsOptions(o.tls);
+  check(isPositive(o.sessionLeaseS) && o.sessionLeaseS >= 1 && o.sessionLeaseS <= 3600, 'sessionLeaseS', o.sessionLeaseS, 'a number from 1 to 3600');
+  check(o.clusterConcurrencyLimit === null || (Number.isInteger(o.clusterConcurrencyLimit) && o.clusterConcurrencyLimit >= 1), 'clusterConcurrencyLimit', o.clusterConcurrencyLimit, 'null or an integer ≥ 1');
+  check(Number.isInteger(o.redisTimeoutMs) && o.redisTimeoutMs >= 10 && o.redisTimeoutMs <= 60_000, 'redisTimeoutMs', o.redisTimeoutMs, 'an integer from 10 to 60000');
+  check(o.advertiseUrl === null || (typeof o.advertiseUrl === 'string' && /^https?:\/\/./.test(o.advertiseUrl)), 'advertiseUrl', o.advertiseUrl, 'null or an http(s):// URL');
   checkWebRtcOptions(o);
   if (o.authSecret !== null && (typeof o.authSecret !== 'string' || o.authSecret.length < MIN_AUTH_SECRET_LENGTH)) {
     // A secret: its type and length are named, never the value.

@@ -21,6 +21,11 @@ import { fastRtcComponent } from './transport/fastrtc/fastrtc-component.js';
 import { telephoneComponent } from './transport/telephone/telephone-component.js';
 import { talkPageComponent } from './talk-page/talk-page-routes.js';
 import { webRtcComponent, type WebRtcComponent } from './transport/webrtc/webrtc-component.js';
+import { clusterComponent, type ClusterComponent } from './cluster/cluster-component.js';
+import { registerClusterMetrics } from './cluster/cluster-metrics.js';
+import { withRecordingProxy } from './cluster/recording-proxy.js';
+import { boxMetrics } from './cluster/worker-metrics.js';
+import { isGatewayWorker, primaryLink } from './cluster/worker-ipc.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -35,6 +40,8 @@ export interface Gateway {
   off<K extends keyof GatewayEventMap>(event: K, listener: (...args: GatewayEventMap[K]) => void): Gateway;
   /** `POST /webrtc/offer`: its live peer connections by webrtc_id. */
   readonly webrtc: WebRtcComponent;
+  /** The session directory and router across nodes (with `redisUrl`), and `GET /sessions`. */
+  readonly cluster: ClusterComponent;
   /** http://host:port once listening. */
   readonly url: string;
   /** Starts the gateway on its own server (HTTPS and WSS with `tls`). */
@@ -71,7 +78,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
         method: ['GET', 'HEAD'],
         path: '/healthz',
         access: 'public',
-        handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }),
+        // A lost session directory still serves (local admission): 200, status degraded (docs/scale-out.md#failures).
+        handle: (_req, res) => sendJson(res, ready ? 200 : 503, { status: !ready ? 'starting' : cluster.degraded ? 'degraded' : 'ok', ...(ready && cluster.degraded && { directory: 'unreachable' }) }),
       },
     ],
   };
@@ -93,8 +101,12 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const webrtc = webRtcComponent(sessions);
   const recordings = options.recordDir === null ? undefined : createRecordings({ dir: options.recordDir, mode: options.recordMode, secret: options.recordingsSecret }, (e) => events.report('recording-finished', e));
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
-  const metrics = metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' });
-  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  const cluster = clusterComponent(sessions, { ...options, addLocalCandidate: (id, candidate) => webrtc.addLocalCandidate(id, candidate) });
+  const ownMetrics = metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' });
+  // In a `--workers` worker, GET /metrics answers for the whole box (docs/scale-out.md#metrics).
+  const metrics = isGatewayWorker() ? boxMetrics(ownMetrics, sessions, primaryLink(), process.env.WAVEGATE_WORKER_ID ?? '') : ownMetrics;
+  if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
+  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens (docs/security.md): one check over every route's declared `access`.
   const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
   const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
@@ -138,6 +150,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     sessions,
     recordings,
     webrtc,
+    cluster,
     get url() {
       return url;
     },
@@ -148,6 +161,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       await start();
       const address = await http.listen(options.port, options.host);
       url = `${tls ? 'https' : 'http'}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}${router.prefix}`;
+      cluster.setUrl(url);
       if (access === undefined && !isLoopbackHost(options.host)) {
         console.warn(`wavegate: warning: listening on ${options.host} without access tokens: anyone who reaches the port can open sessions, post inputs and read recordings; set --auth-secret (docs/security.md)`);
       }

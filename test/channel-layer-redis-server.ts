@@ -57,6 +57,15 @@ export class RedisServer {
     });
   }
 
+  /** SIGSTOP: connections stay open but nothing is answered (a Redis that hangs); resume() continues it. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** SIGKILL: the clients see the connection drop, nothing is saved. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -24,7 +24,7 @@ describe('call page routes', () => {
     const js = await fetch(`${url}/call/call-page.js`);
     expect(js.headers.get('content-type')).toMatch(/text\/javascript/);
     // Relative to the page, so the page works under a mount prefix too (docs/embedding.md).
-    expect(await js.text()).toContain("new URL('../ws/call/', location.href)");
+    expect(await js.text()).toContain("withToken('../ws/call/')");
     expect((await fetch(`${url}/call/call-page.css`)).status).toBe(200);
     const redirect = await fetch(`${url}/call`, { redirect: 'manual' });
     expect(redirect.status).toBe(308);

@@ -24,7 +24,7 @@ export interface MemoryChannelLayerOptions extends ChannelLayerOptions {
 export class MemoryChannelLayer implements ChannelLayer {
   readonly kind = 'memory';
   private readonly options: MemoryChannelLayerOptions;
-  private readonly nodeId = newNodeId();
+  readonly nodeId = newNodeId();
   private readonly inboxes = new Map<string, ChannelInbox>();
   private readonly table = new GroupTable();
   private counter = 0;

@@ -74,6 +74,19 @@ export class RedisChannelLayer implements ChannelLayer {
     return this.connection.ready;
   }
 
+  /**
+   * One Redis command on this layer's connection (the session directory's scripts share it); rejects at
+   * once while disconnected and after `commandTimeoutMs`.
+   */
+  command<T>(args: readonly string[]): Promise<T> {
+    return this.connection.command<T>(args);
+  }
+
+  /** The key prefix of this deployment. */
+  get keyPrefix(): string {
+    return this.options.keyPrefix;
+  }
+
   async start(): Promise<void> {
     if (this.renewTimer || this.closed) return;
     this.renewTimer = setInterval(() => void this.registerAll(), Math.floor(this.options.groupExpiryMs / 3));

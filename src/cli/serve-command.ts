@@ -4,6 +4,10 @@ import { loadHandler } from '../handler/handler-loader.js';
 import { parseHandlerOptionFlags } from './handler-option-flags.js';
 import { parseIceServer } from '../signaling/ice-servers.js';
 import { parsePortRange } from '../transport/webrtc/webrtc-options.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runWorkersPrimary } from '../cluster/workers-primary.js';
+import { isGatewayWorker, primaryLink } from '../cluster/worker-ipc.js';
 
 const HELP = `usage: wavegate serve [options]
 
@@ -68,12 +72,32 @@ const HELP = `usage: wavegate serve [options]
                               outermost one saw (default 0: the TCP peer)
   --allowed-origin ORIGIN     browser pages from ORIGIN (besides the gateway's own) may connect; repeatable;
                               any other Origin is refused with 403 (default: no origin check)
+  --session-lease-s S         with --redis: a node's sessions leave the cluster directory this long after
+                              it stops renewing them (it died) (default 10; docs/scale-out.md)
+  --cluster-concurrency-limit N
+                              with --redis: most sessions across every node (--concurrency-limit stays
+                              per process)
+  --redis-timeout-ms MS       a Redis slower than this counts as lost: admission goes on against the local
+                              limit (default 1000)
+  --advertise-url URL         http(s)://host:port the other nodes reach this one at (recordings are proxied
+                              there; default: the listening address)
+  --workers N|auto            run N gateway workers (auto: one per core) on the one port (node:cluster);
+                              the primary replaces dead workers and, without --redis, holds the box's
+                              session directory (default 1; docs/scale-out.md#workers)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new Error(`--${name} expects a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--workers expects an integer from 1 to 256 or auto, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -120,6 +144,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'client-sessions': { type: 'string' },
       'trust-proxy': { type: 'string' },
       'allowed-origin': { type: 'string', multiple: true },
+      'session-lease-s': { type: 'string' },
+      'cluster-concurrency-limit': { type: 'string' },
+      'redis-timeout-ms': { type: 'string' },
+      'advertise-url': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -127,6 +156,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
+  }
+  const workers = parseWorkers(values.workers);
+  if (workers > 1 && cluster.isPrimary) {
+    const limit = toNumber('cluster-concurrency-limit', values['cluster-concurrency-limit']) ?? toNumber('concurrency-limit', values['concurrency-limit']) ?? null;
+    return runWorkersPrimary({ workers, boxLimit: limit, redis: values.redis !== undefined, drainTimeoutMs: 30_000 });
   }
   const handler = await loadHandler(values.handler);
   const handlerOptions = parseHandlerOptionFlags(values['handler-option'] ?? []);
@@ -154,6 +188,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const webrtcInboundLossPercent = toNumber('webrtc-inbound-loss', values['webrtc-inbound-loss']);
   const webrtcLossSeed = toNumber('webrtc-loss-seed', values['webrtc-loss-seed']);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  const sessionLeaseS = toNumber('session-lease-s', values['session-lease-s']);
+  const clusterConcurrencyLimit = toNumber('cluster-concurrency-limit', values['cluster-concurrency-limit']);
+  const redisTimeoutMs = toNumber('redis-timeout-ms', values['redis-timeout-ms']);
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -192,15 +229,25 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(clientSessions !== undefined && { clientSessions }),
     ...(trustProxy !== undefined && { trustProxy }),
     ...(values['allowed-origin'] !== undefined && { allowedOrigins: values['allowed-origin'] }),
+    ...(sessionLeaseS !== undefined && { sessionLeaseS }),
+    ...(clusterConcurrencyLimit !== undefined && { clusterConcurrencyLimit }),
+    ...(redisTimeoutMs !== undefined && { redisTimeoutMs }),
+    ...(values['advertise-url'] !== undefined && { advertiseUrl: values['advertise-url'] }),
   });
   const { url } = await gateway.listen();
-  process.stdout.write(`wavegate listening on ${url}\n`);
+  const worker = isGatewayWorker();
+  if (worker) primaryLink().post({ wavegate: 'listening', url });
+  else process.stdout.write(`wavegate listening on ${url}\n`);
 
   return new Promise<number>((resolveExit) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.stdout.write(`wavegate: ${signal}, closing sessions\n`);
+      if (!worker) process.stdout.write(`wavegate: ${signal}, closing sessions\n`);
       gateway.close().then(
-        () => resolveExit(0),
+        () => {
+          // A worker's IPC channel would keep it alive: let go of it once drained.
+          if (worker && process.connected) process.disconnect();
+          resolveExit(0);
+        },
         (err: unknown) => {
           console.error('wavegate: close failed', err);
           resolveExit(1);
@@ -218,5 +265,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         );
       });
     }
+    // A worker whose primary is gone drains and exits rather than hold the port alone.
+    if (worker) process.once('disconnect', () => stop('SIGTERM'));
   });
 }

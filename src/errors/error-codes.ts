@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   WG_ERR_CLIENT_RATE_LIMIT: { message: 'too many requests or connection attempts per second from this client address', httpStatus: 429, closeCode: 1008 },
   WG_ERR_CLIENT_SESSION_LIMIT: { message: 'too many sessions open at once from this client address', httpStatus: 429, closeCode: 1013 },
   WG_ERR_ORIGIN_NOT_ALLOWED: { message: 'requests from pages of this origin are not allowed (--allowed-origin)', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_SESSION_CONFLICT: { message: 'an earlier session on another node holds this id (found when the cluster directory resynced); this one is closed', httpStatus: 409, closeCode: 4014 },
+  WG_ERR_OWNER_UNAVAILABLE: { message: 'the node holding this session did not answer in time', httpStatus: 503, closeCode: 1013 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

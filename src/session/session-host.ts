@@ -10,6 +10,17 @@ import { Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
 import type { SessionSink } from '../media-path/session-sink.js';
 import type { SessionTap, SessionTapFactory } from './session-tap.js';
+import type { SessionDirectory } from '../cluster/session-directory.js';
+import type { RemoteSessions } from './remote-sessions.js';
+
+/** The cluster this host's sessions are registered in (docs/scale-out.md); set by the gateway. */
+export interface HostCluster {
+  readonly directory: SessionDirectory;
+  /** This node's router channel (where other nodes forward requests for its sessions). */
+  readonly channel: string;
+  /** This node's advertised base URL, once listening. */
+  url: string;
+}
 
 export interface OpenSessionRequest {
   readonly id: string;
@@ -40,6 +51,11 @@ export class SessionHost {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
   readonly now: () => number = () => performance.now();
+  /** Set with a session directory: admission is decided for the whole cluster too. */
+  cluster: HostCluster | undefined;
+  /** Sessions other nodes hold (POST /input, GET /outputs, candidates on the wrong node). */
+  remote: RemoteSessions | undefined;
+
   /** session-opened, session-closed, session-refused (docs/embedding.md). */
   readonly events: GatewayEvents;
 
@@ -61,9 +77,13 @@ export class SessionHost {
     this.sweepTimer.unref();
   }
 
-  /** Admission first, then the handler instance, then the session (its `startUp` is queued); reported as an event. */
-  open(request: OpenSessionRequest): OpenSessionResult {
-    const result = this.admitAndCreate(request);
+  /**
+   * Admission first (this process, then the cluster's directory when there is one: then the result is a
+   * promise), then the handler instance, then the session (its `startUp` is queued); reported as an event.
+   */
+  open(request: OpenSessionRequest): OpenSessionResult | Promise<OpenSessionResult> {
+    const result = this.admitAndBuild(request);
+    if (result instanceof Promise) return result.then((settled) => (this.report(request, settled), settled));
     this.report(request, result);
     return result;
   }
@@ -87,7 +107,7 @@ export class SessionHost {
     session.signal.addEventListener('abort', () => queueMicrotask(closed), { once: true });
   }
 
-  private admitAndCreate(request: OpenSessionRequest): OpenSessionResult {
+  private admitAndBuild(request: OpenSessionRequest): OpenSessionResult | Promise<OpenSessionResult> {
     if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
     const admission = this.registry.admit(request.id);
     if (!admission.ok) {
@@ -95,14 +115,50 @@ export class SessionHost {
         ? { ok: false, code: 'WG_ERR_DUPLICATE_SESSION', message: `a session with id ${JSON.stringify(request.id)} is already open; the new connection is refused` }
         : { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `concurrency limit of ${this.registry.limit} reached`, limit: this.registry.limit ?? 0 };
     }
-    const { options } = this;
-    const definition = options.handler;
+    const definition = this.options.handler;
     const refused = Object.keys(request.handlerOptions ?? {}).filter((key) => !(definition.clientOptions ?? []).includes(key));
     if (refused.length > 0) {
       admission.release();
       const allowed = definition.clientOptions?.length ? `; a client may set ${definition.clientOptions.join(', ')}` : '; clients may set none';
       return { ok: false, code: 'WG_ERR_OPTION_NOT_ALLOWED', message: `handler ${definition.name}: ${refused.map((k) => JSON.stringify(k)).join(', ')}${allowed}` };
     }
+    const cluster = this.cluster;
+    if (!cluster) return this.build(request, admission.release);
+    const entry = {
+      id: request.id,
+      node: cluster.directory.nodeId,
+      channel: cluster.channel,
+      url: cluster.url,
+      transport: request.carrier === 'webrtc' ? 'webrtc' : 'websocket',
+      carrier: request.carrier,
+      handler: definition.name,
+      started: Date.now(),
+      recording: this.options.recordDir !== null,
+    } as const;
+    return cluster.directory.admit(entry).then((result): OpenSessionResult => {
+      if (!result.ok) {
+        admission.release();
+        return result.reason === 'duplicate'
+          ? { ok: false, code: 'WG_ERR_DUPLICATE_SESSION', message: `a session with id ${JSON.stringify(request.id)} is open on another node; the new connection is refused` }
+          : { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `cluster concurrency limit of ${result.limit} reached`, limit: result.limit ?? 0 };
+      }
+      const built = this.closing ? ({ ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' } as const) : this.build(request, admission.release);
+      if (!built.ok) {
+        if (this.closing) admission.release();
+        cluster.directory.release(request.id);
+      }
+      return built;
+    });
+  }
+
+  /** A session of this node lost its id to an earlier one elsewhere (directory resync): it is told and closed. */
+  closeLost(id: string): void {
+    void this.registry.get(id)?.close('protocol_error', { code: 'WG_ERR_SESSION_CONFLICT', message: `another node holds ${JSON.stringify(id)} since earlier; this session is closed` });
+  }
+
+  private build(request: OpenSessionRequest, release: () => void): OpenSessionResult {
+    const { options } = this;
+    const definition = options.handler;
     let session: Session;
     try {
       const handler = definition.create({ ...options.handlerOptions, ...request.handlerOptions });
@@ -140,12 +196,20 @@ export class SessionHost {
         now: this.now,
       });
     } catch (err) {
-      admission.release();
+      release();
       const code: ErrorCode = err instanceof WavegateError ? err.code : 'WG_ERR_HANDLER_UNAVAILABLE';
       return { ok: false, code, message: err instanceof Error ? err.message : String(err) };
     }
     this.registry.add(session);
-    session.signal.addEventListener('abort', () => queueMicrotask(() => this.registry.remove(session)), { once: true });
+    session.signal.addEventListener(
+      'abort',
+      () =>
+        queueMicrotask(() => {
+          if (this.registry.get(session.id) === session) this.cluster?.directory.release(session.id);
+          this.registry.remove(session);
+        }),
+      { once: true },
+    );
     session.start();
     return { ok: true, session };
   }

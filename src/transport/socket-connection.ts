@@ -24,6 +24,9 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
   let windowStart = 0;
   let windowCount = 0;
   let rateWarned = false;
+  /** Messages that arrive while a cluster directory decides on the start (docs/scale-out.md); bounded. */
+  let admitting: Array<[RawData, boolean]> | undefined;
+  let socketClosed = false;
 
   const sink: SessionSink = {
     send(message: OutboundMessage): boolean {
@@ -51,7 +54,7 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
 
   const start = (event: Extract<InboundEvent, { type: 'start' }>): void => {
     options.onStart?.(event);
-    const opened = host.open({
+    const result = host.open({
       id: event.sessionId,
       carrier: serializer.name,
       inputFormat: event.inputFormat,
@@ -62,6 +65,18 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
       carrierConfirmsMarks: options.carrierConfirmsMarks,
       sink,
     });
+    if (!(result instanceof Promise)) return started(result);
+    admitting = [];
+    void result.then((opened) => {
+      const queued = admitting ?? [];
+      admitting = undefined;
+      started(opened);
+      if (socketClosed) void session?.close('socket_closed');
+      else for (const [data, isBinary] of queued) onMessage(data, isBinary);
+    });
+  };
+
+  const started = (opened: Awaited<ReturnType<SessionHost['open']>>): void => {
     if (!opened.ok) {
       if (opened.code === 'WG_ERR_CONCURRENCY_LIMIT') {
         sink.send({ type: 'refused', limit: opened.limit ?? 0 });
@@ -75,7 +90,11 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
     session = opened.session;
   };
 
-  socket.on('message', (data: RawData, isBinary: boolean) => {
+  const onMessage = (data: RawData, isBinary: boolean): void => {
+    if (admitting) {
+      if (admitting.length < 500) admitting.push([data, isBinary]);
+      return;
+    }
     const buffer = toBuffer(data);
     const now = host.now();
     if (now - windowStart >= 1000) {
@@ -113,9 +132,11 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
     } else if (event.type === 'stop') {
       sink.close(1000, 'stop');
     }
-  });
+  };
+  socket.on('message', onMessage);
 
   socket.on('close', () => {
+    socketClosed = true;
     clearTimeout(startTimer);
     void session?.close('socket_closed');
   });

@@ -14,6 +14,8 @@ export interface NodePeerOptions {
   readonly dropInboundPercent?: number;
   /** Access token sent as `Authorization: Bearer` on every post (docs/security.md). */
   readonly token?: string;
+  /** Post the trickled candidates to this gateway instead (another node of a cluster). */
+  readonly candidateUrl?: string;
 }
 
 export type OfferAnswer = { sdp: string; type: 'answer' } | { status: 'failed'; meta: { error: string; code: string; limit?: number } };
@@ -81,10 +83,10 @@ export class NodePeer {
     );
   }
 
-  post(body: unknown): Promise<any> {
+  post(body: unknown, baseUrl = this.#baseUrl): Promise<any> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#options.token !== undefined) headers.authorization = `Bearer ${this.#options.token}`;
-    return fetch(`${this.#baseUrl}/webrtc/offer`, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
+    return fetch(`${baseUrl}/webrtc/offer`, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
   }
 
   /** FastRTC's negotiate(): onicecandidate set before createOffer, offer posted, answer applied. */
@@ -97,12 +99,12 @@ export class NodePeer {
       if (!trickle || !candidate) return;
       const body = { candidate: candidate.toJSON(), webrtc_id: webrtcId, type: 'ice-candidate' };
       if (this.#options.candidatesFirst && !offerSent) early.push(body);
-      else this.#pendingPosts.push(this.post(body).then((a) => this.candidateAnswers.push(a)));
+      else this.#pendingPosts.push(this.post(body, this.#options.candidateUrl).then((a) => this.candidateAnswers.push(a)));
     });
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     if (!trickle || this.#options.candidatesFirst) await this.#gathered();
-    for (const body of early) this.#pendingPosts.push(this.post(body).then((a) => this.candidateAnswers.push(a)));
+    for (const body of early) this.#pendingPosts.push(this.post(body, this.#options.candidateUrl).then((a) => this.candidateAnswers.push(a)));
     const local = this.pc.localDescription!;
     // Without trickling the offer must carry the candidates; when trickling it is sent as is.
     const sdp = trickle ? stripCandidates(local.sdp) : local.sdp;

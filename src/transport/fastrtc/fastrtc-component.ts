@@ -43,27 +43,67 @@ async function postInput(host: SessionHost, req: IncomingMessage, res: ServerRes
   }
   if (!allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
   const session = host.registry.get(id);
+  const { webrtc_id: _, ...args } = body;
   if (!session) {
-    sendError(res, 'WG_ERR_SESSION_NOT_FOUND', id);
+    // Another node of the cluster may hold it (docs/scale-out.md#routing).
+    const remote = host.remote ? await host.remote.setInput(id, args) : 'not_found';
+    if (remote === 'ok') sendJson(res, 200, { status: 'success' });
+    else sendError(res, remote === 'unavailable' ? 'WG_ERR_OWNER_UNAVAILABLE' : 'WG_ERR_SESSION_NOT_FOUND', id);
     return;
   }
-  const { webrtc_id: _, ...args } = body;
   session.setInput(args);
   sendJson(res, 200, { status: 'success' });
 }
 
-function getOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse, url: URL): void {
+async function getOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const id = url.searchParams.get('webrtc_id') ?? '';
   if (!allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
   const session = isValidSessionId(id) ? host.registry.get(id) : undefined;
+  if (!session && isValidSessionId(id) && host.remote) return remoteOutputs(host, req, res, id);
   if (!session) {
     sendError(res, isValidSessionId(id) ? 'WG_ERR_SESSION_NOT_FOUND' : 'WG_ERR_INVALID_ID', id);
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(': connected\n\n');
+  const { write } = outputWriter(res);
+  const unsubscribe = session.subscribeOutputs(write);
+  const end = () => {
+    unsubscribe();
+    res.end();
+  };
+  session.signal.addEventListener('abort', end, { once: true });
+  req.on('close', () => {
+    unsubscribe();
+    session.signal.removeEventListener('abort', end);
+  });
+}
+
+/** `GET /outputs` of a session another node holds: the same stream, fed through the cluster's router. */
+async function remoteOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  const { write } = outputWriter(res);
+  let gone = false;
+  req.on('close', () => (gone = true));
+  const unsubscribe = await host.remote!.subscribeOutputs(id, write, () => res.end());
+  if (typeof unsubscribe === 'string') {
+    sendError(res, unsubscribe === 'unavailable' ? 'WG_ERR_OWNER_UNAVAILABLE' : 'WG_ERR_SESSION_NOT_FOUND', id);
+    return;
+  }
+  if (gone) return unsubscribe();
+  req.on('close', unsubscribe);
+  if (!res.headersSent) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+  }
+}
+
+function outputWriter(res: ServerResponse): { write: (data: unknown) => void } {
   let dropped = 0;
-  const unsubscribe = session.subscribeOutputs((data) => {
+  const write = (data: unknown) => {
+    if (!res.headersSent) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.write(': connected\n\n');
+    }
     // A reader that stalls loses outputs (counted in the stream) rather than growing our memory.
     if (res.writableLength > 256 * 1024) {
       dropped++;
@@ -74,14 +114,6 @@ function getOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse
       dropped = 0;
     }
     res.write(`event: output\ndata: ${JSON.stringify(data)}\n\n`);
-  });
-  const end = () => {
-    unsubscribe();
-    res.end();
   };
-  session.signal.addEventListener('abort', end, { once: true });
-  req.on('close', () => {
-    unsubscribe();
-    session.signal.removeEventListener('abort', end);
-  });
+  return { write };
 }

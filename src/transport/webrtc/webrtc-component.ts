@@ -32,6 +32,8 @@ export interface WebRtcComponent extends GatewayComponent {
   readonly heldIds: number;
   /** Candidates held for `id`. */
   heldFor(id: string): number;
+  /** A candidate forwarded by another node (docs/scale-out.md#routing): the answer body, or undefined when no peer `id` is here. */
+  addLocalCandidate(id: string, candidate: CandidateInit): Promise<unknown> | undefined;
 }
 
 /**
@@ -83,6 +85,25 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     },
   };
 
+  // Candidates held here whose offer may reach another node: looked up in the cluster's directory every
+  // 200 ms while held, and forwarded once a node holds the peer (docs/scale-out.md#routing).
+  const watching = new Set<string>();
+  const watchRemote = (id: string) => {
+    if (watching.has(id)) return;
+    watching.add(id);
+    const deadline = host.now() + CANDIDATE_HOLD.holdMs;
+    const look = async (): Promise<void> => {
+      if (closing || peers.has(id) || held.countFor(id) === 0 || host.now() > deadline) return void watching.delete(id);
+      if ((await host.remote?.ownerUrl(id)) === undefined) return void setTimeout(() => void look(), 200).unref();
+      watching.delete(id);
+      for (const request of held.take(id)) {
+        const remote = await host.remote!.addCandidate(id, request.candidate);
+        request.answer(remote.found ? (remote.answer as OfferFailure | undefined) : offerFailure('WG_ERR_CONNECTION_CLOSED', `webrtc_id ${JSON.stringify(id)}`));
+      }
+    };
+    setTimeout(() => void look(), 200).unref();
+  };
+
   const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined) => {
     if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
     if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
@@ -119,6 +140,11 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return sendJson200(res, failure ?? { status: 'success' });
     }
     if (closing || recent.has(id)) return sendJson200(res, offerFailure('WG_ERR_CONNECTION_CLOSED', `webrtc_id ${JSON.stringify(id)}`));
+    // Another node of the cluster may hold the peer (docs/scale-out.md#routing).
+    const remote = host.remote ? await host.remote.addCandidate(id, init) : { found: false as const };
+    if (remote.found) return sendJson200(res, remote.answer as Record<string, unknown>);
+    if (peers.has(id)) return candidate(res, id, init); // its offer arrived here meanwhile
+    if (host.remote) watchRemote(id);
     // The offer may still be in flight: hold the candidate (and this request) until it comes.
     const result = held.hold(id, { candidate: init, answer: (failure) => sendJson200(res, failure ?? { status: 'success' }) }, host.now());
     if (result !== 'held') {
@@ -154,6 +180,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
       return held.size;
     },
     heldFor: (id: string) => held.countFor(id),
+    addLocalCandidate: (id: string, init: CandidateInit) => peers.get(id)?.addCandidate(init).then((failure) => failure ?? { status: 'success' }),
     httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', access: 'talk', handle }],
     async close() {
       closing = true;

@@ -115,7 +115,7 @@ export class WebRtcPeer {
     }
     if (this.#transceiver.mid === null || this.#transceiver.codecs.length === 0) return refuse('WG_ERR_NO_AUDIO', 'the audio section offers no Opus/48000/2 the server can use');
     if (this.#ended) return refuse('WG_ERR_SHUTTING_DOWN');
-    const opened = this.#ctx.host.open({
+    const opened = await this.#ctx.host.open({
       id: this.id,
       carrier: 'webrtc',
       inputFormat: OPUS_FORMAT,
@@ -126,6 +126,11 @@ export class WebRtcPeer {
     });
     if (!opened.ok) return refuse(opened.code, opened.code === 'WG_ERR_CONCURRENCY_LIMIT' ? undefined : opened.message, opened.limit !== undefined ? { limit: opened.limit } : {});
     const session = opened.session;
+    if (this.#ended) {
+      // Ended while the cluster directory admitted it (server shutdown).
+      void session.close('server_shutdown');
+      return refuse('WG_ERR_SHUTTING_DOWN');
+    }
     this.session = session;
     session.signal.addEventListener('abort', () => this.#finish(), { once: true });
     session.subscribeOutputs(() => this.#sendText(FETCH_OUTPUT));
