@@ -4,9 +4,12 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import echo from '../handlers/echo.js';
 import { encodeMulaw } from '../src/codecs/g711.js';
+import { createGateway } from '../src/gateway.js';
 import { RedisServer } from './channel-layer-redis-server.js';
 import { startServe, type CliProcess } from './support/cli-process.js';
+import { NodePeer } from './support/webrtc-node-peer.js';
 
 const frame = Buffer.from(encodeMulaw(new Int16Array(480).map((_, i) => Math.round(8000 * Math.sin(i / 5))))).toString('base64');
 
@@ -169,5 +172,37 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('--client-sessions counts WebRTC peers until they end', () => {
+  it('a second offer from the same client is refused while its first peer lives, and admitted once it ended', { timeout: 60_000 }, async () => {
+    const gateway = createGateway({ handler: echo, port: 0, clientSessions: 1 });
+    const peers: NodePeer[] = [];
+    try {
+      const base = (await gateway.listen()).url;
+      const first = await NodePeer.open(base, { webrtcId: 'slot-1' });
+      peers.push(first);
+      const second = new NodePeer(base, { webrtcId: 'slot-2' });
+      peers.push(second);
+      const refused = await second.connect();
+      expect('status' in refused && refused.meta.code).toBe('WG_ERR_CLIENT_SESSION_LIMIT');
+      await first.close();
+      await waitUntil(() => gateway.webrtc.peers.size === 0, 20_000);
+      const third = await NodePeer.open(base, { webrtcId: 'slot-3' });
+      peers.push(third);
+      expect(gateway.webrtc.peers.has(third.webrtcId)).toBe(true);
+    } finally {
+      for (const p of peers) await p.close().catch(() => {});
+      await gateway.close();
+    }
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
