@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { RouteAccess } from '../http/routes.js';
-import { secretKey, verifyToken } from './access-token.js';
+import { verificationKey, verifyToken } from './access-token.js';
 import { requestToken } from './request-token.js';
 import type { AccessGrant } from './token-claims.js';
 
@@ -15,11 +15,11 @@ export type AccessDecision =
  * that declares nothing needs an `admin` token, so a route added without thought is closed, not open.
  */
 export class AccessGate {
-  readonly #key: Uint8Array;
+  readonly #key: Promise<CryptoKey>;
   readonly #now: () => number;
 
   constructor(secret: string, now: () => number = Date.now) {
-    this.#key = secretKey(secret);
+    this.#key = verificationKey(secret);
     this.#now = now;
   }
 
@@ -33,7 +33,7 @@ export class AccessGate {
       const other = typeof rule === 'object' && rule.alsoAllow ? ' or the signature it also accepts' : '';
       return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: `no access token (Authorization: Bearer or ?token=)${other}; this route needs scope ${scope}` };
     }
-    const check = await verifyToken(this.#key, token, this.#now());
+    const check = await verifyToken(await this.#key, token, this.#now());
     if (!check.ok) return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: check.reason };
     if (!check.grant.scopes.has(scope)) return { ok: false, code: 'WG_ERR_FORBIDDEN', detail: `token scope ${JSON.stringify([...check.grant.scopes])} lacks ${scope}` };
     return { ok: true, grant: check.grant };
