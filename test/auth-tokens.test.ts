@@ -249,6 +249,13 @@ describe('access tokens on every endpoint (authSecret set)', () => {
     expect(early.body).toContain('nbf');
   });
 
+  it('a CORS preflight needs no token (browsers send none); any other OPTIONS request is checked', async () => {
+    const preflight = await request(base, '/webrtc/offer', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).not.toBe(401);
+    const plain = await request(base, '/webrtc/offer', { method: 'OPTIONS' });
+    expect([plain.status, plain.code]).toEqual([401, 'WG_ERR_UNAUTHORIZED']);
+  });
+
   it('the session opened at the start is still running: nothing here disturbed it', () => {
     expect(gateway.sessions.registry.get('sess-a')).toBeDefined();
     expect(session.closeCode).toBeUndefined();

@@ -94,8 +94,9 @@ export class AccessCheck {
       address,
       holdSession: () => (limits && !exempt ? limits.holdSession(address) : Promise.resolve({ ok: true, release: () => {} })),
     });
-    // Preflights carry no credentials (Fetch standard): the route answers them itself.
-    if (req.method === 'OPTIONS') return undefined;
+    // CORS preflights carry no credentials (Fetch standard): the route answers them itself. Any other
+    // OPTIONS request is checked like the rest.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) return undefined;
     if (!exempt) {
       if (!isOriginAllowed(req, this.options.allowedOrigins ?? [])) {
         limits?.countRefusal('origin');
