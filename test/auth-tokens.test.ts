@@ -122,7 +122,10 @@ describe('access tokens on every endpoint (authSecret set)', () => {
 
   // Route, method, the scope it needs, and what a request with the right token gets.
   const plain: Array<{ path: string; method?: string; scope: TokenScope; body?: () => string; ok: number }> = [
+    { path: '/talk/config.json', scope: 'talk', ok: 200 },
     { path: '/call/config.json', scope: 'call', ok: 200 },
+    // No such session: the 404 comes from the route, after the access check passed.
+    { path: '/outputs?webrtc_id=nobody', scope: 'input', ok: 404 },
     { path: '/call/stats.json', scope: 'admin', ok: 200 },
     { path: '/metrics', scope: 'admin', ok: 200 },
     { path: '/recordings', scope: 'recordings', ok: 200 },
@@ -224,6 +227,7 @@ describe('access tokens on every endpoint (authSecret set)', () => {
 
   it('telephony: media streams need a carrier signature or a talk token (Telnyx); the webhook needs no token', async () => {
     expect(await upgrade(`${ws}/telephone/twilio`)).toEqual({ status: 401, code: 'WG_ERR_UNAUTHORIZED' });
+    expect(await upgrade(`${ws}/telephone/plivo`, await expired(['talk']))).toEqual({ status: 401, code: 'WG_ERR_UNAUTHORIZED' });
     expect(await upgrade(`${ws}/telephone/handler`, await token(['input']))).toEqual({ status: 403, code: 'WG_ERR_FORBIDDEN' });
     const opened = await upgrade(`${ws}/telephone/telnyx`, await token(['talk']));
     expect('open' in opened).toBe(true);
