@@ -2,6 +2,7 @@ import { AccessGate } from './auth/access-gate.js';
 import { isLoopbackHost } from './auth/loopback-host.js';
 import { HttpServer } from './http/http-server.js';
 import { ClientLimits } from './limits/client-limits.js';
+import { Counter } from 'prom-client';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
@@ -68,7 +69,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
   const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
   components.push({ name: 'client-limits', start: () => limits.start(), close: () => limits.close() });
-  const http = new HttpServer(components, { access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
+  const refused = new Counter({ name: 'wavegate_access_refused_total', help: 'Requests and WebSocket upgrades refused before their route ran, by error code (tokens, limits, origins).', labelNames: ['code'], registers: [metrics.registry] });
+  const http = new HttpServer(components, {
+    onRefusal: (code) => refused.inc({ code }), access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
   let url = '';
   let closing: Promise<void> | undefined;
 

@@ -260,6 +260,12 @@ describe('access tokens on every endpoint (authSecret set)', () => {
     expect([plain.status, plain.code]).toEqual([401, 'WG_ERR_UNAUTHORIZED']);
   });
 
+  it('refusals are counted on /metrics by code', async () => {
+    const text = (await request(base, '/metrics', { token: await token(['admin']) })).body;
+    expect(text).toMatch(/wavegate_access_refused_total\{code="WG_ERR_UNAUTHORIZED"\} [1-9]\d*/);
+    expect(text).toMatch(/wavegate_access_refused_total\{code="WG_ERR_FORBIDDEN"\} [1-9]\d*/);
+  });
+
   it('the session opened at the start is still running: nothing here disturbed it', () => {
     expect(gateway.sessions.registry.get('sess-a')).toBeDefined();
     expect(session.closeCode).toBeUndefined();
