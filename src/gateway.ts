@@ -1,8 +1,5 @@
-import { AccessGate } from './auth/access-gate.js';
-import { isLoopbackHost } from './auth/loopback-host.js';
+import { gatewaySecurity } from './auth/gateway-security.js';
 import { HttpServer } from './http/http-server.js';
-import { ClientLimits } from './limits/client-limits.js';
-import { Counter } from 'prom-client';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { resolveGatewayOptions, type GatewayOptions, type GatewayOptionsInput } from './gateway-options.js';
@@ -65,13 +62,10 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   if (recordings) sessions.addTapFactory(recordings.tapFactory);
   const metrics = metricsComponent(sessionHostMetrics(sessions), { access: options.metricsTokenRequired ? 'admin' : 'public' });
   const components: GatewayComponent[] = [health, metrics, ...(recordings ? [recordings.component] : []), sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
-  // Access tokens (docs/security.md): one check over every route's declared `access`.
-  const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
-  const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
-  components.push({ name: 'client-limits', start: () => limits.start(), close: () => limits.close() });
-  const refused = new Counter({ name: 'wavegate_access_refused_total', help: 'Requests and WebSocket upgrades refused before their route ran, by error code (tokens, limits, origins).', labelNames: ['code'], registers: [metrics.registry] });
-  const http = new HttpServer(components, {
-    onRefusal: (code) => refused.inc({ code }), access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
+  // Access tokens, per-client limits, origins (docs/security.md): one check over every route's `access`.
+  const security = gatewaySecurity(options, metrics.registry);
+  components.push(security.component);
+  const http = new HttpServer(components, security.http);
   let url = '';
   let closing: Promise<void> | undefined;
 
@@ -89,9 +83,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       for (const component of components) await component.start?.();
       const address = await http.listen(options.port, options.host);
       url = `http://${address.host}:${address.port}`;
-      if (access === undefined && !isLoopbackHost(options.host)) {
-        console.warn(`wavegate: warning: listening on ${options.host} without access tokens: anyone who reaches the port can open sessions, post inputs and read recordings; set --auth-secret (docs/security.md)`);
-      }
+      security.warnIfOpen(options.host);
       ready = true;
       return { ...address, url };
     },
