@@ -55,8 +55,8 @@ export interface GatewayOptions extends WebRtcOptions {
   recordMode: 'input' | 'output' | 'both';
   /** When set (≥ 16 characters), /recordings URLs must be signed and unexpired (HMAC-SHA256). */
   recordingsSecret: string | null;
-  /** Access tokens (docs/security.md): when set (≥ 32 characters), every route but pages, /healthz and carrier webhooks needs a JWT signed HS256 with it; null = off. */
-  authSecret: string | null;
+  /** Access tokens (docs/security.md): when set (≥ 32 characters; several while rotating, any verifies), every route but pages, /healthz and carrier webhooks needs a JWT signed HS256 with it; null = off. */
+  authSecret: string | readonly string[] | null;
   /** End WebSockets and streams whose token expires while they run (by default an expired token ends nothing already running). */
   enforceExpLive: boolean;
   /** With `authSecret`, `/metrics` needs an `admin` token too (default: open, for scrapers on a private network). */
@@ -154,9 +154,14 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
     throw new TypeError(`Expected \`recordingsSecret\` to be null or a string of at least 16 characters, got ${typeof o.recordingsSecret === 'string' ? `${o.recordingsSecret.length} characters` : typeof o.recordingsSecret}`);
   }
   checkWebRtcOptions(o);
-  if (o.authSecret !== null && (typeof o.authSecret !== 'string' || o.authSecret.length < MIN_AUTH_SECRET_LENGTH)) {
-    // A secret: its type and length are named, never the value.
-    throw new TypeError(`Expected \`authSecret\` to be null or a string of at least ${MIN_AUTH_SECRET_LENGTH} characters, got ${typeof o.authSecret === 'string' ? `${o.authSecret.length} characters` : typeof o.authSecret}`);
+  if (o.authSecret !== null) {
+    const secrets: readonly unknown[] = Array.isArray(o.authSecret) ? o.authSecret : [o.authSecret];
+    const bad = secrets.find((s) => typeof s !== 'string' || s.length < MIN_AUTH_SECRET_LENGTH);
+    if (secrets.length === 0 || bad !== undefined) {
+      // A secret: its type and length are named, never the value.
+      const got = secrets.length === 0 ? 'no secret' : typeof bad === 'string' ? `${bad.length} characters` : typeof bad;
+      throw new TypeError(`Expected \`authSecret\` to be null, or a string (or strings) of at least ${MIN_AUTH_SECRET_LENGTH} characters, got ${got}`);
+    }
   }
   check(typeof o.enforceExpLive === 'boolean', 'enforceExpLive', o.enforceExpLive, 'a boolean');
   check(typeof o.metricsTokenRequired === 'boolean', 'metricsTokenRequired', o.metricsTokenRequired, 'a boolean');

@@ -316,6 +316,24 @@ describe('token expiry while running, WebRTC', () => {
   });
 });
 
+describe('secret rotation', () => {
+  it('with several secrets a token signed by any verifies; an expired one still says expired; others are refused', async () => {
+    const NEW = 'the-new-secret-of-32-characters!!';
+    const gateway = createGateway({ handler: echo, port: 0, authSecret: [NEW, SECRET] });
+    try {
+      const base = (await gateway.listen()).url;
+      for (const secret of [NEW, SECRET]) expect((await request(base, '/call/stats.json', { token: await token(['admin'], { secret }) })).status).toBe(200);
+      const old = await request(base, '/call/stats.json', { token: await token(['admin'], { secret: SECRET, ttlS: 60, now: Date.now() - 3_600_000 }) });
+      expect([old.status, old.body.includes('expired')]).toEqual([401, true]);
+      expect((await request(base, '/call/stats.json', { token: await token(['admin'], { secret: OTHER_SECRET }) })).status).toBe(401);
+    } finally {
+      await gateway.close();
+    }
+    expect(() => createGateway({ handler: echo, authSecret: [] })).toThrow(/no secret/);
+    expect(() => createGateway({ handler: echo, authSecret: [SECRET, 'short'] })).toThrow(/5 characters/);
+  });
+});
+
 describe('access tokens off (the default)', () => {
   it('every route answers without a token, as before', async () => {
     const gateway = createGateway({ handler: echo, port: 0 });

@@ -43,6 +43,8 @@ export async function createToken(options: CreateTokenOptions): Promise<string> 
   return jwt.sign(encoder.encode(secret));
 }
 
+export const SIGNATURE_MISMATCH = 'token signature does not verify';
+
 export type TokenCheck = { readonly ok: true; readonly grant: AccessGrant } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -57,7 +59,7 @@ export async function verifyToken(secret: Uint8Array | CryptoKey, token: string,
     if (err instanceof errors.JWTExpired) return { ok: false, reason: 'token expired' };
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf') return { ok: false, reason: 'token not valid yet (nbf)' };
     if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, reason: `token claim ${err.claim}: ${err.reason}` };
-    if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: 'token signature does not verify' };
+    if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: SIGNATURE_MISMATCH };
     if (err instanceof errors.JOSEAlgNotAllowed) return { ok: false, reason: 'token algorithm must be HS256' };
     return { ok: false, reason: 'token is not a well-formed JWT' };
   }
