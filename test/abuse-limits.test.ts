@@ -103,6 +103,44 @@ describe('abuse limits per client address', () => {
     expect(metrics.body).toMatch(/wavegate_client_refusals_total\{limit="(connections|sessions)"\} \d+/);
   });
 
+  it('a client churning 100 connections over a second (each closed at once) is held to 10 per second; a bystander streams on', async () => {
+    const bystander = await connect(ws, '127.0.0.12');
+    if (!('socket' in bystander)) throw new Error(`bystander refused: ${JSON.stringify(bystander)}`);
+    let echoed = 0;
+    bystander.socket.on('message', (data) => {
+      if (JSON.parse(data.toString()).event === 'media') echoed++;
+    });
+    bystander.socket.send(JSON.stringify({ event: 'start', websocket_id: 'bystander-2' }));
+    const pump = setInterval(() => bystander.socket.send(JSON.stringify({ event: 'media', media: { payload: frame } })), 20);
+    try {
+      await new Promise((r) => setTimeout(r, 1100)); // a fresh one-second window for the churner
+      const started = Date.now();
+      const attempts = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          new Promise((r) => setTimeout(r, i * 10)).then(async () => {
+            const a = await connect(ws, '127.0.0.13');
+            if ('socket' in a) a.socket.close();
+            return a;
+          }),
+        ),
+      );
+      const elapsedS = (Date.now() - started) / 1000;
+      const opened = attempts.filter((a) => 'socket' in a).length;
+      const limited = attempts.filter((a) => 'code' in a && (a as { code: string }).code === 'WG_ERR_CLIENT_RATE_LIMIT').length;
+      console.log(`churner: ${opened} opened, ${limited} refused by the connection rate over ${elapsedS.toFixed(2)} s; bystander echoed ${echoed} frames`);
+      // 10 per one-second window: however long the 100 attempts took on this machine, no more got in.
+      expect(opened).toBeLessThanOrEqual(10 * (Math.ceil(elapsedS) + 1));
+      expect(opened + limited).toBe(100);
+      const before = echoed;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(echoed).toBeGreaterThan(before);
+      expect(bystander.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      clearInterval(pump);
+      bystander.socket.close();
+    }
+  });
+
   it('HTTP requests per second: one client past its limit gets 429 with Retry-After, another is served', async () => {
     const answers = await Promise.all(Array.from({ length: 40 }, () => get(gateway.url, '/talk/config.json', '127.0.0.5')));
     const limited = answers.filter((a) => a.status === 429);
