@@ -55,7 +55,8 @@ const HELP = `usage: wavegate serve [options]
   --prefix PATH               serve every route under PATH (/voice/websocket/offer, the talk page at /voice/)
   --auth-secret SECRET        access tokens (JWT HS256, ≥ 32 characters) on every route but the pages,
                               /healthz and carrier webhooks; mint them with \`wavegate token\`; also read
-                              from WAVEGATE_AUTH_SECRET, which keeps it out of ps (docs/security.md)
+                              from WAVEGATE_AUTH_SECRET, which keeps it out of ps (docs/security.md);
+                              repeatable while rotating: tokens of any of them verify
   --enforce-exp-live          end WebSockets and streams when their token expires (default: an expired
                               token ends nothing already running)
   --metrics-token-required    with --auth-secret, /metrics needs an admin token too
@@ -134,7 +135,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       prefix: { type: 'string' },
-      'auth-secret': { type: 'string' },
+      'auth-secret': { type: 'string', multiple: true },
       'enforce-exp-live': { type: 'boolean' },
       'metrics-token-required': { type: 'boolean' },
       'telnyx-public-key': { type: 'string' },
@@ -172,7 +173,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
   const twilioAuthToken = values['twilio-auth-token'] ?? (process.env.TWILIO_AUTH_TOKEN || undefined);
   const recordingsSecret = values['recordings-secret'] ?? (process.env.WAVEGATE_RECORDINGS_SECRET || undefined);
-  const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET || undefined);
+  // Repeatable: the first is current, the others still verify while rotating (docs/security.md).
+  const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET ? [process.env.WAVEGATE_AUTH_SECRET] : undefined);
   const plivoAuthToken = values['plivo-auth-token'] ?? (process.env.PLIVO_AUTH_TOKEN || undefined);
   const clientRequestsPerSecond = toNumber('client-requests-per-second', values['client-requests-per-second']);
   const clientConnectionsPerSecond = toNumber('client-connections-per-second', values['client-connections-per-second']);
