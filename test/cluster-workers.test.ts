@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type CliProcess } from './support/cli-process.js';
+import { runWavegate, startServe, type CliProcess } from './support/cli-process.js';
 import { EchoSession, sessionsOf, until } from './cluster-support.js';
 
 const LIMIT = 8;
@@ -159,5 +159,14 @@ describe('serve --workers 2 --redis: each worker is a node of the cluster', () =
       if (node.child.exitCode === null) node.child.kill('SIGKILL');
       await redis.kill();
     }
+  });
+});
+
+describe('serve --workers 2 that cannot start', () => {
+  it('a worker dying before the box listened stops the box with exit code 1 and the reason (no restart loop)', { timeout: 30_000 }, async () => {
+    const { code, stderr } = await runWavegate(['serve', '--port', '0', '--workers', '2', '--handler', './no-such-handler.js']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot load handler module \.\/no-such-handler\.js/);
+    expect(stderr).toMatch(/exited \(exit 1\) before listening; stopping/);
   });
 });

@@ -128,11 +128,12 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
 
   return new Promise<number>((resolveExit) => {
     let drainTimer: NodeJS.Timeout | undefined;
+    let exitCode = 0;
     const finishIfDrained = () => {
       if (!shuttingDown || Object.keys(cluster.workers ?? {}).length > 0) return;
       clearTimeout(drainTimer);
-      process.stdout.write('wavegate: every worker drained\n');
-      resolveExit(0);
+      if (exitCode === 0) process.stdout.write('wavegate: every worker drained\n');
+      resolveExit(exitCode);
     };
     cluster.on('exit', (worker, code, signal) => {
       const slot = slotOfWorker.get(worker.id);
@@ -143,6 +144,12 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
       if (node !== undefined && nodes.get(node) === worker) nodes.delete(node);
       const freed = options.redis ? 0 : directory.dropWorker(worker.id);
       if (shuttingDown || !slot) return finishIfDrained();
+      if (!announced) {
+        // A worker that dies before the box ever listened will not do better on a retry (bad handler, port taken).
+        console.error(`wavegate: worker ${slot.index + 1} exited (${signal ?? `exit ${code}`}) before listening; stopping`);
+        exitCode = 1;
+        return stop('SIGTERM');
+      }
       restarts.inc();
       const delay = slot.backoff.next(slot.startedAt, Date.now());
       console.warn(`wavegate: worker ${slot.index + 1} (pid ${worker.process.pid}) died (${signal ?? `exit ${code}`}); ${freed} of its sessions freed; replaced in ${delay} ms`);
@@ -151,16 +158,16 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
         if (!shuttingDown) fork(slot);
       }, delay);
     });
-    const stop = (signal: NodeJS.Signals) => {
+    function stop(signal: NodeJS.Signals): void {
       if (shuttingDown) return;
       shuttingDown = true;
-      process.stdout.write(`wavegate: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`);
+      if (exitCode === 0) process.stdout.write(`wavegate: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`);
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
       drainTimer = setTimeout(() => {
         for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
       }, options.drainTimeoutMs);
       finishIfDrained();
-    };
+    }
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     for (const slot of slots) fork(slot);
