@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { nodeOfChannel } from '../channel-layer/channel-names.js';
+import { GroupTable } from '../channel-layer/group-table.js';
 import { BoxDirectory } from './box-directory.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { isWavegateMessage, type PrimaryToWorker, type WorkerToPrimary } from './worker-ipc.js';
@@ -32,7 +33,9 @@ interface Slot {
 export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<number> {
   const directory = new BoxDirectory(options.boxLimit);
   const nodes = new Map<string, Worker>();
-  const nodeOfWorker = new Map<number, string>();
+  const nodesOfWorker = new Map<number, Set<string>>();
+  /** The box's groups (call-signaling presence, calls): no expiry, a worker's memberships go when it exits. */
+  const groups = new GroupTable();
   const slotOfWorker = new Map<number, Slot>();
   const own = new Registry();
   const collecting = new Map<string, (metrics: unknown) => void>();
@@ -81,10 +84,31 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
     if (!isWavegateMessage(raw)) return;
     const m = raw as WorkerToPrimary;
     switch (m.wavegate) {
-      case 'hello':
+      case 'hello': {
         nodes.set(m.node, worker);
-        nodeOfWorker.set(worker.id, m.node);
+        const own = nodesOfWorker.get(worker.id) ?? new Set<string>();
+        own.add(m.node);
+        nodesOfWorker.set(worker.id, own);
         return;
+      }
+      case 'group': {
+        if (m.op === 'add') groups.add(m.group, m.channel, Infinity);
+        else if (m.op === 'discard') groups.discard(m.group, m.channel);
+        else if (m.op === 'remove_channel') groups.removeChannel(m.channel);
+        if (m.op === 'claim') return reply(worker, m.rid, groups.claim(m.group, m.channel, Infinity, 0));
+        if (m.op === 'send') {
+          let recipients = 0;
+          for (const channel of groups.members(m.group, 0)) {
+            const target = nodes.get(nodeOfChannel(channel) ?? '');
+            if (!target?.isConnected()) continue;
+            target.send({ wavegate: 'deliver', channel, message: m.message! } satisfies PrimaryToWorker);
+            recipients++;
+          }
+          return reply(worker, m.rid, recipients);
+        }
+        if (m.rid) reply(worker, m.rid, true);
+        return;
+      }
       case 'listening':
         listening.add(worker.id);
         if (!announced && listening.size >= options.workers) {
@@ -139,9 +163,11 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
       const slot = slotOfWorker.get(worker.id);
       slotOfWorker.delete(worker.id);
       listening.delete(worker.id);
-      const node = nodeOfWorker.get(worker.id);
-      nodeOfWorker.delete(worker.id);
-      if (node !== undefined && nodes.get(node) === worker) nodes.delete(node);
+      const own = nodesOfWorker.get(worker.id) ?? new Set<string>();
+      nodesOfWorker.delete(worker.id);
+      for (const node of own) if (nodes.get(node) === worker) nodes.delete(node);
+      // Its memberships go with it (a name it held is free again at once).
+      for (const { group, channel } of [...groups.entries()]) if (own.has(nodeOfChannel(channel) ?? '')) groups.discard(group, channel);
       const freed = options.redis ? 0 : directory.dropWorker(worker.id);
       if (shuttingDown || !slot) return finishIfDrained();
       if (!announced) {
