@@ -6,6 +6,9 @@
  * SIGTERM drains every worker (1001 to clients) and the primary exits 0.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWavegate, startServe, type CliProcess } from './support/cli-process.js';
@@ -29,8 +32,9 @@ function value(text: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : NaN;
 }
 
+const recordDir = mkdtempSync(join(tmpdir(), 'wg-workers-'));
 beforeAll(async () => {
-  box = await startServe(['--workers', '2', '--handler', 'test/cluster-input-handler.mjs', '--cluster-concurrency-limit', String(LIMIT)]);
+  box = await startServe(['--workers', '2', '--handler', 'test/cluster-input-handler.mjs', '--cluster-concurrency-limit', String(LIMIT), '--record-dir', recordDir]);
 }, 30_000);
 afterAll(async () => {
   for (const s of open) s.close();
@@ -38,6 +42,7 @@ afterAll(async () => {
     box.child.kill('SIGKILL');
     await box.exited;
   }
+  rmSync(recordDir, { recursive: true, force: true });
 });
 
 describe('serve --workers 2 without Redis', () => {
@@ -82,6 +87,13 @@ describe('serve --workers 2 without Redis', () => {
     await until(() => [0, 1, 2, 3].every((k) => sseText.includes(`"k":${k}`)), 10_000, 'every input on the SSE stream');
     await reader.cancel().catch(() => undefined);
     await reading.catch(() => undefined);
+
+    // The live recording of a session, asked for four times through the port: whichever worker answers.
+    for (let k = 0; k < 4; k++) {
+      const res = await fetch(`${box.url}/recordings/w-1.wav`, { headers: { range: 'bytes=0-43' } });
+      expect(res.status).toBe(206);
+      expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4).toString('latin1')).toBe('RIFF');
+    }
 
     // The box limit: 6 open + 2 more = 8; the next ones are refused on whichever worker.
     for (const id of ['w-6', 'w-7']) {
