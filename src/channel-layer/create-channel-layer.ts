@@ -9,6 +9,6 @@ import { isGatewayWorker, primaryLink } from '../cluster/worker-ipc.js';
  * layer through the primary (docs/scale-out.md#workers).
  */
 export function createChannelLayer(redisUrl: string | null, options: Partial<ChannelLayerOptions> = {}): ChannelLayer {
-  if (redisUrl === null && isGatewayWorker()) return new IpcChannelLayer(primaryLink());
+  if (redisUrl === null && isGatewayWorker()) return new IpcChannelLayer(primaryLink(), options);
   return redisUrl === null ? new MemoryChannelLayer(options) : new RedisChannelLayer({ ...options, url: redisUrl });
 }

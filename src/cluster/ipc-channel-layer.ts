@@ -1,4 +1,4 @@
-import { checkGroupName, type ChannelLayer, type ChannelLayerStats, type ChannelListener, type ChannelMessage, type GroupSendResult, type NewChannelOptions } from '../channel-layer/channel-layer.js';
+import { checkGroupName, type ChannelLayer, type ChannelLayerOptions, type ChannelLayerStats, type ChannelListener, type ChannelMessage, type GroupSendResult, type NewChannelOptions } from '../channel-layer/channel-layer.js';
 import { nodeOfChannel } from '../channel-layer/channel-names.js';
 import { MemoryChannelLayer } from '../channel-layer/memory-channel-layer.js';
 import type { PrimaryLink } from './worker-ipc.js';
@@ -12,10 +12,13 @@ import type { PrimaryLink } from './worker-ipc.js';
  */
 export class IpcChannelLayer implements ChannelLayer {
   readonly kind = 'memory';
-  private readonly local = new MemoryChannelLayer();
-  private routed = 0;
+  private readonly local: MemoryChannelLayer;
 
-  constructor(private readonly link: PrimaryLink) {
+  constructor(
+    private readonly link: PrimaryLink,
+    options: Partial<ChannelLayerOptions> = {},
+  ) {
+    this.local = new MemoryChannelLayer(options);
     link.deliverTo(this.local.nodeId, (channel, message) => void this.local.send(channel, message));
   }
 
@@ -38,7 +41,6 @@ export class IpcChannelLayer implements ChannelLayer {
 
   async send(channel: string, message: ChannelMessage): Promise<boolean> {
     if (nodeOfChannel(channel) === this.local.nodeId) return this.local.send(channel, message);
-    this.routed++;
     return this.link.request<boolean>({ wavegate: 'route', channel, message }, false);
   }
 
