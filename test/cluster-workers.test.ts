@@ -5,8 +5,7 @@
  * every worker's sessions; a SIGKILLed worker is replaced (counted) and its sessions' ids are free at once;
  * SIGTERM drains every worker (1001 to clients) and the primary exits 0.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -18,9 +17,19 @@ const LIMIT = 8;
 let box: CliProcess;
 const open: EchoSession[] = [];
 
+/** The primary's children, from /proc (field 4 of /proc/PID/stat is the parent pid). */
 function workerPids(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(box.child.pid)], { encoding: 'utf8' });
-  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === box.child.pid) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 async function metrics(): Promise<string> {
