@@ -37,7 +37,7 @@ export interface GatewayOptions extends WebRtcOptions {
   outputFormat: MediaFormat;
   /** Opus encoder settings of every session with Opus output; a client may override them (docs/media.md). */
   opus: GatewayOpusSettings;
-  /** redis://… shared by the processes of one deployment (call signaling across processes); null = one process. */
+  /** redis://… shared by the processes of one deployment (session directory, routing, call signaling; docs/scale-out.md); null = one process. */
   redisUrl: string | null;
   /** ICE servers handed to call pages (`/call/config.json`); none built in. */
   iceServers: readonly IceServer[];

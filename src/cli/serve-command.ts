@@ -21,7 +21,8 @@ const HELP = `usage: wavegate serve [options]
   --concurrency-limit N       most sessions at once (default: no limit)
   --time-limit S              longest session in seconds (default: no limit)
   --idle-timeout S            close sessions silent this long (default 60)
-  --redis URL                 redis://… shared by several gateway processes (call signaling across them)
+  --redis URL                 redis://… shared by several gateway processes: one session directory, routing
+                              to the owner, call signaling across them (docs/scale-out.md)
   --ice-server URI|JSON       ICE server for call pages, repeatable: stun:host:3478, turn:host:3478, or
                               {"urls":"turn:…","username":"u","credential":"p"} (default: none)
   --turn-secret SECRET        coturn static-auth-secret: TURN servers get time-limited credentials
