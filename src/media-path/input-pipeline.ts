@@ -167,12 +167,15 @@ export class InputPipeline {
     // later one would land just before it and wait a whole frame). The playhead paces the rest.
     const onTime = cause === 'arrival' && !this.pace.ahead(now);
     while ((onTime || this.playhead <= now + slack) && this.isActive) {
-      if (!this.playout.pullInto(now, this.wireFrame)) {
+      // At the wire rate the handler's frame is the played frame: pulled straight into a pooled one.
+      const direct = this.resampler === undefined ? this.frames.acquire(this.wireFrame.length, this.streamMs) : undefined;
+      if (!this.playout.pullInto(now, direct?.samples ?? this.wireFrame)) {
+        if (direct !== undefined) this.frames.release(direct);
         this.playhead = undefined;
         break;
       }
       this.playhead += this.frameMs;
-      const frame = this.toFrame(this.wireFrame);
+      const frame = direct ?? this.toFrame(this.wireFrame);
       if (frame !== undefined) frames.push(frame);
       this.streamMs += this.frameMs;
     }
