@@ -44,6 +44,28 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
     }
   });
 
+  it('after a start-up stall (the first 300 ms arrive at once), releases on arrival again within a second', () => {
+    // Packets k = 0..14 are held up and arrive together at 1300; from k = 15 on they keep the cadence.
+    const arrivals = Array.from({ length: 150 }, (_, i) => Math.max(1300, 1000 + i * 20));
+    const { released, stats } = run(arrivals, 5);
+    expect(released.length).toBe(150);
+    expect(stats.concealedSamples).toBe(0);
+    // From 1 s after the burst on, every packet goes out as it arrives (it was held 300 ms for the whole stream).
+    for (let i = 70; i < 150; i++) expect(released[i]!.at - arrivals[i]!, `packet ${i}`).toBe(0);
+  });
+
+  it('keeps pacing a sender that runs ahead for longer than the settling time', () => {
+    // 3 s of audio at 1.5× real time: arrivals every 13.33 ms for 20 ms packets.
+    const arrivals = Array.from({ length: 150 }, (_, i) => 1000 + (i * 40) / 3);
+    const { released } = run(arrivals, 5);
+    const during = released.filter((r) => r.at <= arrivals.at(-1)!);
+    // 2 s of arrivals release about 2 s of audio (100 frames), not the 150 sent; never a burst of the backlog.
+    expect(during.length).toBeLessThan(110);
+    const perArrival = new Map<number, number>();
+    for (const r of during) perArrival.set(r.at, (perArrival.get(r.at) ?? 0) + 1);
+    expect(Math.max(...perArrival.values())).toBeLessThanOrEqual(2);
+  });
+
   it('paces a sender that runs ahead of real time instead of passing it straight through', () => {
     // Packets every 10 ms for 20 ms of audio each: a file streamed at twice real time.
     const arrivals = Array.from({ length: 40 }, (_, i) => 1000 + i * 10);

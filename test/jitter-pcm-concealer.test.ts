@@ -167,3 +167,19 @@ describe('pcm concealer', () => {
     expect(clicks(zeroFilled)).toBeGreaterThan(0);
   });
 });
+
+describe('PcmConcealer history ring', () => {
+  test('conceals the same after audio played in uneven pieces (the ring wraps mid-piece) as after whole frames', () => {
+    const audio = voiced(40 * FRAME);
+    const whole = new PcmConcealer({ sampleRate: RATE });
+    for (let f = 0; f < 40; f++) whole.play(audio.subarray(f * FRAME, (f + 1) * FRAME));
+    const pieces = new PcmConcealer({ sampleRate: RATE });
+    const sizes = [7, 333, 1, 640, 97, 5000, 13];
+    for (let at = 0, k = 0; at < audio.length; k++) {
+      const n = Math.min(sizes[k % sizes.length]!, audio.length - at);
+      pieces.play(audio.subarray(at, at + n));
+      at += n;
+    }
+    expect(Array.from(pieces.conceal(2 * FRAME))).toEqual(Array.from(whole.conceal(2 * FRAME)));
+  });
+});

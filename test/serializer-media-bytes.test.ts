@@ -92,3 +92,48 @@ describe('outbound media bytes, every carrier', () => {
     expect(new PlivoSerializer().serialize({ type: 'media', payload: new Uint8Array(4) })).toBeUndefined();
   });
 });
+
+describe('media as bytes (serializeMedia, the socket path)', () => {
+  it('encodeBase64Into writes what Buffer writes, for every length class', async () => {
+    const { encodeBase64Into, base64Length } = await import('../src/transport/media-json.js');
+    for (const payload of payloads()) {
+      const out = new Uint8Array(base64Length(payload.length) + 3).fill(0x21);
+      const end = encodeBase64Into(payload, out, 2);
+      expect(end).toBe(2 + base64Length(payload.length));
+      expect(Buffer.from(out.subarray(2, end)).toString('latin1')).toBe(b64(payload));
+      expect(out[0]).toBe(0x21);
+      expect(out[end]).toBe(0x21);
+    }
+  });
+
+  it('FastRTC JSON: the same bytes as serialize, sent as text, in one lent Buffer until kept', () => {
+    const s = new FastRtcSerializer();
+    let previous: Buffer | undefined;
+    for (const payload of payloads()) {
+      const wire = s.serializeMedia(payload);
+      expect(wire.binary).toBe(false);
+      expect(wire.bytes.toString('utf8')).toBe(s.serialize({ type: 'media', payload }));
+      previous = wire.bytes;
+    }
+    const payload = payloads()[8]!;
+    const a = Buffer.from(s.serializeMedia(payload).bytes);
+    const lent = s.serializeMedia(payload).bytes;
+    expect(s.serializeMedia(payload).bytes).toBe(lent); // same size: the same Buffer, no new view
+    s.mediaKept();
+    const fresh = s.serializeMedia(payloads()[9]!).bytes;
+    expect(fresh.buffer).not.toBe(lent.buffer); // the kept one is not written over
+    expect(lent).toEqual(a);
+    expect(previous).toBeDefined();
+  });
+
+  it('FastRTC binary output: a view of the payload, sent as binary', () => {
+    const s = new FastRtcSerializer();
+    s.binaryOutput = true;
+    const payload = payloads()[12]!;
+    const wire = s.serializeMedia(payload);
+    expect(wire.binary).toBe(true);
+    expect(wire.bytes.buffer).toBe(payload.buffer);
+    expect(wire.bytes.byteOffset).toBe(payload.byteOffset);
+    expect(wire.bytes).toEqual(s.serialize({ type: 'media', payload }));
+  });
+});

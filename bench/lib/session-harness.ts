@@ -39,6 +39,11 @@ export function inMemorySession(input: MediaFormat, output: MediaFormat, message
   let bytes = 0;
   const sink: SessionSink = {
     send(message) {
+      // As the socket adapter does (socket-connection.ts): media as bytes, the rest through serialize.
+      if (message.type === 'media') {
+        bytes += serializer.serializeMedia(message.payload).bytes.length;
+        return true;
+      }
       const data = serializer.serialize(message);
       if (data !== undefined) bytes += data.length;
       return true;

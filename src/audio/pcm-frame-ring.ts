@@ -51,8 +51,12 @@ export class PcmFrameRing {
     while (at < end) {
       const slot = this.tailSlot();
       const take = Math.min(this.frameSamples - this.fill, end - at);
-      // Element by element: a subarray view per call would be the one allocation left on this path.
-      for (let i = 0; i < take; i++) slot[this.fill + i] = samples[at + i]!;
+      if (at === 0 && take === samples.length) {
+        slot.set(samples, this.fill); // the whole array in one copy (a frame from the resampler's scratch)
+      } else {
+        // Element by element: a subarray view per call would be the one allocation left on this path.
+        for (let i = 0; i < take; i++) slot[this.fill + i] = samples[at + i]!;
+      }
       this.fill += take;
       at += take;
       if (this.fill === this.frameSamples) joined += this.complete();

@@ -95,9 +95,15 @@ export class AudioPlayout<T> {
       const step = this.buffer.popLent(now);
       if (step.kind === 'empty') break;
       if (step.kind === 'audio') {
-        const pcm = this.#decode(step.payload);
-        this.#append(this.#codecConceal ? pcm : this.#concealer.play(pcm, step.discontinuity));
+        const decoded = this.#decode(step.payload);
+        const pcm = this.#codecConceal ? decoded : this.#concealer.play(decoded, step.discontinuity);
         this.#release?.(step.payload);
+        if (this.#pendingLength === 0 && pcm.length === need) {
+          // The steady case, a whole frame per packet: straight into `out`, not through #pending.
+          out.set(pcm);
+          return true;
+        }
+        this.#append(pcm);
       } else {
         this.#append(this.#codecConceal ? this.#codecConceal(step.samples, step.nextPayload) : this.#concealer.conceal(step.samples));
       }

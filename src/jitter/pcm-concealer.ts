@@ -60,8 +60,14 @@ interface Run {
 export class PcmConcealer {
   readonly options: PcmConcealerOptions;
   readonly #historyFrames: number;
-  /** Last `historyFrames` frames played (interleaved). */
-  readonly #history: Float32Array;
+  /**
+   * What was played, interleaved, in a ring (`#at` is the oldest sample, where the next write goes):
+   * at least the last `historyFrames` frames. Int16, like everything played, so remembering a frame is
+   * one plain copy per frame and no shifting (concealment, rare, reads it in order: `#linearHistory`).
+   * Sized to whole 20 ms of audio, so 10 and 20 ms frames never wrap mid-frame.
+   */
+  readonly #ring: Int16Array;
+  #at = 0;
   #run: Run | undefined;
   /** The previous output was concealment (the next real audio is cross-faded in). */
   #concealing = false;
@@ -77,7 +83,8 @@ export class PcmConcealer {
     const maxLag = Math.ceil(o.sampleRate / o.minPitchHz);
     // Room for the correlation window (one max period), the lag search, and the loop-seam cross-fade.
     this.#historyFrames = 3 * maxLag + Math.ceil((o.minRepeatMs * o.sampleRate) / 1000);
-    this.#history = new Float32Array(this.#historyFrames * o.channels);
+    const frame20 = Math.max(1, Math.round(o.sampleRate / 50)) * o.channels;
+    this.#ring = new Int16Array(Math.ceil((this.#historyFrames * o.channels) / frame20) * frame20);
   }
 
   /** Real audio: returned as is, or cross-faded in after concealment or a `discontinuity`. */
@@ -117,7 +124,8 @@ export class PcmConcealer {
 
   /** Forget the past (a new stream starts). */
   reset(): void {
-    this.#history.fill(0);
+    this.#ring.fill(0);
+    this.#at = 0;
     this.#run = undefined;
     this.#concealing = false;
   }
@@ -125,7 +133,7 @@ export class PcmConcealer {
   #startRun(): Run {
     const { sampleRate, channels, minPitchHz, maxPitchHz, minRepeatMs } = this.options;
     const frames = this.#historyFrames;
-    const h = this.#history;
+    const h = this.#linearHistory();
     const mono = new Float32Array(frames);
     for (let f = 0; f < frames; f++) {
       let sum = 0;
@@ -178,10 +186,33 @@ export class PcmConcealer {
   }
 
   #remember(pcm: Int16Array): void {
-    const h = this.#history;
-    const n = Math.min(pcm.length, h.length);
-    h.copyWithin(0, n);
-    h.set(pcm.subarray(pcm.length - n), h.length - n); // Int16 → Float32, exact, in one builtin call
+    const ring = this.#ring;
+    const size = ring.length;
+    const n = pcm.length;
+    if (n >= size) {
+      ring.set(pcm.subarray(n - size));
+      this.#at = 0;
+      return;
+    }
+    const at = this.#at;
+    if (at + n <= size) {
+      ring.set(pcm, at); // the usual case: one copy, no view made
+    } else {
+      const first = size - at;
+      for (let i = 0; i < first; i++) ring[at + i] = pcm[i]!;
+      for (let i = first; i < n; i++) ring[i - first] = pcm[i]!;
+    }
+    this.#at = (at + n) % size;
+  }
+
+  /** The last `historyFrames` frames played, oldest first, as floats (made when a concealment starts). */
+  #linearHistory(): Float32Array {
+    const ring = this.#ring;
+    const size = ring.length;
+    const out = new Float32Array(this.#historyFrames * this.options.channels);
+    const start = this.#at + size - out.length; // oldest sample wanted, modulo size
+    for (let i = 0; i < out.length; i++) out[i] = ring[(start + i) % size]!;
+    return out;
   }
 }
 

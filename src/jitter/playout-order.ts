@@ -55,11 +55,14 @@ export class PlayoutOrder<T> {
   #lastArrivalMs: number | undefined;
   readonly #arrivalPauseMs: number;
   #highestEndPos: number | undefined;
-  #played = new Set<number>();
-  /** The last PLAYED_MEMORY played positions, oldest at #playedAt once the ring is full. */
+  /**
+   * The last PLAYED_MEMORY played positions, oldest at #playedAt once the ring is full, and the highest
+   * of them: a packet above it cannot repeat one (the in-order case, so no search per packet).
+   */
   readonly #playedRing = new Float64Array(PLAYED_MEMORY);
   #playedAt = 0;
   #playedCount = 0;
+  #maxPlayed = -Infinity;
   /** Entries given back, for reuse. */
   readonly #spare: MutableEntry<T>[] = [];
   readonly #placement: MutablePlacement<T> = { outcome: 'accepted', entry: undefined, senderMs: 0 };
@@ -131,7 +134,7 @@ export class PlayoutOrder<T> {
     const placement = this.#placement;
     placement.senderMs = senderMs;
     placement.entry = undefined;
-    if (this.#played.has(pos)) return this.#outcome('duplicate');
+    if (this.#wasPlayed(pos)) return this.#outcome('duplicate');
     if (this.#nextPos !== undefined && pos < this.#nextPos - this.#tolerance()) return this.#outcome('late');
     const entries = this.#entries;
     const last = entries[entries.length - 1];
@@ -236,9 +239,9 @@ export class PlayoutOrder<T> {
     this.#unwrapper.reset();
     this.#nextPos = undefined;
     this.#highestEndPos = undefined;
-    this.#played = new Set();
     this.#playedAt = 0;
     this.#playedCount = 0;
+    this.#maxPlayed = -Infinity;
     return this.clear(release);
   }
 
@@ -257,10 +260,17 @@ export class PlayoutOrder<T> {
   }
 
   #remember(pos: number): void {
-    if (this.#playedCount === PLAYED_MEMORY) this.#played.delete(this.#playedRing[this.#playedAt]!);
-    else this.#playedCount++;
-    this.#played.add(pos);
+    if (this.#playedCount < PLAYED_MEMORY) this.#playedCount++;
     this.#playedRing[this.#playedAt] = pos;
     this.#playedAt = (this.#playedAt + 1) % PLAYED_MEMORY;
+    if (pos > this.#maxPlayed) this.#maxPlayed = pos;
+  }
+
+  /** `pos` is among the last PLAYED_MEMORY played (searched only for a packet at or below the highest). */
+  #wasPlayed(pos: number): boolean {
+    if (pos > this.#maxPlayed) return false;
+    const ring = this.#playedRing;
+    for (let i = 0; i < this.#playedCount; i++) if (ring[i] === pos) return true;
+    return false;
   }
 }

@@ -10,6 +10,7 @@ import { AudioPlayout } from '../jitter/audio-playout.js';
 import type { JitterBufferStats } from '../jitter/jitter-stats.js';
 import { resamplerFor } from '../resample/resampler-tier.js';
 import type { StreamingResampler } from '../resample/streaming-resampler.js';
+import { SenderPace } from './sender-pace.js';
 
 /**
  * Client media → jitter buffer (encoded payloads, so Opus conceals with its own PLC/FEC) → decoded
@@ -30,10 +31,9 @@ export class InputPipeline {
   private readonly resampler: StreamingResampler | undefined;
   private playhead: number | undefined;
   private streamMs = 0;
-  /** The talk spurt so far: when its first packet arrived, the latest arrival, and the audio received. */
-  private spurtStart = 0;
+  /** The latest arrival, and whether the sender runs ahead of real time in the current talk spurt. */
   private lastArrival = -Infinity;
-  private spurtAudioMs = 0;
+  private readonly pace: SenderPace;
 
   private readonly lossless: boolean;
   /** Lossless timing: decoded frames waiting for the next pull. */
@@ -73,6 +73,7 @@ export class InputPipeline {
     });
     this.resampler = handlerRate === format.sampleRate ? undefined : resamplerFor(format.sampleRate, handlerRate, format.encoding);
     this.wireFrame = new Int16Array(this.playout.frameSamples);
+    this.pace = new SenderPace({ leewayMs: 3 * frameMs });
   }
 
   /** The handler is done with a frame from `pull` (its receive returned or settled): it may be reused. */
@@ -128,12 +129,9 @@ export class InputPipeline {
       this.streamMs += durationMs;
       return;
     }
-    if (now - this.lastArrival > this.playout.buffer.options.maxUnderrunMs) {
-      this.spurtStart = now;
-      this.spurtAudioMs = 0;
-    }
+    if (now - this.lastArrival > this.playout.buffer.options.maxUnderrunMs) this.pace.restart(now);
     this.lastArrival = now;
-    this.spurtAudioMs += durationMs;
+    this.pace.onPacket(now, durationMs);
     const packet = this.packet;
     packet.payload = this.payloads.copy(media.payload);
     packet.seq = media.seq;
@@ -167,28 +165,22 @@ export class InputPipeline {
     // A sender that is not ahead of real time has everything it sent released as it arrives, whatever
     // the phase of its packets against the playhead (anchored on a first packet that came late, every
     // later one would land just before it and wait a whole frame). The playhead paces the rest.
-    const onTime = cause === 'arrival' && !this.senderAhead(now);
+    const onTime = cause === 'arrival' && !this.pace.ahead(now);
     while ((onTime || this.playhead <= now + slack) && this.isActive) {
-      if (!this.playout.pullInto(now, this.wireFrame)) {
+      // At the wire rate the handler's frame is the played frame: pulled straight into a pooled one.
+      const direct = this.resampler === undefined ? this.frames.acquire(this.wireFrame.length, this.streamMs) : undefined;
+      if (!this.playout.pullInto(now, direct?.samples ?? this.wireFrame)) {
+        if (direct !== undefined) this.frames.release(direct);
         this.playhead = undefined;
         break;
       }
       this.playhead += this.frameMs;
-      const frame = this.toFrame(this.wireFrame);
+      const frame = direct ?? this.toFrame(this.wireFrame);
       if (frame !== undefined) frames.push(frame);
       this.streamMs += this.frameMs;
     }
     if (onTime && this.playhead !== undefined) this.playhead = now + this.frameMs;
     return frames;
-  }
-
-  /**
-   * The sender has sent more audio this spurt than real time allows: more than the time since its first
-   * packet, plus three frames and 0.5 % (a sender's clock may run a little fast) of leeway.
-   */
-  private senderAhead(now: number): boolean {
-    const elapsed = now - this.spurtStart;
-    return this.spurtAudioMs > elapsed + 3 * this.frameMs + elapsed / 200;
   }
 
   stats(): JitterBufferStats {

@@ -24,6 +24,83 @@ export class MediaJson {
   }
 }
 
+/**
+ * The same messages as bytes, for the socket (docs/architecture.md, "Who owns which bytes"): the fixed
+ * parts and the base64 payload written into one reused Buffer, so a frame makes no string at all (the
+ * text path makes three: the base64, the joined message, and its flattened copy that `ws` measures and
+ * the socket encodes to UTF-8). The Buffer is lent: valid until the next `write`, unless `kept()` says
+ * the transport still holds it (its socket has not written it yet), and the next message then gets a
+ * fresh Buffer.
+ */
+export class MediaJsonBytes {
+  readonly #before: Buffer;
+  readonly #after: Buffer;
+  #buffer = Buffer.alloc(0);
+  /** `#buffer[0, length)`, kept while frames keep their size, so a frame makes no view either. */
+  #view = this.#buffer;
+
+  constructor(json: MediaJson) {
+    this.#before = Buffer.from(json.before, 'utf8');
+    this.#after = Buffer.from(json.after, 'utf8');
+  }
+
+  write(payload: Uint8Array): Buffer {
+    const length = this.#before.length + base64Length(payload.length) + this.#after.length;
+    if (this.#buffer.length < length) this.#buffer = Buffer.allocUnsafe(Math.max(length, 2 * this.#buffer.length));
+    const buffer = this.#buffer;
+    this.#before.copy(buffer, 0);
+    const at = encodeBase64Into(payload, buffer, this.#before.length);
+    this.#after.copy(buffer, at);
+    if (this.#view.buffer !== buffer.buffer || this.#view.byteOffset !== buffer.byteOffset || this.#view.length !== length) this.#view = buffer.subarray(0, length);
+    return this.#view;
+  }
+
+  /** The transport still holds the last Buffer `write` returned: it is not written over. */
+  kept(): void {
+    this.#buffer = Buffer.alloc(0);
+    this.#view = this.#buffer;
+  }
+}
+
+/** Characters of the padded base64 text of `bytes` bytes. */
+export function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+const ALPHABET = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1');
+const PAD = 0x3d; // '='
+
+/** Writes the padded base64 of `src` (RFC 4648 §4, what Buffer's 'base64' makes) into `out` at `at`; returns the end. */
+export function encodeBase64Into(src: Uint8Array, out: Uint8Array, at: number): number {
+  const whole = src.length - (src.length % 3);
+  let w = at;
+  for (let r = 0; r < whole; r += 3) {
+    const n = (src[r]! << 16) | (src[r + 1]! << 8) | src[r + 2]!;
+    out[w] = ALPHABET[n >> 18]!;
+    out[w + 1] = ALPHABET[(n >> 12) & 63]!;
+    out[w + 2] = ALPHABET[(n >> 6) & 63]!;
+    out[w + 3] = ALPHABET[n & 63]!;
+    w += 4;
+  }
+  const rest = src.length - whole;
+  if (rest === 1) {
+    const n = src[whole]! << 16;
+    out[w] = ALPHABET[n >> 18]!;
+    out[w + 1] = ALPHABET[(n >> 12) & 63]!;
+    out[w + 2] = PAD;
+    out[w + 3] = PAD;
+    w += 4;
+  } else if (rest === 2) {
+    const n = (src[whole]! << 16) | (src[whole + 1]! << 8);
+    out[w] = ALPHABET[n >> 18]!;
+    out[w + 1] = ALPHABET[(n >> 12) & 63]!;
+    out[w + 2] = ALPHABET[(n >> 6) & 63]!;
+    out[w + 3] = PAD;
+    w += 4;
+  }
+  return w;
+}
+
 /** `{"event":"media","media":{"payload":B64}}`: FastRTC's and Telnyx's outbound media. */
 export const PLAIN_MEDIA_JSON = new MediaJson('{"event":"media","media":{"payload":"', '"}}');
 

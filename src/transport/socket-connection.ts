@@ -31,6 +31,14 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
   const sink: SessionSink = {
     send(message: OutboundMessage): boolean {
       if (socket.readyState !== WebSocket.OPEN) return false;
+      if (message.type === 'media' && serializer.serializeMedia !== undefined) {
+        // Media as bytes, sent as they are: no string per frame (wire-events.ts, serializeMedia).
+        const wire = serializer.serializeMedia(message.payload);
+        if (wire === undefined) return true;
+        socket.send(wire.bytes, wire.binary ? BINARY_FRAME : TEXT_FRAME);
+        if (socket.bufferedAmount > 0) serializer.mediaKept?.();
+        return true;
+      }
       const data = serializer.serialize(message);
       if (data !== undefined) socket.send(data);
       return true;
@@ -144,6 +152,10 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
     console.error('wavegate: socket error', err.message);
   });
 }
+
+/** ws `send` options, made once (ws copies them per call anyway). */
+const BINARY_FRAME = { binary: true } as const;
+const TEXT_FRAME = { binary: false } as const;
 
 function isStartAttempt(buffer: Buffer, isBinary: boolean): boolean {
   return !isBinary && buffer.includes('"start"');

@@ -57,4 +57,18 @@ export interface Serializer {
   parse(data: Buffer, isBinary: boolean): InboundEvent;
   /** One WebSocket message, or undefined when the carrier has no such message. */
   serialize(message: OutboundMessage): string | Buffer | undefined;
+  /**
+   * Optional, for the message sent 50 times a second: a media message as bytes ready for the socket,
+   * and whether they go as a binary or a text frame (the same message `serialize` gives, byte for
+   * byte). The result and its bytes are lent: valid until the next call, unless `mediaKept()` is
+   * called (the socket has not written them yet), after which the next call uses fresh bytes.
+   */
+  serializeMedia?(payload: Uint8Array): WireBytes | undefined;
+  mediaKept?(): void;
+}
+
+/** Bytes for one WebSocket frame, and its kind. */
+export interface WireBytes {
+  readonly bytes: Buffer;
+  readonly binary: boolean;
 }

@@ -47,30 +47,43 @@ export function decodeMediaPayloadInto(data: Uint8Array, out: Uint8Array): numbe
   const length = end - start;
   if (length % 4 !== 0) return -1;
   if (out.length < (length / 4) * 3) return OUT_TOO_SMALL;
+  if (length === 0) return 0;
+  // Every group but the last: no '=' allowed, so no branch per group; a bad character anywhere makes
+  // `bad` negative (VALUE is -1 for it) and the whole message goes to the strict path.
   let w = 0;
-  for (let r = start; r < end; r += 4) {
+  let bad = 0;
+  const last = end - 4;
+  for (let r = start; r < last; r += 4) {
     const a = VALUE[data[r]!]!;
     const b = VALUE[data[r + 1]!]!;
-    const c3 = data[r + 2]!;
-    const d3 = data[r + 3]!;
-    const c = VALUE[c3]!;
-    const d = VALUE[d3]!;
-    if ((a | b) < 0) return -1;
-    out[w++] = (a << 2) | (b >> 4);
-    if ((c | d) >= 0) {
-      out[w++] = ((b & 0x0f) << 4) | (c >> 2);
-      out[w++] = ((c & 0x03) << 6) | d;
-      continue;
-    }
-    // Padding: only in the last group, as `xx==` or `xxx=`.
-    if (r + 4 !== end) return -1;
-    if (c >= 0 && d3 === PAD) {
-      out[w++] = ((b & 0x0f) << 4) | (c >> 2);
-      return w;
-    }
-    return c3 === PAD && d3 === PAD ? w : -1;
+    const c = VALUE[data[r + 2]!]!;
+    const d = VALUE[data[r + 3]!]!;
+    bad |= a | b | c | d;
+    out[w] = (a << 2) | (b >> 4);
+    out[w + 1] = ((b & 0x0f) << 4) | (c >> 2);
+    out[w + 2] = ((c & 0x03) << 6) | d;
+    w += 3;
   }
-  return w;
+  if (bad < 0) return -1;
+  // The last group, which may end in padding: `xx==` or `xxx=`.
+  const a = VALUE[data[last]!]!;
+  const b = VALUE[data[last + 1]!]!;
+  const c3 = data[last + 2]!;
+  const d3 = data[last + 3]!;
+  const c = VALUE[c3]!;
+  const d = VALUE[d3]!;
+  if ((a | b) < 0) return -1;
+  out[w++] = (a << 2) | (b >> 4);
+  if ((c | d) >= 0) {
+    out[w++] = ((b & 0x0f) << 4) | (c >> 2);
+    out[w++] = ((c & 0x03) << 6) | d;
+    return w;
+  }
+  if (c >= 0 && d3 === PAD) {
+    out[w++] = ((b & 0x0f) << 4) | (c >> 2);
+    return w;
+  }
+  return c3 === PAD && d3 === PAD ? w : -1;
 }
 
 /** Bytes the payload of an exact-shape message can decode to at most (3/4 of the message), for sizing `out`. */

@@ -10,8 +10,8 @@ import {
   stringField,
   type JsonObject,
 } from '../message-fields.js';
-import { PLAIN_MEDIA_JSON } from '../media-json.js';
-import type { InboundEvent, OutboundMessage, Serializer } from '../wire-events.js';
+import { MediaJsonBytes, PLAIN_MEDIA_JSON } from '../media-json.js';
+import type { InboundEvent, OutboundMessage, Serializer, WireBytes } from '../wire-events.js';
 import { decodeMediaPayloadInto, maxPayloadBytes, OUT_TOO_SMALL } from './fastrtc-media-fast-path.js';
 
 type MediaEvent = { type: 'media'; payload: Uint8Array; seq: number | undefined; timestamp: number | undefined };
@@ -29,6 +29,9 @@ export class FastRtcSerializer implements Serializer {
   #scratch = new Uint8Array(0);
   #view = this.#scratch;
   readonly #media: MediaEvent = { type: 'media', payload: this.#scratch, seq: undefined, timestamp: undefined };
+  /** Outbound media as bytes (serializeMedia): JSON written into one reused Buffer, and the result object. */
+  readonly #mediaJson = new MediaJsonBytes(PLAIN_MEDIA_JSON);
+  readonly #wire: { bytes: Buffer; binary: boolean } = { bytes: Buffer.alloc(0), binary: false };
 
   /**
    * One inbound message. A media event's payload is only valid until the next `parse` on this
@@ -88,6 +91,29 @@ export class FastRtcSerializer implements Serializer {
       default:
         throw new WavegateError('WG_ERR_UNKNOWN_EVENT', JSON.stringify(event ?? message.type ?? null));
     }
+  }
+
+  /**
+   * The media message as bytes (wire-events.ts): binary output is a view of the payload itself (the
+   * session gives the payload's buffer up when the socket keeps it), G.711 JSON is written into a
+   * reused Buffer (media-json.ts).
+   */
+  serializeMedia(payload: Uint8Array): WireBytes {
+    const wire = this.#wire;
+    wire.binary = this.binaryOutput;
+    if (this.binaryOutput) {
+      const view = wire.bytes;
+      if (view.buffer !== payload.buffer || view.byteOffset !== payload.byteOffset || view.length !== payload.byteLength) {
+        wire.bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      }
+    } else {
+      wire.bytes = this.#mediaJson.write(payload);
+    }
+    return wire;
+  }
+
+  mediaKept(): void {
+    if (!this.binaryOutput) this.#mediaJson.kept();
   }
 
   serialize(message: OutboundMessage): string | Buffer | undefined {

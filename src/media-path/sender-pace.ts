@@ -1,0 +1,91 @@
+/**
+ * Whether a client sends audio faster than real time (docs/architecture.md, "Timing rules": a sender
+ * running ahead is paced by a playhead, one that keeps to real time has its audio released as it
+ * arrives). A pure core: arrival times come in as `now`.
+ *
+ * Each packet says when its talk spurt would have started had it arrived without delay: its arrival
+ * minus the audio sent before it (its *offset*). Network and scheduling delay only make offsets later,
+ * so the spurt's start is the smallest offset seen, and a sender is ahead when its audio so far
+ * exceeds the time since that start (plus a leeway). The smallest offset is taken over packets at
+ * least `settleMs` old, not over all of them: a sender running ahead lowers the offset with every
+ * packet, so the minimum over all packets would always excuse it. What that delay tells apart:
+ *
+ * - a stall, then a burst that catches up (a late first packet, the process or the network held up for
+ *   a moment): the offsets step down once and stay; `settleMs` later the start is where the step put
+ *   it and the stream counts as on time again. (Measured from the first packet alone, a start-up stall
+ *   of 300 ms made every later packet look 300 ms early for the rest of the call, and its audio was held
+ *   back 300 ms.)
+ * - a sender faster than real time: the offsets keep falling, by (speed − 1) × `settleMs` over the
+ *   delay, so a sender more than (leeway ÷ `settleMs`) fast stays ahead: at the defaults, 60 ms over
+ *   1 s, about 6 % and more.
+ *
+ * Allocation-free: offsets younger than `settleMs` wait in a fixed ring; a full ring folds its oldest
+ * entry in early (the start then settles sooner, never later).
+ */
+export class SenderPace {
+  readonly settleMs: number;
+  readonly leewayMs: number;
+  private readonly times: Float64Array;
+  private readonly offsets: Float64Array;
+  private head = 0;
+  private count = 0;
+  /** The smallest offset among packets at least settleMs old (the spurt's start, on our clock). */
+  private start = 0;
+  /** Audio received in the spurt, ms. */
+  private audioMs = 0;
+
+  constructor(options: { settleMs?: number; leewayMs: number; capacity?: number }) {
+    this.settleMs = options.settleMs ?? 1000;
+    this.leewayMs = options.leewayMs;
+    const capacity = options.capacity ?? 128;
+    this.times = new Float64Array(capacity);
+    this.offsets = new Float64Array(capacity);
+  }
+
+  /** Audio received in the current spurt, ms. */
+  get spurtAudioMs(): number {
+    return this.audioMs;
+  }
+
+  /** A new talk spurt starts with a packet arriving at `now`. */
+  restart(now: number): void {
+    this.head = 0;
+    this.count = 0;
+    this.start = now;
+    this.audioMs = 0;
+  }
+
+  /** A packet of `durationMs` arrived at `now` (call `restart` first for the first packet of a spurt). */
+  onPacket(now: number, durationMs: number): void {
+    this.settle(now);
+    const capacity = this.times.length;
+    if (this.count === capacity) this.fold();
+    const at = (this.head + this.count) % capacity;
+    this.times[at] = now;
+    this.offsets[at] = now - this.audioMs;
+    this.count++;
+    this.audioMs += durationMs;
+  }
+
+  /**
+   * The sender has sent more audio this spurt than real time allows since the spurt's start, by more
+   * than the leeway. (A sender's clock a little fast needs no allowance of its own: 0.5 % fast lowers
+   * the offsets by 5 ms per second, so the start it settles on is never more than that behind.)
+   */
+  ahead(now: number): boolean {
+    this.settle(now);
+    return this.audioMs > now - this.start + this.leewayMs;
+  }
+
+  /** Folds the offsets of packets at least settleMs old into the start. */
+  private settle(now: number): void {
+    while (this.count > 0 && this.times[this.head]! <= now - this.settleMs) this.fold();
+  }
+
+  private fold(): void {
+    const offset = this.offsets[this.head]!;
+    if (offset < this.start) this.start = offset;
+    this.head = (this.head + 1) % this.times.length;
+    this.count--;
+  }
+}

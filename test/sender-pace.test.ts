@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { SenderPace } from '../src/media-path/sender-pace.js';
+
+/** Feeds 20 ms packets at `arrivals` and returns `ahead` after each. */
+function aheadAfter(arrivals: readonly number[], pace = new SenderPace({ leewayMs: 60 })): boolean[] {
+  pace.restart(arrivals[0]!);
+  return arrivals.map((t) => {
+    pace.onPacket(t, 20);
+    return pace.ahead(t);
+  });
+}
+
+describe('SenderPace (is the sender ahead of real time?)', () => {
+  it('a sender on cadence, with jitter, is never ahead', () => {
+    const arrivals = Array.from({ length: 500 }, (_, i) => i * 20 + ((i * 7) % 13));
+    expect(aheadAfter(arrivals).some(Boolean)).toBe(false);
+  });
+
+  it('a late first packet is ahead for at most the settling time, then on time', () => {
+    const arrivals = Array.from({ length: 200 }, (_, i) => Math.max(400, i * 20));
+    const ahead = aheadAfter(arrivals);
+    expect(ahead[20]).toBe(true); // the burst right after the stall looks early
+    const lastAhead = ahead.lastIndexOf(true);
+    expect(arrivals[lastAhead]! - 400).toBeLessThanOrEqual(1000 + 20);
+    expect(ahead.slice(lastAhead + 1).every((a) => !a)).toBe(true);
+  });
+
+  it('a sender at twice real time stays ahead for as long as it keeps it up', () => {
+    const arrivals = Array.from({ length: 500 }, (_, i) => i * 10); // 5 s, 10 s of audio
+    const ahead = aheadAfter(arrivals);
+    expect(ahead.slice(10).every(Boolean)).toBe(true);
+  });
+
+  it('a sender 10 % fast stays ahead once past the leeway; 2 % fast is let through', () => {
+    const fast = aheadAfter(Array.from({ length: 1000 }, (_, i) => (i * 20) / 1.1));
+    expect(fast.slice(100).every(Boolean)).toBe(true);
+    const slightly = aheadAfter(Array.from({ length: 1000 }, (_, i) => (i * 20) / 1.02));
+    expect(slightly.some(Boolean)).toBe(false);
+  });
+
+  it('a burst larger than its ring settles early instead of growing memory', () => {
+    const pace = new SenderPace({ leewayMs: 60, capacity: 8 });
+    const ahead = aheadAfter(Array.from({ length: 100 }, () => 0), pace);
+    expect(ahead.at(-1)).toBe(true); // 2 s of audio at one instant is still ahead
+  });
+
+  it('restart begins a new spurt', () => {
+    const pace = new SenderPace({ leewayMs: 60 });
+    aheadAfter(Array.from({ length: 50 }, () => 0), pace);
+    expect(pace.ahead(0)).toBe(true);
+    pace.restart(5000);
+    pace.onPacket(5000, 20);
+    expect(pace.ahead(5000)).toBe(false);
+    expect(pace.spurtAudioMs).toBe(20);
+  });
+});
