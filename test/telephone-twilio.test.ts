@@ -160,7 +160,9 @@ describe('Twilio marks and barge-in', () => {
     await client.waitClose();
   }, 20_000);
 
-  it('an event-loop stall mid-call does not end the echo early: one mark, after the last echoed frame', async () => {
+  // One retry, like the stall test below: its premise is one stall, and a machine that stalls the process
+  // again by itself (seen under a full suite beside other work) can legitimately end a second segment.
+  it('an event-loop stall mid-call does not end the echo early: one mark, after the last echoed frame', { retry: 1, timeout: 20_000 }, async () => {
     const sid = 'MZ00000000000000000000000000000006';
     const client = await call(url, sid);
     const input = mulawTone(40, 440, 8000);
@@ -177,7 +179,7 @@ describe('Twilio marks and barge-in', () => {
     expect(messages.findIndex((m) => m.raw === mark)).toBeGreaterThan(messages.lastIndexOf(media.at(-1)!));
     client.send(twilio.stop(sid, 50));
     await client.waitClose();
-  }, 20_000);
+  });
 
   it('sends clear when the caller talks over the reply, and no reply audio after it', async () => {
     const sid = 'MZ00000000000000000000000000000003';
