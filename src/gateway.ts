@@ -26,6 +26,8 @@ import { registerClusterMetrics } from './cluster/cluster-metrics.js';
 import { withRecordingProxy } from './cluster/recording-proxy.js';
 import { boxMetrics } from './cluster/worker-metrics.js';
 import { isGatewayWorker, primaryLink } from './cluster/worker-ipc.js';
+import { Rooms } from './rooms/rooms.js';
+import { roomsComponent } from './rooms/rooms-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -42,6 +44,8 @@ export interface Gateway {
   readonly webrtc: WebRtcComponent;
   /** The session directory and router across nodes (with `redisUrl`), and `GET /sessions`. */
   readonly cluster: ClusterComponent;
+  /** Rooms of this process (docs/rooms.md): `list()`, `get(id)`, `events.on('event', …)`. */
+  readonly rooms: Rooms;
   /** http://host:port once listening. */
   readonly url: string;
   /** Starts the gateway on its own server (HTTPS and WSS with `tls`). */
@@ -94,6 +98,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     callStarted: (e) => events.report('call-started', e),
     callEnded: (e) => events.report('call-ended', e),
   });
+  // Rooms (docs/rooms.md): sessions naming a room take a seat in it; closed before the sessions.
+  const rooms = new Rooms(options.rooms, { pacer: sessions.pacer, frameMs: options.frameMs, now: sessions.now });
+  sessions.rooms = rooms;
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
   const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken, telnyxPublicKey: options.telnyxPublicKey, plivoAuthToken: options.plivoAuthToken });
@@ -106,7 +113,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // In a `--workers` worker, GET /metrics answers for the whole box (docs/scale-out.md#metrics).
   const metrics = isGatewayWorker() ? boxMetrics(ownMetrics, sessions, primaryLink(), process.env.WAVEGATE_WORKER_ID ?? '') : ownMetrics;
   if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
-  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, roomsComponent(rooms), fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens (docs/security.md): one check over every route's declared `access`.
   const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
   const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
@@ -151,6 +158,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     recordings,
     webrtc,
     cluster,
+    rooms,
     get url() {
       return url;
     },

@@ -87,7 +87,7 @@ export class RoomMixer {
         for (let i = 0; i < n; i++) total[i] = g * frame![i]!;
       } else {
         const g = m.gain;
-        for (let i = 0; i < n; i++) total[i] += g * frame![i]!;
+        for (let i = 0; i < n; i++) total[i] = total[i]! + g * frame![i]!;
       }
       heard++;
     }

@@ -1,0 +1,100 @@
+import { EventEmitter } from 'node:events';
+import type { ErrorCode } from '../errors/error-codes.js';
+import type { Handler, PhoneCallInfo } from '../handler/handler.js';
+import type { SharedPacer } from '../pacer/shared-pacer.js';
+import type { Session } from '../session/session.js';
+import { isValidSessionId } from '../transport/message-fields.js';
+import { Room } from './room.js';
+import type { RoomEvent } from './room-events.js';
+import type { RoomsOptions } from './room-options.js';
+
+export interface RoomSeat {
+  readonly room: string;
+  readonly handler: Handler;
+  attach(session: Session): void;
+  cancel(): void;
+}
+
+export type SeatResult = { ok: true; seat: RoomSeat } | { ok: false; code: ErrorCode; message: string };
+
+/** What a session asks to join with (a subset of the session host's open request). */
+export interface SeatRequest {
+  readonly id: string;
+  readonly carrier: string;
+  readonly room?: string | undefined;
+  readonly phone: PhoneCallInfo | undefined;
+}
+
+/**
+ * Every room of this process (docs/rooms.md): a room is made on its first join and closed when its last
+ * person leaves, within `maxRooms` and `maxParticipants`. Events of every room go out on `events`
+ * (`'event'`, a RoomEvent). A room lives on one node (docs/rooms.md, "Scaling").
+ */
+export class Rooms {
+  readonly options: RoomsOptions;
+  readonly events = new EventEmitter();
+  private readonly rooms = new Map<string, Room>();
+  private readonly pacer: SharedPacer;
+  private readonly frameMs: number;
+  private readonly now: () => number;
+  private closing = false;
+
+  constructor(options: RoomsOptions, deps: { pacer: SharedPacer; frameMs: number; now: () => number }) {
+    this.options = options;
+    this.pacer = deps.pacer;
+    this.frameMs = deps.frameMs;
+    this.now = deps.now;
+  }
+
+  get sampleRate(): number {
+    return this.options.sampleRate;
+  }
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  get(id: string): Room | undefined {
+    return this.rooms.get(id);
+  }
+
+  list(): Room[] {
+    return [...this.rooms.values()];
+  }
+
+  /** The room a session names: its transport's `room`, a phone stream's `room` custom parameter, or `roomFor`. */
+  roomOf(request: SeatRequest): string | undefined {
+    return request.room ?? request.phone?.customParameters.room ?? this.options.roomFor?.({ id: request.id, carrier: request.carrier, phone: request.phone }) ?? undefined;
+  }
+
+  /** undefined: the session joins no room. Else a seat, or the refusal. */
+  seat(request: SeatRequest): SeatResult | undefined {
+    const id = this.roomOf(request);
+    if (id === undefined) return undefined;
+    if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
+    if (!isValidSessionId(id)) return { ok: false, code: 'WG_ERR_INVALID_ROOM', message: `room ${JSON.stringify(id).slice(0, 80)}: 1–128 of A–Z a–z 0–9 _ - . :` };
+    let room = this.rooms.get(id);
+    if (room === undefined) {
+      if (this.rooms.size >= this.options.maxRooms) return { ok: false, code: 'WG_ERR_ROOM_LIMIT', message: `${this.options.maxRooms} rooms are open (rooms.maxRooms)` };
+      room = new Room(id, {
+        options: this.options,
+        frameMs: this.frameMs,
+        pacer: this.pacer,
+        now: this.now,
+        onEvent: (event: RoomEvent) => this.events.emit('event', event),
+        onClosed: (closed) => {
+          if (this.rooms.get(closed.id) === closed) this.rooms.delete(closed.id);
+        },
+      });
+      this.rooms.set(id, room);
+    }
+    const seat = room.seat(request.id, request.carrier);
+    if (seat === undefined) return { ok: false, code: 'WG_ERR_ROOM_FULL', message: `room ${JSON.stringify(id)} has ${this.options.maxParticipants} participants (rooms.maxParticipants)` };
+    return { ok: true, seat: { room: id, ...seat } };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled(this.list().map((room) => room.close()));
+  }
+}
