@@ -66,6 +66,9 @@ export class WsParticipant {
   }
 
   private k = 0;
+  get framesSent(): number {
+    return this.k;
+  }
   sendFrame(frame: Int16Array, _k?: number): void {
     const k = this.k++;
     if (this.kind === 'fastrtc-l16') this.client.send(Buffer.from(encodeL16(frame)));
