@@ -1,6 +1,8 @@
 import { decodeMulaw, encodeMulaw } from '../src/codecs/g711.js';
 import { decodeL16, encodeL16 } from '../src/codecs/l16.js';
-import { twilio } from './telephone-carrier-sim.js';
+import { plivo, telnyx, twilio, type CarrierDialect } from './telephone-carrier-sim.js';
+
+const PHONES: Record<string, CarrierDialect> = { twilio, telnyx, plivo };
 import { sendPaced, WsTestClient } from './support/ws-test-client.js';
 
 /** Power of `samples` at `freq` (Goertzel), per sample. */
@@ -34,7 +36,7 @@ export function frames(samples: Int16Array, frameSamples: number): Int16Array[] 
 /** A participant on a WebSocket: FastRTC (μ-law or L16) or Twilio; collects what it hears, decoded. */
 export class WsParticipant {
   readonly client: WsTestClient;
-  readonly kind: 'fastrtc-mulaw' | 'fastrtc-l16' | 'twilio';
+  readonly kind: 'fastrtc-mulaw' | 'fastrtc-l16' | 'twilio' | 'telnyx' | 'plivo';
   readonly id: string;
   readonly rate: number;
 
@@ -47,10 +49,12 @@ export class WsParticipant {
 
   static async join(baseUrl: string, kind: WsParticipant['kind'], id: string, room: string): Promise<WsParticipant> {
     const ws = baseUrl.replace(/^http/, 'ws');
-    if (kind === 'twilio') {
-      const client = await WsTestClient.connect(`${ws}/telephone/twilio`);
-      client.send(twilio.connected());
-      client.send(twilio.start(id, `CA-${id}`, { room }));
+    const phone = PHONES[kind];
+    if (phone) {
+      const client = await WsTestClient.connect(`${ws}/telephone/${kind}`);
+      const connected = phone.connected();
+      if (connected) client.send(connected);
+      client.send(phone.start(id, `CA-${id}`, { room }));
       return new WsParticipant(client, kind, id);
     }
     const client = await WsTestClient.connect(`${ws}/websocket/offer`);
@@ -73,7 +77,7 @@ export class WsParticipant {
     const k = this.k++;
     if (this.kind === 'fastrtc-l16') this.client.send(Buffer.from(encodeL16(frame)));
     else if (this.kind === 'fastrtc-mulaw') this.client.send({ event: 'media', media: { payload: Buffer.from(encodeMulaw(frame)).toString('base64') } });
-    else this.client.send(twilio.media(this.id, k, Buffer.from(encodeMulaw(frame))));
+    else this.client.send(PHONES[this.kind]!.media(this.id, k, Buffer.from(encodeMulaw(frame))));
   }
 
   /** Everything heard so far, decoded at this participant's rate (frames in arrival order). */
@@ -81,7 +85,10 @@ export class WsParticipant {
     const parts: Int16Array[] = [];
     for (const m of this.client.messages) {
       if (Buffer.isBuffer(m)) parts.push(decodeL16(new Uint8Array(m)));
-      else if (m.event === 'media') parts.push(decodeMulaw(new Uint8Array(Buffer.from(m.media.payload, 'base64'))));
+      else if (PHONES[this.kind]) {
+        const read = PHONES[this.kind]!.read(m);
+        if (read?.kind === 'media') parts.push(decodeMulaw(new Uint8Array(read.payload)));
+      } else if (m.event === 'media') parts.push(decodeMulaw(new Uint8Array(Buffer.from(m.media.payload, 'base64'))));
     }
     const total = parts.reduce((n, p) => n + p.length, 0);
     const out = new Int16Array(total);

@@ -39,6 +39,21 @@ describe('a room of three WebSocket participants (FastRTC μ-law 8 kHz, FastRTC 
     await a.client.waitClose();
   }, 30_000);
 
+  it('Telnyx and Plivo join by their custom parameter `room` and hear each other', async () => {
+    const t = await WsParticipant.join(url, 'telnyx', 'tel-1', 'phones');
+    const p = await WsParticipant.join(url, 'plivo', 'plv-1', 'phones');
+    for (let i = 0; i < 100 && (gateway.rooms.get('phones')?.participants().length ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gateway.rooms.get('phones')?.participants().map((x) => x.carrier).sort()).toEqual(['plivo', 'telnyx']);
+    await Promise.all([t.say(tone(600, 8000, 1.5)), p.say(tone(1500, 8000, 1.5))]);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const [who, own, other] of [[t, 600, 1500], [p, 1500, 600]] as const) {
+      const middle = who.heard().subarray(2000, 10_000);
+      expect(db(goertzel(middle, 8000, other) / goertzel(middle, 8000, own)), who.id).toBeGreaterThanOrEqual(40);
+    }
+    t.client.close();
+    p.client.close();
+  }, 20_000);
+
   it('creates a room on first join and closes it when the last participant leaves; join/leave reach everyone', async () => {
     const a = await WsParticipant.join(url, 'fastrtc-mulaw', 'life-a', 'life');
     await a.waitRoomEvent((e) => e.event === 'joined');
