@@ -48,6 +48,8 @@ export class RoomMixer {
   private readonly own: Int16Array;
   private readonly silence: Int16Array;
   ticks = 0;
+  /** The mix of everyone heard (limited), on ticks where someone is (a room recording; `pcm` lent for the call). */
+  onMix: ((pcm: Int16Array, now: number) => void) | undefined;
 
   constructor(frameSamples: number, gateLevel: number) {
     this.frameSamples = frameSamples;
@@ -114,6 +116,10 @@ export class RoomMixer {
         listener(this.shared, now);
       }
       delivered++;
+    }
+    if (this.onMix !== undefined && heard > 0) {
+      if (!sharedReady) softLimitInto(total, this.shared, n);
+      this.onMix(this.shared, now);
     }
     return { heard, delivered };
   }

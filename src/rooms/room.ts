@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors/error-codes.js';
 import type { CloseReason, Handler, HandlerContext, HandlerOutput, SessionEvent } from '../handler/handler.js';
 import type { Paced, SharedPacer } from '../pacer/shared-pacer.js';
 import type { Session } from '../session/session.js';
+import type { SessionTap, SessionTapFactory } from '../session/session-tap.js';
 import { ActiveSpeaker } from './active-speaker.js';
 import { dbfsToLevel } from './frame-level.js';
 import { HandlerParticipant, type HandlerParticipantHost } from './handler-participant.js';
@@ -21,6 +22,8 @@ export interface RoomDeps {
   readonly onEvent: (event: RoomEvent) => void;
   /** The last person left: the room is closed. */
   readonly onClosed: (room: Room) => void;
+  /** Recordings (`--record-dir`): the room's mix is recorded as `room.{id}` (docs/rooms.md, "Recording a room"). */
+  readonly tapFactory?: SessionTapFactory | undefined;
 }
 
 /** A person's place in the room: the handler its session gets instead of the gateway's, and its session. */
@@ -61,6 +64,8 @@ export class Room implements Paced {
   /** What a per-speaker handler hears while its person sends nothing (or is muted). */
   private readonly silence: Int16Array;
   private closed = false;
+  private readonly tap: SessionTap | undefined;
+  private readonly openedAt: number;
   /** Mixer time per tick (ms), the last ticks; for the bench and `GET /rooms/{id}`. */
   lastTickMs = 0;
   maxTickMs = 0;
@@ -74,6 +79,18 @@ export class Room implements Paced {
     this.silence = new Int16Array(this.frameSamples);
     const { handler } = deps.options;
     if (handler !== null && deps.options.handlerInput === 'mix') this.addHandler(handler.name, null);
+    this.openedAt = deps.now();
+    const rate = deps.options.sampleRate;
+    this.tap = deps.tapFactory?.({ id: `room.${id}`, inputSampleRate: rate, outputSampleRate: rate });
+    if (this.tap) {
+      const tap = this.tap;
+      // The mix, mono, on both of the recorder's sides (a `both` recording holds it twice); silence where nobody talks.
+      this.mixer.onMix = (pcm, now) => {
+        const frame: AudioFrame = { samples: pcm.slice(), sampleRate: rate, channels: 1, timestamp: now - this.openedAt };
+        tap.onInput(frame);
+        tap.onOutput(frame);
+      };
+    }
     deps.pacer.join(this);
   }
 
@@ -307,6 +324,7 @@ export class Room implements Paced {
     const handlers = [...this.allHandlers()];
     this.handlers.clear();
     await Promise.allSettled(handlers.map((h) => h.close()));
+    await this.tap?.close().catch(() => undefined);
     this.deps.onEvent({ event: 'room_closed', room: this.id });
     this.deps.onClosed(this);
   }

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors/error-codes.js';
 import type { Handler, PhoneCallInfo } from '../handler/handler.js';
 import type { SharedPacer } from '../pacer/shared-pacer.js';
 import type { Session } from '../session/session.js';
+import type { SessionTapFactory } from '../session/session-tap.js';
 import { isValidSessionId } from '../transport/message-fields.js';
 import { Room } from './room.js';
 import type { RoomEvent } from './room-events.js';
@@ -39,8 +40,11 @@ export class Rooms {
   private readonly now: () => number;
   private closing = false;
 
-  constructor(options: RoomsOptions, deps: { pacer: SharedPacer; frameMs: number; now: () => number }) {
+  private readonly tapFactory: SessionTapFactory | undefined;
+
+  constructor(options: RoomsOptions, deps: { pacer: SharedPacer; frameMs: number; now: () => number; tapFactory?: SessionTapFactory | undefined }) {
     this.options = options;
+    this.tapFactory = deps.tapFactory;
     this.pacer = deps.pacer;
     this.frameMs = deps.frameMs;
     this.now = deps.now;
@@ -81,6 +85,7 @@ export class Rooms {
         frameMs: this.frameMs,
         pacer: this.pacer,
         now: this.now,
+        tapFactory: this.tapFactory,
         onEvent: (event: RoomEvent) => this.events.emit('event', event),
         onClosed: (closed) => {
           if (this.rooms.get(closed.id) === closed) this.rooms.delete(closed.id);
