@@ -90,3 +90,35 @@ describe('the asr handler in a room, per speaker', () => {
     bob.client.close();
   }, 120_000);
 });
+
+describe('bad input around rooms never crashes or disturbs others', () => {
+  let gateway: Gateway;
+  let url: string;
+  const broken = defineHandler({
+    name: 'broken',
+    create: () => {
+      throw new Error('no engine here');
+    },
+  });
+  beforeAll(async () => {
+    gateway = createGateway({ handler: echo, port: 0, rooms: { handler: broken } });
+    ({ url } = await gateway.listen());
+  });
+  afterAll(() => gateway.close());
+
+  it('a room handler that cannot be made refuses the join (WG_ERR_HANDLER_UNAVAILABLE); malformed room messages are warnings', async () => {
+    const p = await WsParticipant.join(url, 'fastrtc-mulaw', 'bad-1', 'broken-room');
+    const refused = await p.client.waitFor((m) => m.type === 'error');
+    expect(refused.code).toBe('WG_ERR_HANDLER_UNAVAILABLE');
+    expect(gateway.rooms.get('broken-room')).toBeUndefined();
+    // A session in no room that sends room messages, and a bad room field: warnings, the session goes on.
+    const plain = await WsParticipant.join(url, 'fastrtc-mulaw', 'plain-1', undefined as unknown as string);
+    plain.client.send({ event: 'room', action: 'list' });
+    expect((await plain.client.waitFor((m) => m.type === 'warning')).code).toBe('WG_ERR_NOT_IN_ROOM');
+    plain.client.send({ event: 'ping' });
+    await plain.client.waitFor((m) => m.event === 'pong');
+    const typed = await WsParticipant.join(url, 'fastrtc-mulaw', 'typed-1', 42 as unknown as string);
+    expect((await typed.client.waitFor((m) => m.type === 'error')).code).toBeDefined();
+    plain.client.close();
+  });
+});

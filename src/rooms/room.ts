@@ -241,7 +241,13 @@ export class Room implements Paced {
   private joined(seat: PersonSeat): void {
     this.mixer.add(seat.member);
     const { handler } = this.deps.options;
-    if (handler !== null && this.deps.options.handlerInput === 'per-speaker') seat.listener = this.makeHandler(`${handler.name}:${seat.id}`, seat.id, false);
+    if (handler !== null && this.deps.options.handlerInput === 'per-speaker') {
+      try {
+        seat.listener = this.makeHandler(`${handler.name}:${seat.id}`, seat.id, false);
+      } catch (err) {
+        seat.session?.sendRoomWarning('WG_ERR_HANDLER_UNAVAILABLE', `room handler for ${seat.id}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     seat.session?.sendRoomMessage({ event: 'joined', room: this.id, participant: seat.id, participants: this.participants() });
     this.emit({ event: 'participant_joined', room: this.id, participant: seat.id, kind: 'person', carrier: seat.carrier });
   }

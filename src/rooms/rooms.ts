@@ -80,17 +80,22 @@ export class Rooms {
     let room = this.rooms.get(id);
     if (room === undefined) {
       if (this.rooms.size >= this.options.maxRooms) return { ok: false, code: 'WG_ERR_ROOM_LIMIT', message: `${this.options.maxRooms} rooms are open (rooms.maxRooms)` };
-      room = new Room(id, {
+      try {
+        room = new Room(id, {
         options: this.options,
         frameMs: this.frameMs,
         pacer: this.pacer,
         now: this.now,
         tapFactory: this.tapFactory,
         onEvent: (event: RoomEvent) => this.events.emit('event', event),
-        onClosed: (closed) => {
-          if (this.rooms.get(closed.id) === closed) this.rooms.delete(closed.id);
-        },
-      });
+          onClosed: (closed) => {
+            if (this.rooms.get(closed.id) === closed) this.rooms.delete(closed.id);
+          },
+        });
+      } catch (err) {
+        // The room handler could not be made (missing engine, bad options): the join is refused, nothing else.
+        return { ok: false, code: 'WG_ERR_HANDLER_UNAVAILABLE', message: `room handler: ${err instanceof Error ? err.message : String(err)}` };
+      }
       this.rooms.set(id, room);
     }
     const seat = room.seat(request.id, request.carrier);
