@@ -99,7 +99,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     callEnded: (e) => events.report('call-ended', e),
   });
   // Rooms (docs/rooms.md): sessions naming a room take a seat in it; closed before the sessions.
-  const rooms = new Rooms(options.rooms, { pacer: sessions.pacer, frameMs: options.frameMs, now: sessions.now, tapFactory: (info) => recordings?.tapFactory(info) });
+  const rooms = new Rooms(options.rooms, { pacer: sessions.pacer, frameMs: options.frameMs, now: sessions.now, tapFactory: (info) => recordings?.tapFactory(info), cluster: () => sessions.cluster });
   sessions.rooms = rooms;
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).

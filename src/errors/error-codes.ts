@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   WG_ERR_ROOM_FORBIDDEN: { message: 'a participant may only control itself unless rooms.clientModeration is on', httpStatus: 403, closeCode: 1008 },
   WG_ERR_NOT_IN_ROOM: { message: 'room message on a session that is in no room', httpStatus: 409, closeCode: 1008 },
   WG_ERR_ROOM_KICKED: { message: 'removed from the room', httpStatus: 409, closeCode: 4015 },
+  WG_ERR_ROOM_ELSEWHERE: { message: 'the room lives on another node; join it there (its URL is in the message)', httpStatus: 409, closeCode: 4016 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -4,6 +4,7 @@ import type { Handler, PhoneCallInfo } from '../handler/handler.js';
 import type { SharedPacer } from '../pacer/shared-pacer.js';
 import type { Session } from '../session/session.js';
 import type { SessionTapFactory } from '../session/session-tap.js';
+import type { HostCluster } from '../session/session-host.js';
 import { isValidSessionId } from '../transport/message-fields.js';
 import { Room } from './room.js';
 import type { RoomEvent } from './room-events.js';
@@ -41,8 +42,12 @@ export class Rooms {
   private closing = false;
 
   private readonly tapFactory: SessionTapFactory | undefined;
+  private readonly cluster: () => HostCluster | undefined;
+  /** Rooms this node holds in the cluster directory (as `room:{id}`). */
+  private readonly claims = new Set<string>();
 
-  constructor(options: RoomsOptions, deps: { pacer: SharedPacer; frameMs: number; now: () => number; tapFactory?: SessionTapFactory | undefined }) {
+  constructor(options: RoomsOptions, deps: { pacer: SharedPacer; frameMs: number; now: () => number; tapFactory?: SessionTapFactory | undefined; cluster?: () => HostCluster | undefined }) {
+    this.cluster = deps.cluster ?? (() => undefined);
     this.options = options;
     this.tapFactory = deps.tapFactory;
     this.pacer = deps.pacer;
@@ -90,6 +95,7 @@ export class Rooms {
         onEvent: (event: RoomEvent) => this.events.emit('event', event),
           onClosed: (closed) => {
             if (this.rooms.get(closed.id) === closed) this.rooms.delete(closed.id);
+            if (this.claims.delete(closed.id)) this.cluster()?.directory.release(roomKey(closed.id));
           },
         });
       } catch (err) {
@@ -103,8 +109,35 @@ export class Rooms {
     return { ok: true, seat: { room: id, ...seat } };
   }
 
+  /**
+   * With a cluster directory (docs/rooms.md, "Scaling"): a room this node does not hold yet is registered
+   * as `room:{id}`; one another node holds refuses the join with WG_ERR_ROOM_ELSEWHERE and that node's URL.
+   * A directory that cannot be reached lets the room open here (as sessions are admitted locally then).
+   */
+  async claim(request: SeatRequest): Promise<{ ok: true } | { ok: false; code: ErrorCode; message: string }> {
+    const id = this.roomOf(request);
+    const cluster = this.cluster();
+    if (id === undefined || !isValidSessionId(id) || cluster === undefined || this.rooms.has(id) || this.claims.has(id)) return { ok: true };
+    const elsewhere = (url: string | undefined) => ({ ok: false as const, code: 'WG_ERR_ROOM_ELSEWHERE' as const, message: `room ${JSON.stringify(id)} lives on ${url ?? 'another node'}; join it there` });
+    const owner = await cluster.directory.remoteOwner(roomKey(id));
+    if (owner) return elsewhere(owner.url);
+    const admitted = await cluster.directory.admit({ id: roomKey(id), node: cluster.directory.nodeId, channel: cluster.channel, url: cluster.url, transport: 'websocket', carrier: 'room', handler: 'room', started: Date.now(), recording: false });
+    if (!admitted.ok) {
+      if (admitted.reason === 'limit') return { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `cluster concurrency limit of ${admitted.limit} reached (a room counts as one)` };
+      if (this.rooms.has(id) || this.claims.has(id)) return { ok: true }; // claimed by another join on this node meanwhile
+      return elsewhere((await cluster.directory.remoteOwner(roomKey(id)))?.url);
+    }
+    this.claims.add(id);
+    return { ok: true };
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled(this.list().map((room) => room.close()));
   }
+}
+
+/** A room's id in the cluster's session directory. */
+function roomKey(id: string): string {
+  return `room:${id}`;
 }

@@ -48,6 +48,8 @@ export interface RoomSeating {
     | { ok: true; seat: { readonly handler: Handler; attach(session: Session): void; cancel(): void } }
     | { ok: false; code: ErrorCode; message: string }
     | undefined;
+  /** With a cluster directory: the room is claimed for this node, or the join refused with its owner's URL. */
+  claim?(request: OpenSessionRequest): Promise<{ ok: true } | { ok: false; code: ErrorCode; message: string }>;
 }
 
 export type OpenSessionResult =
@@ -152,12 +154,19 @@ export class SessionHost {
       started: Date.now(),
       recording: this.options.recordDir !== null,
     } as const;
-    return cluster.directory.admit(entry).then((result): OpenSessionResult => {
+    return cluster.directory.admit(entry).then(async (result): Promise<OpenSessionResult> => {
       if (!result.ok) {
         admission.release();
         return result.reason === 'duplicate'
           ? { ok: false, code: 'WG_ERR_DUPLICATE_SESSION', message: `a session with id ${JSON.stringify(request.id)} is open on another node; the new connection is refused` }
           : { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `cluster concurrency limit of ${result.limit} reached`, limit: result.limit ?? 0 };
+      }
+      // A room lives on one node (docs/rooms.md, "Scaling"): claimed here, or refused with the owner's URL.
+      const claim = await this.rooms?.claim?.(request);
+      if (claim && !claim.ok) {
+        admission.release();
+        cluster.directory.release(request.id);
+        return claim;
       }
       const built = this.closing ? ({ ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' } as const) : this.build(request, admission.release);
       if (!built.ok) {
