@@ -28,6 +28,7 @@ import { boxMetrics } from './cluster/worker-metrics.js';
 import { isGatewayWorker, primaryLink } from './cluster/worker-ipc.js';
 import { Rooms } from './rooms/rooms.js';
 import { roomsComponent } from './rooms/rooms-component.js';
+import { registerRoomsMetrics } from './rooms/rooms-metrics.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -113,6 +114,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // In a `--workers` worker, GET /metrics answers for the whole box (docs/scale-out.md#metrics).
   const metrics = isGatewayWorker() ? boxMetrics(ownMetrics, sessions, primaryLink(), process.env.WAVEGATE_WORKER_ID ?? '') : ownMetrics;
   if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
+  registerRoomsMetrics(metrics.registry, rooms);
   const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, roomsComponent(rooms), fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens (docs/security.md): one check over every route's declared `access`.
   const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);

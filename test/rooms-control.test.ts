@@ -75,6 +75,9 @@ describe('room controls', () => {
     expect(detail.participants.find((p) => p.id === 'ctl-a')?.gain).toBe(0.25);
     expect(detail.mixer.ticks).toBeGreaterThan(0);
     expect((await fetch(`${url}/rooms/nope`)).status).toBe(404);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^wavegate_rooms_open 1$/m);
+    expect(metrics).toMatch(/^wavegate_room_participants 2$/m);
     expect((await post('/rooms/ctl/mute', { participant: 'nobody' })).status).toBe(404);
     expect((await post('/rooms/ctl/gain', { participant: 'ctl-a', gain: 99 })).status).toBe(400);
 

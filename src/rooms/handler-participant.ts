@@ -29,6 +29,8 @@ export class HandlerParticipant {
   readonly speaker: string | null;
   readonly member: MixerMember;
   readonly input: ParticipantInput;
+  /** Its entry in the room's per-tick level list (reused). */
+  readonly level: [string, number];
   private readonly runner: HandlerRunner;
   private readonly host: HandlerParticipantHost;
   private readonly abort = new AbortController();
@@ -41,6 +43,7 @@ export class HandlerParticipant {
   constructor(id: string, speaker: string | null, definition: HandlerDefinition<any>, options: Record<string, unknown>, host: HandlerParticipantHost, hearsMix: boolean) {
     this.id = id;
     this.speaker = speaker;
+    this.level = [id, 0];
     this.host = host;
     const handler: Handler = definition.create(options);
     this.handlerRate = definition.inputSampleRate ?? host.roomRate;

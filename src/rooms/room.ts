@@ -38,6 +38,8 @@ interface PersonSeat {
   /** Per-speaker mode: the room handler's instance that hears only this person. */
   listener: HandlerParticipant | undefined;
   left: boolean;
+  /** Its entry in the tick's level list (reused: nothing allocated per tick). */
+  readonly level: [string, number];
 }
 
 export type RoomActionResult = { ok: true; participants?: readonly ParticipantInfo[] } | { ok: false; code: ErrorCode; message: string };
@@ -116,6 +118,7 @@ export class Room implements Paced {
       ctx: undefined,
       listener: undefined,
       left: false,
+      level: [id, 0],
       member: { id, input, muted: false, gain: 1, listener: undefined, always: false, frame: undefined, level: 0, heard: false },
     };
     this.people.set(id, seat);
@@ -165,10 +168,14 @@ export class Room implements Paced {
     levels.length = 0;
     for (const seat of this.people.values()) {
       const m = seat.member;
-      levels.push([seat.id, m.heard ? m.level : 0]);
+      seat.level[1] = m.heard ? m.level : 0;
+      levels.push(seat.level);
       seat.listener?.hear(m.frame !== undefined && !m.muted ? m.frame : this.silence);
     }
-    for (const h of this.handlers.values()) levels.push([h.id, h.member.heard ? h.member.level : 0]);
+    for (const h of this.handlers.values()) {
+      h.level[1] = h.member.heard ? h.member.level : 0;
+      levels.push(h.level);
+    }
     const { onsets, changed } = this.speaker.update(levels);
     if (changed) this.emit({ event: 'active_speaker', room: this.id, participant: this.speaker.current ?? null });
     if (this.deps.options.bargeIn) {
