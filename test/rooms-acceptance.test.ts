@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import echo from '../handlers/echo.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
-import { captured, joinRoom, leave, openRoomPage, restartCapture, waitConnected } from './rooms-browser.js';
+import { captured, joinRoom, leave, openRoomPage, restartCapture, sendText, waitConnected } from './rooms-browser.js';
 import { db, goertzel, tone, WsParticipant } from './rooms-support.js';
 import { launchChromiumWithAudio } from './support/webrtc-browser.js';
 
@@ -40,8 +40,12 @@ describe('a room of three transports: WebRTC from Chromium (Opus 48 kHz), FastRT
     await socket.waitRoomEvent((e) => e.event === 'participant_joined' && e.participant === 'acc-phone');
     await restartCapture(page);
     await Promise.all([socket.say(tone(F.socket, 8000, 4)), phone.say(tone(F.phone, 8000, 4))]);
+    // A room control on the data channel: the browser mutes itself, everyone is told.
+    await sendText(page, JSON.stringify({ type: 'room', action: 'mute' }));
+    await socket.waitRoomEvent((e) => e.event === 'muted' && e.participant === 'acc-browser' && e.muted === true);
     const got = await captured(page);
     await leave(page);
+    await socket.waitRoomEvent((e) => e.event === 'participant_left' && e.participant === 'acc-browser');
 
     const margins: Record<string, number> = {};
     const check = (who: string, samples: ArrayLike<number>, rate: number, own: number, others: number[]) => {

@@ -107,3 +107,25 @@ describe('room controls', () => {
     for (const p of [...seats, other]) p.client.close();
   });
 });
+
+describe('room controls with clientModeration', () => {
+  let moderated: Gateway;
+  let base: string;
+  beforeAll(async () => {
+    moderated = createGateway({ handler: echo, port: 0, rooms: { clientModeration: true } });
+    ({ url: base } = await moderated.listen());
+  });
+  afterAll(() => moderated.close());
+
+  it('a participant may mute and kick another from its socket', async () => {
+    const a = await WsParticipant.join(base, 'fastrtc-mulaw', 'mod-a', 'mod');
+    const b = await WsParticipant.join(base, 'fastrtc-mulaw', 'mod-b', 'mod');
+    await a.waitRoomEvent((e) => e.event === 'participant_joined' && e.participant === 'mod-b');
+    a.client.send({ event: 'room', action: 'mute', participant: 'mod-b' });
+    expect(await b.waitRoomEvent((e) => e.event === 'muted' && e.participant === 'mod-b')).toMatchObject({ muted: true, by: 'mod-a' });
+    a.client.send({ event: 'room', action: 'kick', participant: 'mod-b' });
+    expect(await b.client.waitClose()).toBe(4015);
+    expect(b.roomEvents().some((e) => e.event === 'kicked' && e.by === 'mod-a')).toBe(true);
+    a.client.close();
+  });
+});
