@@ -24,6 +24,8 @@ out through a jitter buffer into --out, and prints round-trip latency percentile
   --rate N              send rate in Hz (default: mulaw 48000 as FastRTC, l16 16000, opus 48000)
   --out-rate N          reply rate in Hz (default: mulaw 24000 as FastRTC, else the send rate)
   --id ID               session id (websocket_id; default a random one)
+  --token T             access token for a gateway run with --auth-secret (docs/security.md), sent as
+                        ?token=; default WAVEGATE_TOKEN from the environment
   --json                send l16/opus as base64 JSON too (with sequence numbers), not binary
   --no-trickle          webrtc: put every ICE candidate in the offer and post none (FastRTC's
                         Next.js demo); by default candidates are posted as FastRTC's client does
@@ -75,6 +77,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         out: { type: 'string' },
         transport: { type: 'string', default: 'websocket' },
         url: { type: 'string' },
+        token: { type: 'string' },
         encoding: { type: 'string' },
         'no-trickle': { type: 'boolean', default: false },
         'ice-server': { type: 'string', multiple: true, default: [] },
@@ -109,7 +112,9 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     if (!isEncodingName(encodingName)) throw new Error(`--encoding must be mulaw, l16 or opus, got ${JSON.stringify(encodingName)}`);
     if (transport === 'webrtc' && encodingName !== 'opus') throw new Error(`--transport webrtc sends Opus, got --encoding ${encodingName}`);
     const encoding = encodingName;
-    const url = values.url ?? (transport === 'webrtc' ? 'http://127.0.0.1:8000/webrtc/offer' : 'ws://127.0.0.1:8000/websocket/offer');
+    const endpoint = values.url ?? (transport === 'webrtc' ? 'http://127.0.0.1:8000/webrtc/offer' : 'ws://127.0.0.1:8000/websocket/offer');
+    const token = values.token ?? (process.env.WAVEGATE_TOKEN || undefined);
+    const url = token === undefined ? endpoint : withToken(endpoint, token);
     const iceServers = values['ice-server'].map(parseIceServer);
     const rate = positiveInt('rate', values.rate);
     const outRate = positiveInt('out-rate', values['out-rate']);
@@ -151,6 +156,12 @@ export async function runClient(argv: readonly string[]): Promise<number> {
 }
 
 /** `stun:host:port` or `turn:user:pass@host:port[?transport=tcp]` → an RTCIceServer. */
+function withToken(endpoint: string, token: string): string {
+  const url = new URL(endpoint);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
+
 export function parseIceServer(value: string): { urls: string; username?: string; credential?: string } {
   const m = /^(stuns?|turns?):(?:([^:@]*):([^@]*)@)?(.+)$/.exec(value);
   if (!m) throw new Error(`--ice-server expects stun:HOST:PORT or turn:USER:PASS@HOST:PORT, got ${JSON.stringify(value)}`);

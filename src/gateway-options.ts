@@ -38,7 +38,7 @@ export interface GatewayOptions extends WebRtcOptions {
   outputFormat: MediaFormat;
   /** Opus encoder settings of every session with Opus output; a client may override them (docs/media.md). */
   opus: GatewayOpusSettings;
-  /** redis://… shared by the processes of one deployment (call signaling across processes); null = one process. */
+  /** redis://… shared by the processes of one deployment (session directory, routing, call signaling; docs/scale-out.md); null = one process. */
   redisUrl: string | null;
   /** ICE servers handed to call pages (`/call/config.json`); none built in. */
   iceServers: readonly IceServer[];
@@ -62,8 +62,8 @@ export interface GatewayOptions extends WebRtcOptions {
   prefix: string;
   /** HTTPS and WSS on the same port: PEM files (re-read by `reloadTls()`, SIGHUP in the CLI) or PEM text; null = plain HTTP. */
   tls: TlsOptions | null;
-  /** Access tokens (docs/security.md): when set (≥ 32 characters), every route but pages, /healthz and carrier webhooks needs a JWT signed HS256 with it; null = off. */
-  authSecret: string | null;
+  /** Access tokens (docs/security.md): when set (≥ 32 characters; several while rotating, any verifies), every route but pages, /healthz and carrier webhooks needs a JWT signed HS256 with it; null = off. */
+  authSecret: string | readonly string[] | null;
   /** End WebSockets and streams whose token expires while they run (by default an expired token ends nothing already running). */
   enforceExpLive: boolean;
   /** With `authSecret`, `/metrics` needs an `admin` token too (default: open, for scrapers on a private network). */
@@ -184,9 +184,14 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
   check(Number.isInteger(o.redisTimeoutMs) && o.redisTimeoutMs >= 10 && o.redisTimeoutMs <= 60_000, 'redisTimeoutMs', o.redisTimeoutMs, 'an integer from 10 to 60000');
   check(o.advertiseUrl === null || (typeof o.advertiseUrl === 'string' && /^https?:\/\/./.test(o.advertiseUrl)), 'advertiseUrl', o.advertiseUrl, 'null or an http(s):// URL');
   checkWebRtcOptions(o);
-  if (o.authSecret !== null && (typeof o.authSecret !== 'string' || o.authSecret.length < MIN_AUTH_SECRET_LENGTH)) {
-    // A secret: its type and length are named, never the value.
-    throw new TypeError(`Expected \`authSecret\` to be null or a string of at least ${MIN_AUTH_SECRET_LENGTH} characters, got ${typeof o.authSecret === 'string' ? `${o.authSecret.length} characters` : typeof o.authSecret}`);
+  if (o.authSecret !== null) {
+    const secrets: readonly unknown[] = Array.isArray(o.authSecret) ? o.authSecret : [o.authSecret];
+    const bad = secrets.find((s) => typeof s !== 'string' || s.length < MIN_AUTH_SECRET_LENGTH);
+    if (secrets.length === 0 || bad !== undefined) {
+      // A secret: its type and length are named, never the value.
+      const got = secrets.length === 0 ? 'no secret' : typeof bad === 'string' ? `${bad.length} characters` : typeof bad;
+      throw new TypeError(`Expected \`authSecret\` to be null, or a string (or strings) of at least ${MIN_AUTH_SECRET_LENGTH} characters, got ${got}`);
+    }
   }
   check(typeof o.enforceExpLive === 'boolean', 'enforceExpLive', o.enforceExpLive, 'a boolean');
   check(typeof o.metricsTokenRequired === 'boolean', 'metricsTokenRequired', o.metricsTokenRequired, 'a boolean');

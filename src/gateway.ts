@@ -1,13 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { AccessGate } from './auth/access-gate.js';
-import { isLoopbackHost } from './auth/loopback-host.js';
+import { gatewaySecurity } from './auth/gateway-security.js';
 import { attachToServer } from './http/attach-to-server.js';
 import { HttpServer } from './http/http-server.js';
 import { GatewayRouter } from './http/router.js';
 import { loadTlsMaterial } from './http/tls-material.js';
-import { ClientLimits } from './limits/client-limits.js';
 import { sendJson } from './http/respond.js';
 import type { GatewayComponent } from './http/routes.js';
 import { GatewayEvents, type GatewayEventMap } from './gateway-events.js';
@@ -116,11 +114,10 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
   registerRoomsMetrics(metrics.registry, rooms);
   const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, roomsComponent(rooms), fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
-  // Access tokens (docs/security.md): one check over every route's declared `access`.
-  const access = options.authSecret === null ? undefined : new AccessGate(options.authSecret);
-  const limits = new ClientLimits({ requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl }, metrics.registry);
-  components.push({ name: 'client-limits', start: () => limits.start(), close: () => limits.close() });
-  const router = new GatewayRouter(components, options.prefix, { access, enforceExpLive: options.enforceExpLive, limits, trustProxyHops: options.trustProxy, allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins] });
+  // Access tokens, per-client limits, origins (docs/security.md): one check over every route's `access`.
+  const security = gatewaySecurity(options, metrics.registry);
+  components.push(security.component);
+  const router = new GatewayRouter(components, options.prefix, security.http);
   let http: HttpServer | undefined;
   let detach: (() => void) | undefined;
   let url = '';
@@ -172,9 +169,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
       const address = await http.listen(options.port, options.host);
       url = `${tls ? 'https' : 'http'}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}${router.prefix}`;
       cluster.setUrl(url);
-      if (access === undefined && !isLoopbackHost(options.host)) {
-        console.warn(`wavegate: warning: listening on ${options.host} without access tokens: anyone who reaches the port can open sessions, post inputs and read recordings; set --auth-secret (docs/security.md)`);
-      }
+      security.warnIfOpen(options.host);
       return { ...address, url };
     },
     async attach(server, attachOptions = {}) {

@@ -4,9 +4,12 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import echo from '../handlers/echo.js';
 import { encodeMulaw } from '../src/codecs/g711.js';
+import { createGateway } from '../src/gateway.js';
 import { RedisServer } from './channel-layer-redis-server.js';
 import { startServe, type CliProcess } from './support/cli-process.js';
+import { NodePeer } from './support/webrtc-node-peer.js';
 
 const frame = Buffer.from(encodeMulaw(new Int16Array(480).map((_, i) => Math.round(8000 * Math.sin(i / 5))))).toString('base64');
 
@@ -100,6 +103,48 @@ describe('abuse limits per client address', () => {
     expect(metrics.body).toMatch(/wavegate_client_refusals_total\{limit="(connections|sessions)"\} \d+/);
   });
 
+  it('a client churning 100 connections over a second (each closed at once) is held to 10 per second; a bystander streams on', async () => {
+    const bystander = await connect(ws, '127.0.0.12');
+    if (!('socket' in bystander)) throw new Error(`bystander refused: ${JSON.stringify(bystander)}`);
+    let echoed = 0;
+    bystander.socket.on('message', (data) => {
+      if (JSON.parse(data.toString()).event === 'media') echoed++;
+    });
+    bystander.socket.send(JSON.stringify({ event: 'start', websocket_id: 'bystander-2' }));
+    const pump = setInterval(() => bystander.socket.send(JSON.stringify({ event: 'media', media: { payload: frame } })), 20);
+    try {
+      await new Promise((r) => setTimeout(r, 1100)); // a fresh one-second window for the churner
+      const started = Date.now();
+      const attempts = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          new Promise((r) => setTimeout(r, i * 10)).then(async () => {
+            const a = await connect(ws, '127.0.0.13');
+            if ('socket' in a) a.socket.close();
+            return a;
+          }),
+        ),
+      );
+      const elapsedS = (Date.now() - started) / 1000;
+      const opened = attempts.filter((a) => 'socket' in a).length;
+      const limited = attempts.filter((a) => 'code' in a && (a as { code: string }).code === 'WG_ERR_CLIENT_RATE_LIMIT').length;
+      console.log(`churner: ${opened} opened, ${limited} refused by the connection rate over ${elapsedS.toFixed(2)} s; bystander echoed ${echoed} frames`);
+      // 10 per one-second window: however long the 100 attempts took on this machine, no more got in.
+      expect(opened).toBeLessThanOrEqual(10 * (Math.ceil(elapsedS) + 1));
+      // On a loaded machine a close can lag behind the next attempt, which then meets the open-sessions
+      // limit instead: a coded refusal too. Nothing is left unanswered or refused without a code.
+      const sessionLimited = attempts.filter((a) => 'code' in a && (a as { code: string }).code === 'WG_ERR_CLIENT_SESSION_LIMIT').length;
+      expect(limited).toBeGreaterThanOrEqual(80);
+      expect(opened + limited + sessionLimited).toBe(100);
+      const before = echoed;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(echoed).toBeGreaterThan(before);
+      expect(bystander.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      clearInterval(pump);
+      bystander.socket.close();
+    }
+  });
+
   it('HTTP requests per second: one client past its limit gets 429 with Retry-After, another is served', async () => {
     const answers = await Promise.all(Array.from({ length: 40 }, () => get(gateway.url, '/talk/config.json', '127.0.0.5')));
     const limited = answers.filter((a) => a.status === 429);
@@ -169,5 +214,37 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('--client-sessions counts WebRTC peers until they end', () => {
+  it('a second offer from the same client is refused while its first peer lives, and admitted once it ended', { timeout: 60_000 }, async () => {
+    const gateway = createGateway({ handler: echo, port: 0, clientSessions: 1 });
+    const peers: NodePeer[] = [];
+    try {
+      const base = (await gateway.listen()).url;
+      const first = await NodePeer.open(base, { webrtcId: 'slot-1' });
+      peers.push(first);
+      const second = new NodePeer(base, { webrtcId: 'slot-2' });
+      peers.push(second);
+      const refused = await second.connect();
+      expect('status' in refused && refused.meta.code).toBe('WG_ERR_CLIENT_SESSION_LIMIT');
+      await first.close();
+      await waitUntil(() => gateway.webrtc.peers.size === 0, 20_000);
+      const third = await NodePeer.open(base, { webrtcId: 'slot-3' });
+      peers.push(third);
+      expect(gateway.webrtc.peers.has(third.webrtcId)).toBe(true);
+    } finally {
+      for (const p of peers) await p.close().catch(() => {});
+      await gateway.close();
+    }
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

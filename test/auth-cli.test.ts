@@ -1,4 +1,7 @@
 // `wavegate token` and `wavegate serve --auth-secret` as operators run them: real processes, real sockets.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWavegate, startServe, type CliProcess } from './support/cli-process.js';
 
@@ -32,6 +35,25 @@ describe('wavegate token / serve --auth-secret', () => {
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     expect(gateway.output()).not.toContain('without access tokens');
+  });
+
+  it('wavegate client --token streams through a gateway with --auth-secret; without one it is refused (401)', { timeout: 120_000 }, async () => {
+    const gateway = await startServe([], { WAVEGATE_AUTH_SECRET: SECRET });
+    started.push(gateway);
+    const dir = mkdtempSync(join(tmpdir(), 'auth-cli-'));
+    try {
+      const ws = `${gateway.url.replace('http', 'ws')}/websocket/offer`;
+      const token = (await runWavegate(['token', '--scope', 'talk', '--id', 'cli-client', '--secret', SECRET])).stdout.trim();
+      const out = join(dir, 'reply.wav');
+      const ok = await runWavegate(['client', '--in', 'test/fixtures/speech/s01-slt.wav', '--out', out, '--url', ws, '--id', 'cli-client', '--token', token, '--quiet', '1500', '--drain-timeout', '30000']);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(existsSync(out)).toBe(true);
+      const refused = await runWavegate(['client', '--in', 'test/fixtures/speech/s01-slt.wav', '--out', join(dir, 'no.wav'), '--url', ws]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('401');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a short secret, an unknown scope, and warns when listening beyond loopback without a secret', async () => {

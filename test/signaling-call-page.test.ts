@@ -23,8 +23,10 @@ describe('call page routes', () => {
     expect(html).toContain('<script type="module" src="call-page.js">');
     const js = await fetch(`${url}/call/call-page.js`);
     expect(js.headers.get('content-type')).toMatch(/text\/javascript/);
-    // Relative to the page, so the page works under a mount prefix too (docs/embedding.md).
-    expect(await js.text()).toContain("withToken('../ws/call/')");
+    // Relative to the page (so it works under a mount prefix, docs/embedding.md), with its ?token= (docs/security.md).
+    const script = await js.text();
+    expect(script).toContain("withToken('../ws/call/')");
+    expect(script).toContain('new URL(path, location.href)');
     expect((await fetch(`${url}/call/call-page.css`)).status).toBe(200);
     const redirect = await fetch(`${url}/call`, { redirect: 'manual' });
     expect(redirect.status).toBe(308);

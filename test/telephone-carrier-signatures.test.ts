@@ -1,7 +1,8 @@
 // Telnyx (Ed25519 over `timestamp|body`) and Plivo (X-Plivo-Signature-V3) webhook signatures: the pure
-// checks with examples built the way each carrier documents its signing (no published test vectors for
-// these two), tampered ones refused; then through a real gateway's /telephone/incoming.
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+// checks with examples built the way each carrier documents its signing (neither publishes a fixed
+// vector: Telnyx's own SDK tests sign with a fresh key pair, as these do; the raw-key import is checked
+// against RFC 8032's published Ed25519 vectors), tampered ones refused; then through a real gateway.
+import { createHmac, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import echo from '../handlers/echo.js';
@@ -41,6 +42,18 @@ describe('Telnyx signature (Ed25519 over timestamp|payload)', () => {
     expect(check({ signature: undefined })).toBe('missing');
     expect(check({ timestamp: 'yesterday' })).toBe('missing');
     expect(check({ signature: 'c2hvcnQ=' })).toBe('wrong');
+  });
+
+  it('reads the key as Telnyx shows it (base64 of the raw 32 bytes): RFC 8032 §7.1 tests 1 and 2 verify with it', () => {
+    const vectors = [
+      { key: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', message: '', signature: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b' },
+      { key: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', message: '72', signature: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00' },
+    ];
+    for (const v of vectors) {
+      const key = telnyxPublicKey(Buffer.from(v.key, 'hex').toString('base64'));
+      expect(verify(null, Buffer.from(v.message, 'hex'), key, Buffer.from(v.signature, 'hex'))).toBe(true);
+      expect(verify(null, Buffer.from('00', 'hex'), key, Buffer.from(v.signature, 'hex'))).toBe(false);
+    }
   });
 
   it('refuses a public key that is not 32 bytes of base64', () => {

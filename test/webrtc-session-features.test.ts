@@ -196,7 +196,7 @@ describe('CORS for clients served from another origin (FastRTC Next.js demo)', (
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
     expect(ok.headers.get('access-control-allow-methods')).toBe('POST');
-    expect(ok.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('content-type, authorization');
     expect((await preflight('http://evil.example')).status).toBe(403);
     const post = (origin: string) => fetch(`${url}/webrtc/offer`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
     expect((await post('http://localhost:3000')).headers.get('access-control-allow-origin')).toBe('http://localhost:3000');

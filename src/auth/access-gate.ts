@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { RouteAccess } from '../http/routes.js';
-import { secretKey, verifyToken } from './access-token.js';
+import { SIGNATURE_MISMATCH, verificationKey, verifyToken, type TokenCheck } from './access-token.js';
 import { requestToken } from './request-token.js';
 import type { AccessGrant } from './token-claims.js';
 
@@ -15,11 +15,12 @@ export type AccessDecision =
  * that declares nothing needs an `admin` token, so a route added without thought is closed, not open.
  */
 export class AccessGate {
-  readonly #key: Uint8Array;
+  readonly #keys: Promise<CryptoKey[]>;
   readonly #now: () => number;
 
-  constructor(secret: string, now: () => number = Date.now) {
-    this.#key = secretKey(secret);
+  /** `secrets`: the current one first; older ones still verify while tokens they signed run out (rotation). */
+  constructor(secrets: string | readonly string[], now: () => number = Date.now) {
+    this.#keys = Promise.all((typeof secrets === 'string' ? [secrets] : secrets).map(verificationKey));
     this.#now = now;
   }
 
@@ -33,10 +34,21 @@ export class AccessGate {
       const other = typeof rule === 'object' && rule.alsoAllow ? ' or the signature it also accepts' : '';
       return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: `no access token (Authorization: Bearer or ?token=)${other}; this route needs scope ${scope}` };
     }
-    const check = await verifyToken(this.#key, token, this.#now());
+    const check = await this.#verify(token);
     if (!check.ok) return { ok: false, code: 'WG_ERR_UNAUTHORIZED', detail: check.reason };
     if (!check.grant.scopes.has(scope)) return { ok: false, code: 'WG_ERR_FORBIDDEN', detail: `token scope ${JSON.stringify([...check.grant.scopes])} lacks ${scope}` };
     return { ok: true, grant: check.grant };
+  }
+
+  /** Tried against each secret in turn; only a signature mismatch moves on to the next. */
+  async #verify(token: string): Promise<TokenCheck> {
+    const now = this.#now();
+    let check: TokenCheck = { ok: false, reason: 'no secret' };
+    for (const key of await this.#keys) {
+      check = await verifyToken(key, token, now);
+      if (check.ok || check.reason !== SIGNATURE_MISMATCH) return check;
+    }
+    return check;
   }
 
   now(): number {

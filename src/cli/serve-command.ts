@@ -21,7 +21,8 @@ const HELP = `usage: wavegate serve [options]
   --concurrency-limit N       most sessions at once (default: no limit)
   --time-limit S              longest session in seconds (default: no limit)
   --idle-timeout S            close sessions silent this long (default 60)
-  --redis URL                 redis://… shared by several gateway processes (call signaling across them)
+  --redis URL                 redis://… shared by several gateway processes: one session directory, routing
+                              to the owner, call signaling across them (docs/scale-out.md)
   --ice-server URI|JSON       ICE server for call pages, repeatable: stun:host:3478, turn:host:3478, or
                               {"urls":"turn:…","username":"u","credential":"p"} (default: none)
   --turn-secret SECRET        coturn static-auth-secret: TURN servers get time-limited credentials
@@ -55,7 +56,8 @@ const HELP = `usage: wavegate serve [options]
   --prefix PATH               serve every route under PATH (/voice/websocket/offer, the talk page at /voice/)
   --auth-secret SECRET        access tokens (JWT HS256, ≥ 32 characters) on every route but the pages,
                               /healthz and carrier webhooks; mint them with \`wavegate token\`; also read
-                              from WAVEGATE_AUTH_SECRET, which keeps it out of ps (docs/security.md)
+                              from WAVEGATE_AUTH_SECRET, which keeps it out of ps (docs/security.md);
+                              repeatable while rotating: tokens of any of them verify
   --enforce-exp-live          end WebSockets and streams when their token expires (default: an expired
                               token ends nothing already running)
   --metrics-token-required    with --auth-secret, /metrics needs an admin token too
@@ -146,7 +148,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       prefix: { type: 'string' },
-      'auth-secret': { type: 'string' },
+      'auth-secret': { type: 'string', multiple: true },
       'enforce-exp-live': { type: 'boolean' },
       'metrics-token-required': { type: 'boolean' },
       'telnyx-public-key': { type: 'string' },
@@ -192,7 +194,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const presenceTtlS = toNumber('presence-ttl', values['presence-ttl']);
   const twilioAuthToken = values['twilio-auth-token'] ?? (process.env.TWILIO_AUTH_TOKEN || undefined);
   const recordingsSecret = values['recordings-secret'] ?? (process.env.WAVEGATE_RECORDINGS_SECRET || undefined);
-  const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET || undefined);
+  // Repeatable: the first is current, the others still verify while rotating (docs/security.md).
+  const authSecret = values['auth-secret'] ?? (process.env.WAVEGATE_AUTH_SECRET ? [process.env.WAVEGATE_AUTH_SECRET] : undefined);
   const plivoAuthToken = values['plivo-auth-token'] ?? (process.env.PLIVO_AUTH_TOKEN || undefined);
   const clientRequestsPerSecond = toNumber('client-requests-per-second', values['client-requests-per-second']);
   const clientConnectionsPerSecond = toNumber('client-connections-per-second', values['client-connections-per-second']);

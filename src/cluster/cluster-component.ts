@@ -30,9 +30,11 @@ export interface ClusterComponentOptions {
 
 /**
  * The cluster part of a gateway (docs/scale-out.md): with `--redis`, the session directory (admission,
- * leases), the router that forwards requests to the node holding a session, and `GET /sessions`.
- * Without Redis, `GET /sessions` lists this process's sessions.
+ * leases), the router that forwards requests to the node holding a session, and `GET /sessions`. In a
+ * `--workers` worker without Redis, the same over the primary. A lone process: `GET /sessions` lists its own.
  */
+const ROUTER_INBOX = 10_000;
+
 export function clusterComponent(host: SessionHost, options: ClusterComponentOptions): ClusterComponent {
   const local: LocalSessions = {
     setInput(id, args) {
@@ -60,7 +62,8 @@ export function clusterComponent(host: SessionHost, options: ClusterComponentOpt
   let directory: SessionDirectory | undefined;
   let router: SessionRouter | undefined;
   if (options.redisUrl !== null) {
-    layer = new RedisChannelLayer({ url: options.redisUrl, connectTimeoutMs: options.redisTimeoutMs, commandTimeoutMs: options.redisTimeoutMs });
+    // One router channel carries every forwarded request, reply and output of this node: a deep inbox.
+    layer = new RedisChannelLayer({ url: options.redisUrl, connectTimeoutMs: options.redisTimeoutMs, commandTimeoutMs: options.redisTimeoutMs, capacity: ROUTER_INBOX });
     directory = new RedisSessionDirectory(layer, {
       leaseMs: Math.round(options.sessionLeaseS * 1000),
       clusterLimit: options.clusterConcurrencyLimit,
@@ -72,7 +75,7 @@ export function clusterComponent(host: SessionHost, options: ClusterComponentOpt
     host.remote = router;
   } else if (isGatewayWorker()) {
     // A `--workers` worker without Redis: the primary holds the box's directory (docs/scale-out.md#workers).
-    const ipcLayer = new IpcChannelLayer(primaryLink());
+    const ipcLayer = new IpcChannelLayer(primaryLink(), { capacity: ROUTER_INBOX });
     layer = ipcLayer;
     directory = new IpcSessionDirectory(ipcLayer.nodeId, primaryLink());
     router = new SessionRouter(ipcLayer, directory, local, { requestTimeoutMs: 5000 });

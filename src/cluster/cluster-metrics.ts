@@ -30,4 +30,5 @@ export function registerClusterMetrics(registry: Registry, directory: SessionDir
   counter('wavegate_directory_refused_limit_total', 'Sessions refused by the cluster concurrency limit', () => directory.stats().refusedLimit);
   counter('wavegate_forwarded_requests_total', 'Requests this node forwarded to the node holding the session', () => router.counts.forwarded);
   counter('wavegate_forwarded_served_total', 'Requests other nodes forwarded to this node', () => router.counts.served);
+  counter('wavegate_forwarded_timeouts_total', 'Forwarded requests the owner did not answer in time (WG_ERR_OWNER_UNAVAILABLE)', () => router.counts.timedOut);
 }

@@ -14,9 +14,7 @@ export class IpcSessionDirectory implements SessionDirectory {
     private readonly link: PrimaryLink,
   ) {}
 
-  async start(): Promise<void> {
-    this.link.post({ wavegate: 'hello', node: this.nodeId });
-  }
+  async start(): Promise<void> {}
 
   async admit(entry: DirectoryEntry): Promise<DirectoryAdmission> {
     // The primary is this process's parent: when it is gone the worker is shutting down anyway.

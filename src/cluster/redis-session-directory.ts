@@ -46,22 +46,25 @@ export class RedisSessionDirectory implements SessionDirectory {
     await this.renewAll();
   }
 
+  /**
+   * Asks Redis even while degraded (a stall that once exceeded the timeout must not let duplicates in):
+   * disconnected, the command fails at once; hung, it waits at most `timeoutMs`. Either way the session
+   * is then admitted against the local limit only.
+   */
   async admit(entry: DirectoryEntry): Promise<DirectoryAdmission> {
     this.pendingReleases.delete(entry.id);
-    if (!this.degraded) {
-      try {
-        const limit = String(this.options.clusterLimit ?? -1);
-        const [ok, reason] = await this.command<[number, string?]>(['EVAL', DIRECTORY_ADMIT, '2', this.setKey, this.key(entry.id), entry.id, String(this.options.leaseMs), limit, ...fieldsOf(entry)]);
-        if (ok === 1) {
-          this.held.set(entry.id, entry);
-          return { ok: true, degraded: false };
-        }
-        if (reason === 'duplicate') this.counts.refusedDuplicate++;
-        else this.counts.refusedLimit++;
-        return { ok: false, reason: reason === 'duplicate' ? 'duplicate' : 'limit', limit: this.options.clusterLimit };
-      } catch {
-        this.markLost();
+    try {
+      const limit = String(this.options.clusterLimit ?? -1);
+      const [ok, reason] = await this.command<[number, string?]>(['EVAL', DIRECTORY_ADMIT, '2', this.setKey, this.key(entry.id), entry.id, String(this.options.leaseMs), limit, ...fieldsOf(entry)]);
+      if (ok === 1) {
+        this.held.set(entry.id, entry);
+        return { ok: true, degraded: false };
       }
+      if (reason === 'duplicate') this.counts.refusedDuplicate++;
+      else this.counts.refusedLimit++;
+      return { ok: false, reason: reason === 'duplicate' ? 'duplicate' : 'limit', limit: this.options.clusterLimit };
+    } catch {
+      this.markLost();
     }
     // Redis away: the local registry's limit has already admitted it (docs/scale-out.md#failures).
     this.counts.admittedDegraded++;

@@ -115,7 +115,7 @@ export class SessionRouter implements RemoteSessions {
     return (await answer) ?? 'unavailable';
   }
 
-  private async onMessage(message: ChannelMessage): Promise<void> {
+  private onMessage(message: ChannelMessage): void {
     switch (message.type) {
       case 'wg.reply':
         this.pending.get(String(message.rid))?.(message);
@@ -135,7 +135,8 @@ export class SessionRouter implements RemoteSessions {
       case 'wg.input':
       case 'wg.outputs':
       case 'wg.candidate':
-        await this.serve(message);
+        // Not awaited: a candidate the peer takes seconds to apply must not hold up outputs and replies behind it.
+        void this.serve(message);
         return;
       default:
         return;

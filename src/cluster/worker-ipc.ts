@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelMessage } from '../channel-layer/channel-layer.js';
+import { nodeOfChannel } from '../channel-layer/channel-names.js';
 import type { DirectoryAdmission, DirectoryEntry } from './session-directory.js';
 
 /**
@@ -15,6 +16,8 @@ export type WorkerToPrimary =
   | { wavegate: 'lookup'; rid: string; id: string }
   | { wavegate: 'list'; rid: string }
   | { wavegate: 'route'; rid: string; channel: string; message: ChannelMessage }
+  /** Box-wide groups (call-signaling presence and calls): the primary holds the memberships. */
+  | { wavegate: 'group'; rid: string; op: 'add' | 'claim' | 'discard' | 'send' | 'remove_channel'; group: string; channel: string; message?: ChannelMessage }
   | { wavegate: 'metrics'; rid: string }
   | { wavegate: 'collected'; rid: string; metrics: unknown };
 
@@ -40,7 +43,8 @@ export function isGatewayWorker(): boolean {
 export class PrimaryLink {
   private readonly pending = new Map<string, (value: unknown) => void>();
   private counter = 0;
-  private onDeliver: ((channel: string, message: ChannelMessage) => void) | undefined;
+  /** Channel layers of this worker by node id (the cluster router's, call signaling's). */
+  private readonly layers = new Map<string, (channel: string, message: ChannelMessage) => void>();
   private collector: (() => Promise<unknown>) | undefined;
 
   constructor() {
@@ -51,7 +55,7 @@ export class PrimaryLink {
         const resolve = this.pending.get(m.rid);
         this.pending.delete(m.rid);
         resolve?.(m.value);
-      } else if (m.wavegate === 'deliver') this.onDeliver?.(m.channel, m.message);
+      } else if (m.wavegate === 'deliver') this.layers.get(nodeOfChannel(m.channel) ?? '')?.(m.channel, m.message);
       else if (m.wavegate === 'collect' && this.collector) {
         const rid = m.rid;
         this.collector().then(
@@ -67,8 +71,10 @@ export class PrimaryLink {
     this.collector = collector;
   }
 
-  deliverTo(listener: (channel: string, message: ChannelMessage) => void): void {
-    this.onDeliver = listener;
+  /** Messages for channels of `nodeId` go to `listener`; the primary is told the node lives here. */
+  deliverTo(nodeId: string, listener: (channel: string, message: ChannelMessage) => void): void {
+    this.layers.set(nodeId, listener);
+    this.post({ wavegate: 'hello', node: nodeId });
   }
 
   /** Sends and waits for the reply; resolves `fallback` when the primary is gone or does not answer. */

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { nodeOfChannel } from '../channel-layer/channel-names.js';
+import { GroupTable } from '../channel-layer/group-table.js';
 import { BoxDirectory } from './box-directory.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { isWavegateMessage, type PrimaryToWorker, type WorkerToPrimary } from './worker-ipc.js';
@@ -32,7 +33,9 @@ interface Slot {
 export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<number> {
   const directory = new BoxDirectory(options.boxLimit);
   const nodes = new Map<string, Worker>();
-  const nodeOfWorker = new Map<number, string>();
+  const nodesOfWorker = new Map<number, Set<string>>();
+  /** The box's groups (call-signaling presence, calls): no expiry, a worker's memberships go when it exits. */
+  const groups = new GroupTable();
   const slotOfWorker = new Map<number, Slot>();
   const own = new Registry();
   const collecting = new Map<string, (metrics: unknown) => void>();
@@ -81,10 +84,31 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
     if (!isWavegateMessage(raw)) return;
     const m = raw as WorkerToPrimary;
     switch (m.wavegate) {
-      case 'hello':
+      case 'hello': {
         nodes.set(m.node, worker);
-        nodeOfWorker.set(worker.id, m.node);
+        const own = nodesOfWorker.get(worker.id) ?? new Set<string>();
+        own.add(m.node);
+        nodesOfWorker.set(worker.id, own);
         return;
+      }
+      case 'group': {
+        if (m.op === 'add') groups.add(m.group, m.channel, Infinity);
+        else if (m.op === 'discard') groups.discard(m.group, m.channel);
+        else if (m.op === 'remove_channel') groups.removeChannel(m.channel);
+        if (m.op === 'claim') return reply(worker, m.rid, groups.claim(m.group, m.channel, Infinity, 0));
+        if (m.op === 'send') {
+          let recipients = 0;
+          for (const channel of groups.members(m.group, 0)) {
+            const target = nodes.get(nodeOfChannel(channel) ?? '');
+            if (!target?.isConnected()) continue;
+            target.send({ wavegate: 'deliver', channel, message: m.message! } satisfies PrimaryToWorker);
+            recipients++;
+          }
+          return reply(worker, m.rid, recipients);
+        }
+        if (m.rid) reply(worker, m.rid, true);
+        return;
+      }
       case 'listening':
         listening.add(worker.id);
         if (!announced && listening.size >= options.workers) {
@@ -128,21 +152,30 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
 
   return new Promise<number>((resolveExit) => {
     let drainTimer: NodeJS.Timeout | undefined;
+    let exitCode = 0;
     const finishIfDrained = () => {
       if (!shuttingDown || Object.keys(cluster.workers ?? {}).length > 0) return;
       clearTimeout(drainTimer);
-      process.stdout.write('wavegate: every worker drained\n');
-      resolveExit(0);
+      if (exitCode === 0) process.stdout.write('wavegate: every worker drained\n');
+      resolveExit(exitCode);
     };
     cluster.on('exit', (worker, code, signal) => {
       const slot = slotOfWorker.get(worker.id);
       slotOfWorker.delete(worker.id);
       listening.delete(worker.id);
-      const node = nodeOfWorker.get(worker.id);
-      nodeOfWorker.delete(worker.id);
-      if (node !== undefined && nodes.get(node) === worker) nodes.delete(node);
+      const own = nodesOfWorker.get(worker.id) ?? new Set<string>();
+      nodesOfWorker.delete(worker.id);
+      for (const node of own) if (nodes.get(node) === worker) nodes.delete(node);
+      // Its memberships go with it (a name it held is free again at once).
+      for (const { group, channel } of [...groups.entries()]) if (own.has(nodeOfChannel(channel) ?? '')) groups.discard(group, channel);
       const freed = options.redis ? 0 : directory.dropWorker(worker.id);
       if (shuttingDown || !slot) return finishIfDrained();
+      if (!announced) {
+        // A worker that dies before the box ever listened will not do better on a retry (bad handler, port taken).
+        console.error(`wavegate: worker ${slot.index + 1} exited (${signal ?? `exit ${code}`}) before listening; stopping`);
+        exitCode = 1;
+        return stop('SIGTERM');
+      }
       restarts.inc();
       const delay = slot.backoff.next(slot.startedAt, Date.now());
       console.warn(`wavegate: worker ${slot.index + 1} (pid ${worker.process.pid}) died (${signal ?? `exit ${code}`}); ${freed} of its sessions freed; replaced in ${delay} ms`);
@@ -151,16 +184,16 @@ export function runWorkersPrimary(options: WorkersPrimaryOptions): Promise<numbe
         if (!shuttingDown) fork(slot);
       }, delay);
     });
-    const stop = (signal: NodeJS.Signals) => {
+    function stop(signal: NodeJS.Signals): void {
       if (shuttingDown) return;
       shuttingDown = true;
-      process.stdout.write(`wavegate: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`);
+      if (exitCode === 0) process.stdout.write(`wavegate: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`);
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
       drainTimer = setTimeout(() => {
         for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
       }, options.drainTimeoutMs);
       finishIfDrained();
-    };
+    }
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     // Certificate renewal (docs/deploy.md): every worker re-reads its TLS files; the primary holds none.

@@ -22,6 +22,8 @@ export interface AccessCheckOptions {
   readonly trustProxyHops?: number;
   /** `--allowed-origin`: browser origins allowed besides the gateway's own; empty = no origin check. */
   readonly allowedOrigins?: readonly string[];
+  /** Called with the code of every refusal (the gateway counts them on /metrics). */
+  readonly onRefusal?: (code: ErrorCode) => void;
 }
 
 interface Refusal {
@@ -64,7 +66,10 @@ export class AccessCheck {
       // A WebSocket holds one of its client's session slots for as long as its socket is open.
       if (!isCarrierRoute(access) && this.options.limits) {
         const hold = await this.options.limits.holdSession(clientAddress(req, this.options.trustProxyHops ?? 0));
-        if (!hold.ok) return refuseUpgrade(socket, hold);
+        if (!hold.ok) {
+          this.options.onRefusal?.(hold.code);
+          return refuseUpgrade(socket, hold);
+        }
         socket.once('close', () => hold.release());
         if (socket.destroyed) hold.release();
       }
@@ -87,6 +92,12 @@ export class AccessCheck {
   }
 
   async #admit(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
+    const refusal = await this.#decide(req, url, access, kind);
+    if (refusal) this.options.onRefusal?.(refusal.code);
+    return refusal;
+  }
+
+  async #decide(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
     const limits = this.options.limits;
     const address = clientAddress(req, this.options.trustProxyHops ?? 0);
     const exempt = isCarrierRoute(access);
@@ -94,8 +105,9 @@ export class AccessCheck {
       address,
       holdSession: () => (limits && !exempt ? limits.holdSession(address) : Promise.resolve({ ok: true, release: () => {} })),
     });
-    // Preflights carry no credentials (Fetch standard): the route answers them itself.
-    if (req.method === 'OPTIONS') return undefined;
+    // CORS preflights carry no credentials (Fetch standard): the route answers them itself. Any other
+    // OPTIONS request is checked like the rest.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) return undefined;
     if (!exempt) {
       if (!isOriginAllowed(req, this.options.allowedOrigins ?? [])) {
         limits?.countRefusal('origin');

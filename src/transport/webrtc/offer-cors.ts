@@ -12,7 +12,7 @@ export function corsHeaders(req: IncomingMessage, allowed: readonly string[]): R
   return { 'access-control-allow-origin': allowed.includes('*') ? '*' : origin, vary: 'Origin' };
 }
 
-/** Answers a preflight: 204 with the allowed method and header, or 403 for an origin not allowed. */
+/** Answers a preflight: 204 with the allowed method and headers (authorization too, for access tokens: docs/security.md), or 403 for an origin not allowed. */
 export function answerPreflight(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): void {
   const headers = corsHeaders(req, allowed);
   if (!headers) {
@@ -20,6 +20,6 @@ export function answerPreflight(req: IncomingMessage, res: ServerResponse, allow
     res.end();
     return;
   }
-  res.writeHead(204, { ...headers, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600', 'content-length': 0 });
+  res.writeHead(204, { ...headers, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type, authorization', 'access-control-max-age': '600', 'content-length': 0 });
   res.end();
 }
