@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import echo from '../handlers/echo.js';
+import { createToken } from '../src/auth/access-token.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { db, goertzel, tone, WsParticipant } from './rooms-support.js';
 
@@ -127,5 +128,28 @@ describe('room controls with clientModeration', () => {
     expect(await b.client.waitClose()).toBe(4015);
     expect(b.roomEvents().some((e) => e.event === 'kicked' && e.by === 'mod-a')).toBe(true);
     a.client.close();
+  });
+});
+
+describe('room routes with access tokens on', () => {
+  const SECRET = 'rooms-test-secret-0123456789abcdef0123';
+  let secured: Gateway;
+  let base: string;
+  beforeAll(async () => {
+    secured = createGateway({ handler: echo, port: 0, authSecret: SECRET });
+    ({ url: base } = await secured.listen());
+  });
+  afterAll(() => secured.close());
+
+  it('GET /rooms and POST /rooms/{id}/… need an admin token; a talk token joins a room', async () => {
+    const talk = await createToken({ secret: SECRET, scope: ['talk'], ttlS: 60 });
+    const admin = await createToken({ secret: SECRET, scope: ['admin'], ttlS: 60 });
+    expect((await fetch(`${base}/rooms`)).status).toBe(401);
+    expect((await fetch(`${base}/rooms`, { headers: { authorization: `Bearer ${talk}` } })).status).toBe(403);
+    expect((await fetch(`${base}/rooms`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    expect((await fetch(`${base}/rooms/x/mute`, { method: 'POST', body: '{"participant":"p"}' })).status).toBe(401);
+    const p = await WsParticipant.join(`${base.replace(/\/$/, '')}`, 'fastrtc-mulaw', 'tok-1', 'secured', { headers: { authorization: `Bearer ${talk}` } });
+    await p.waitRoomEvent((e) => e.event === 'joined');
+    p.client.close();
   });
 });

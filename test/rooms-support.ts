@@ -47,17 +47,17 @@ export class WsParticipant {
     this.rate = kind === 'fastrtc-l16' ? 16_000 : 8000;
   }
 
-  static async join(baseUrl: string, kind: WsParticipant['kind'], id: string, room: string): Promise<WsParticipant> {
+  static async join(baseUrl: string, kind: WsParticipant['kind'], id: string, room: string, options?: import('ws').ClientOptions): Promise<WsParticipant> {
     const ws = baseUrl.replace(/^http/, 'ws');
     const phone = PHONES[kind];
     if (phone) {
-      const client = await WsTestClient.connect(`${ws}/telephone/${kind}`);
+      const client = await WsTestClient.connect(`${ws}/telephone/${kind}`, options);
       const connected = phone.connected();
       if (connected) client.send(connected);
       client.send(phone.start(id, `CA-${id}`, { room }));
       return new WsParticipant(client, kind, id);
     }
-    const client = await WsTestClient.connect(`${ws}/websocket/offer`);
+    const client = await WsTestClient.connect(`${ws}/websocket/offer`, options);
     const format = kind === 'fastrtc-l16' ? { encoding: 'audio/x-l16', sampleRate: 16_000, channels: 1 } : { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 };
     client.send({ event: 'start', websocket_id: id, room, mediaFormat: format, outputFormat: format });
     return new WsParticipant(client, kind, id);
