@@ -54,6 +54,15 @@ describe('a room of three WebSocket participants (FastRTC μ-law 8 kHz, FastRTC 
     p.client.close();
   }, 20_000);
 
+  it('a phone number whose webhook is /telephone/incoming?room=R puts its callers in room R', async () => {
+    const res = await fetch(`${url}/telephone/incoming?room=standup`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'From=%2B15550001&To=%2B15550002&CallSid=CA1' });
+    expect(res.status).toBe(200);
+    const twiml = await res.text();
+    expect(twiml).toContain('<Parameter name="room" value="standup"/>');
+    const bad = await (await fetch(`${url}/telephone/incoming?room=${encodeURIComponent('no good!')}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'From=1' })).text();
+    expect(bad).not.toContain('name="room"');
+  });
+
   it('creates a room on first join and closes it when the last participant leaves; join/leave reach everyone', async () => {
     const a = await WsParticipant.join(url, 'fastrtc-mulaw', 'life-a', 'life');
     await a.waitRoomEvent((e) => e.event === 'joined');
