@@ -63,6 +63,12 @@ export class Rooms {
     return this.rooms.size;
   }
 
+  private openRooms(): number {
+    let n = 0;
+    for (const room of this.rooms.values()) if (!room.isClosed) n++;
+    return n;
+  }
+
   get(id: string): Room | undefined {
     return this.rooms.get(id);
   }
@@ -83,8 +89,10 @@ export class Rooms {
     if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
     if (!isValidSessionId(id)) return { ok: false, code: 'WG_ERR_INVALID_ROOM', message: `room ${JSON.stringify(id).slice(0, 80)}: 1–128 of A–Z a–z 0–9 _ - . :` };
     let room = this.rooms.get(id);
+    // A room whose last person just left may still be shutting its handlers down: a join opens a new one.
+    if (room?.isClosed) room = undefined;
     if (room === undefined) {
-      if (this.rooms.size >= this.options.maxRooms) return { ok: false, code: 'WG_ERR_ROOM_LIMIT', message: `${this.options.maxRooms} rooms are open (rooms.maxRooms)` };
+      if (this.openRooms() >= this.options.maxRooms) return { ok: false, code: 'WG_ERR_ROOM_LIMIT', message: `${this.options.maxRooms} rooms are open (rooms.maxRooms)` };
       try {
         room = new Room(id, {
         options: this.options,
@@ -95,7 +103,8 @@ export class Rooms {
         onEvent: (event: RoomEvent) => this.events.emit('event', event),
           onClosed: (closed) => {
             if (this.rooms.get(closed.id) === closed) this.rooms.delete(closed.id);
-            if (this.claims.delete(closed.id)) this.cluster()?.directory.release(roomKey(closed.id));
+            // A new room of the same id (a join while this one shut down) keeps the claim.
+            if (!this.rooms.has(closed.id) && this.claims.delete(closed.id)) this.cluster()?.directory.release(roomKey(closed.id));
           },
         });
       } catch (err) {
