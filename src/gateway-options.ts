@@ -1,5 +1,6 @@
 import { MIN_AUTH_SECRET_LENGTH } from './auth/access-token.js';
 import type { HandlerDefinition } from './handler/handler.js';
+import { DEFAULT_ROOMS_OPTIONS, resolveRoomsOptions, type RoomsOptions } from './rooms/room-options.js';
 import { checkTelnyxPublicKey } from './transport/telephone/telnyx-signature.js';
 import type { MediaFormat } from './codecs/media-format.js';
 import { DEFAULT_OPUS_SETTINGS, resolveGatewayOpusSettings, type GatewayOpusSettings } from './codecs/opus-settings.js';
@@ -89,6 +90,8 @@ export interface GatewayOptions extends WebRtcOptions {
   redisTimeoutMs: number;
   /** Base URL the other nodes reach this one at (recordings are proxied there); null = the listening address. */
   advertiseUrl: string | null;
+  /** Rooms: limits, the mixing rate, a handler participant (docs/rooms.md). */
+  rooms: RoomsOptions;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS = {
@@ -132,6 +135,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   clientSessions: null,
   trustProxy: 0,
   allowedOrigins: [],
+  rooms: DEFAULT_ROOMS_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
@@ -142,10 +146,10 @@ const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.
 
 /** Defaults first, then the caller's options; every option checked, naming the offending value. */
 /** What callers pass: every option optional but the handler; `opus` settings one by one. */
-export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'opus'>> & Pick<GatewayOptions, 'handler'> & { opus?: Partial<GatewayOpusSettings> };
+export type GatewayOptionsInput = Partial<Omit<GatewayOptions, 'opus' | 'rooms'>> & Pick<GatewayOptions, 'handler'> & { opus?: Partial<GatewayOpusSettings>; rooms?: Partial<RoomsOptions> };
 
 export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOptions {
-  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options, opus: resolveGatewayOpusSettings(options.opus) };
+  const o: GatewayOptions = { ...DEFAULT_GATEWAY_OPTIONS, ...options, opus: resolveGatewayOpusSettings(options.opus), rooms: resolveRoomsOptions(options.rooms) };
   check(typeof o.host === 'string' && o.host.length > 0, 'host', o.host, 'a non-empty string');
   check(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535, 'port', o.port, 'an integer from 0 to 65535');
   check(typeof o.handler?.create === 'function', 'handler', o.handler, 'a handler definition with create()');

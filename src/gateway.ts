@@ -24,6 +24,9 @@ import { registerClusterMetrics } from './cluster/cluster-metrics.js';
 import { withRecordingProxy } from './cluster/recording-proxy.js';
 import { boxMetrics } from './cluster/worker-metrics.js';
 import { isGatewayWorker, primaryLink } from './cluster/worker-ipc.js';
+import { Rooms } from './rooms/rooms.js';
+import { roomsComponent } from './rooms/rooms-component.js';
+import { registerRoomsMetrics } from './rooms/rooms-metrics.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -40,6 +43,8 @@ export interface Gateway {
   readonly webrtc: WebRtcComponent;
   /** The session directory and router across nodes (with `redisUrl`), and `GET /sessions`. */
   readonly cluster: ClusterComponent;
+  /** Rooms of this process (docs/rooms.md): `list()`, `get(id)`, `events.on('event', …)`. */
+  readonly rooms: Rooms;
   /** http://host:port once listening. */
   readonly url: string;
   /** Starts the gateway on its own server (HTTPS and WSS with `tls`). */
@@ -92,6 +97,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     callStarted: (e) => events.report('call-started', e),
     callEnded: (e) => events.report('call-ended', e),
   });
+  // Rooms (docs/rooms.md): sessions naming a room take a seat in it; closed before the sessions.
+  const rooms = new Rooms(options.rooms, { pacer: sessions.pacer, frameMs: options.frameMs, now: sessions.now, tapFactory: (info) => recordings?.tapFactory(info), cluster: () => sessions.cluster });
+  sessions.rooms = rooms;
   const sessionsComponent: GatewayComponent = { name: 'sessions', start: () => sessions.start(), close: () => sessions.close() };
   // Closed in reverse: transports stop first, then the sessions (handlers' shutdown, 1001 to clients).
   const telephone = telephoneComponent(sessions, { publicUrl: options.publicUrl, twilioAuthToken: options.twilioAuthToken, telnyxPublicKey: options.telnyxPublicKey, plivoAuthToken: options.plivoAuthToken });
@@ -104,7 +112,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // In a `--workers` worker, GET /metrics answers for the whole box (docs/scale-out.md#metrics).
   const metrics = isGatewayWorker() ? boxMetrics(ownMetrics, sessions, primaryLink(), process.env.WAVEGATE_WORKER_ID ?? '') : ownMetrics;
   if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
-  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  registerRoomsMetrics(metrics.registry, rooms);
+  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, roomsComponent(rooms), fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens, per-client limits, origins (docs/security.md): one check over every route's `access`.
   const security = gatewaySecurity(options, metrics.registry);
   components.push(security.component);
@@ -148,6 +157,7 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
     recordings,
     webrtc,
     cluster,
+    rooms,
     get url() {
       return url;
     },

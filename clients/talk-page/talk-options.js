@@ -8,6 +8,8 @@ export const options = {
   transport: params.get('transport'),
   /** `processing=off` turns off echo cancellation, noise suppression and gain control (music, test signals). */
   processing: params.get('processing') !== 'off',
+  /** `room=NAME`: join that room (docs/rooms.md): everyone on the page with the same name hears the others. */
+  room: params.get('room'),
   jitterTargetMs: Math.min(500, Math.max(0, Number(params.get('jitter') ?? 60) || 60)),
 };
 

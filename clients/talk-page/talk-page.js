@@ -173,6 +173,9 @@ function onMessage(m) {
     case 'clear':
       logEvent('clear (barge-in): queued audio dropped', 'log');
       break;
+    case 'room':
+      logEvent(roomEventText(m.data ?? {}), 'log');
+      break;
     case 'mark':
     case 'handshake':
       break;
@@ -247,10 +250,10 @@ async function refreshStats() {
 
 /** @param {'webrtc'|'websocket'} kind @param {MediaStream} mic @param {AudioContext} context @param {string} id */
 function createTransport(kind, mic, context, id) {
-  if (kind === 'webrtc') return new WebRtcTransport({ id, stream: mic, offerUrl: withToken('webrtc/offer'), iceServers: talk.config?.iceServers ?? [], events });
+  if (kind === 'webrtc') return new WebRtcTransport({ id, stream: mic, offerUrl: withToken('webrtc/offer'), iceServers: talk.config?.iceServers ?? [], events, room: options.room });
   const url = withToken('websocket/offer');
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return new WebSocketTransport({ id, stream: mic, context, url, events, jitterTargetMs: options.jitterTargetMs });
+  return new WebSocketTransport({ id, stream: mic, context, url, events, jitterTargetMs: options.jitterTargetMs, room: options.room });
 }
 
 async function start() {
@@ -352,3 +355,23 @@ ui.transport.value = options.transport === 'websocket' || !('RTCPeerConnection' 
 setState('idle');
 void listMicrophones();
 void loadConfig();
+
+/** A room event (docs/rooms.md, "Events") in words. @param {Record<string, any>} e */
+function roomEventText(e) {
+  switch (e.event) {
+    case 'joined':
+      return `joined room ${e.room} (${(e.participants ?? []).map((/** @type {any} */ p) => p.id).join(', ')})`;
+    case 'participant_joined':
+      return `${e.participant} joined the room`;
+    case 'participant_left':
+      return `${e.participant} left the room (${e.reason})`;
+    case 'active_speaker':
+      return e.participant ? `${e.participant} is speaking` : 'nobody is speaking';
+    case 'muted':
+      return `${e.participant} ${e.muted ? 'muted' : 'unmuted'}`;
+    case 'transcript':
+      return `${e.speaker ?? e.participant}: ${e.text}`;
+    default:
+      return `room: ${JSON.stringify(e).slice(0, 200)}`;
+  }
+}

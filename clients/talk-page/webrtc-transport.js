@@ -8,7 +8,7 @@
 
 export class WebRtcTransport {
   /**
-   * @param {{ id: string, stream: MediaStream, offerUrl: URL, iceServers: RTCIceServer[], events: TransportEvents }} o
+   * @param {{ id: string, stream: MediaStream, offerUrl: URL, iceServers: RTCIceServer[], events: TransportEvents, room?: string | null }} o
    */
   constructor(o) {
     this.name = 'webrtc';
@@ -58,7 +58,7 @@ export class WebRtcTransport {
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     const local = /** @type {RTCSessionDescription} */ (pc.localDescription);
-    const answer = await this.post({ sdp: local.sdp, type: local.type, webrtc_id: id });
+    const answer = await this.post({ sdp: local.sdp, type: local.type, webrtc_id: id, ...(this.o.room && { room: this.o.room }) });
     if (answer?.status === 'failed') throw Object.assign(new Error(`refused: ${answer.meta?.error}`), { kind: 'refused', meta: answer.meta ?? {} });
     if (this.closed) return;
     await pc.setRemoteDescription({ type: 'answer', sdp: withOpusBitrate(answer.sdp, 64000) });

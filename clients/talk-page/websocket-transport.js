@@ -12,7 +12,7 @@ const MAX_BUFFERED_BYTES = 64 * 1024;
 
 export class WebSocketTransport {
   /**
-   * @param {{ id: string, stream: MediaStream, context: AudioContext, url: URL, events: TransportEvents, jitterTargetMs: number }} o
+   * @param {{ id: string, stream: MediaStream, context: AudioContext, url: URL, events: TransportEvents, jitterTargetMs: number, room?: string | null }} o
    */
   constructor(o) {
     this.name = 'websocket';
@@ -63,7 +63,7 @@ export class WebSocketTransport {
     socket.onerror = null;
     socket.onclose = (e) => this.onClose(e);
     socket.onmessage = (e) => this.onMessage(e);
-    socket.send(JSON.stringify({ event: 'start', websocket_id: id, mediaFormat: format, outputFormat: format }));
+    socket.send(JSON.stringify({ event: 'start', websocket_id: id, mediaFormat: format, outputFormat: format, ...(this.o.room && { room: this.o.room }) }));
     events.state('connected');
     this.pinger = setInterval(() => this.ping(), PING_EVERY_MS);
     this.ping();

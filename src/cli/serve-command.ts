@@ -86,6 +86,18 @@ const HELP = `usage: wavegate serve [options]
   --workers N|auto            run N gateway workers (auto: one per core) on the one port (node:cluster);
                               the primary replaces dead workers and, without --redis, holds the box's
                               session directory (default 1; docs/scale-out.md#workers)
+  --room-handler NAME|PATH    a handler that joins every room as a participant (echo, dsp, asr,
+                              voice-loop, or a module); default none (docs/rooms.md)
+  --room-handler-input mix|per-speaker
+                              what the room handler hears: everyone's mix (default) or one instance per
+                              person on that person's own stream (asr: transcripts with speaker ids)
+  --room-handler-option KEY=VALUE
+                              room handler option, repeatable (as --handler-option)
+  --room-max-participants N   most participants in one room (default 50)
+  --max-rooms N               most rooms open at once in this process (default 100)
+  --room-sample-rate HZ       the rate rooms mix at: 8000, 16000 (default), 24000 or 48000
+  --room-moderation           participants may mute, set the gain of and kick others from their socket
+  --no-room-barge-in          a person talking does not clear a room handler's queued speech
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -151,6 +163,14 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'redis-timeout-ms': { type: 'string' },
       'advertise-url': { type: 'string' },
       workers: { type: 'string' },
+      'room-handler': { type: 'string' },
+      'room-handler-input': { type: 'string' },
+      'room-handler-option': { type: 'string', multiple: true },
+      'room-max-participants': { type: 'string' },
+      'max-rooms': { type: 'string' },
+      'room-sample-rate': { type: 'string' },
+      'room-moderation': { type: 'boolean' },
+      'no-room-barge-in': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -194,6 +214,20 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const sessionLeaseS = toNumber('session-lease-s', values['session-lease-s']);
   const clusterConcurrencyLimit = toNumber('cluster-concurrency-limit', values['cluster-concurrency-limit']);
   const redisTimeoutMs = toNumber('redis-timeout-ms', values['redis-timeout-ms']);
+  const roomHandlerInput = values['room-handler-input'];
+  if (roomHandlerInput !== undefined && roomHandlerInput !== 'mix' && roomHandlerInput !== 'per-speaker') throw new Error(`--room-handler-input expects mix or per-speaker, got ${JSON.stringify(roomHandlerInput)}`);
+  const roomMaxParticipants = toNumber('room-max-participants', values['room-max-participants']);
+  const maxRooms = toNumber('max-rooms', values['max-rooms']);
+  const roomSampleRate = toNumber('room-sample-rate', values['room-sample-rate']);
+  const rooms = {
+    ...(values['room-handler'] !== undefined && { handler: await loadHandler(values['room-handler']), handlerOptions: parseHandlerOptionFlags(values['room-handler-option'] ?? []) }),
+    ...(roomHandlerInput !== undefined && { handlerInput: roomHandlerInput as 'mix' | 'per-speaker' }),
+    ...(roomMaxParticipants !== undefined && { maxParticipants: roomMaxParticipants }),
+    ...(maxRooms !== undefined && { maxRooms }),
+    ...(roomSampleRate !== undefined && { sampleRate: roomSampleRate as 8000 | 16000 | 24000 | 48000 }),
+    ...(values['room-moderation'] === true && { clientModeration: true }),
+    ...(values['no-room-barge-in'] === true && { bargeIn: false }),
+  };
   const gateway = createGateway({
     host: values.host,
     port: toNumber('port', values.port) ?? 8000,
@@ -236,6 +270,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(clusterConcurrencyLimit !== undefined && { clusterConcurrencyLimit }),
     ...(redisTimeoutMs !== undefined && { redisTimeoutMs }),
     ...(values['advertise-url'] !== undefined && { advertiseUrl: values['advertise-url'] }),
+    rooms,
   });
   const { url } = await gateway.listen();
   const worker = isGatewayWorker();

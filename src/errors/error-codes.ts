@@ -71,6 +71,15 @@ export const ERROR_CODES = {
   WG_ERR_ORIGIN_NOT_ALLOWED: { message: 'requests from pages of this origin are not allowed (--allowed-origin)', httpStatus: 403, closeCode: 1008 },
   WG_ERR_SESSION_CONFLICT: { message: 'an earlier session on another node holds this id (found when the cluster directory resynced); this one is closed', httpStatus: 409, closeCode: 4014 },
   WG_ERR_OWNER_UNAVAILABLE: { message: 'the node holding this session did not answer in time', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_INVALID_ROOM: { message: 'room id is missing or does not match the allowed pattern', httpStatus: 400, closeCode: 1008 },
+  WG_ERR_ROOM_FULL: { message: 'the room has its most participants (rooms.maxParticipants)', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_ROOM_LIMIT: { message: 'this process has its most rooms open (rooms.maxRooms)', httpStatus: 503, closeCode: 1013 },
+  WG_ERR_ROOM_NOT_FOUND: { message: 'no open room with this id', httpStatus: 404, closeCode: 4004 },
+  WG_ERR_PARTICIPANT_NOT_FOUND: { message: 'no participant with this id in the room', httpStatus: 404, closeCode: 4004 },
+  WG_ERR_ROOM_FORBIDDEN: { message: 'a participant may only control itself unless rooms.clientModeration is on', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_NOT_IN_ROOM: { message: 'room message on a session that is in no room', httpStatus: 409, closeCode: 1008 },
+  WG_ERR_ROOM_KICKED: { message: 'removed from the room', httpStatus: 409, closeCode: 4015 },
+  WG_ERR_ROOM_ELSEWHERE: { message: 'the room lives on another node; join it there (its URL is in the message)', httpStatus: 409, closeCode: 4016 },
   WG_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, closeCode: 1011 },
 } as const satisfies Record<string, ErrorSpec>;
 

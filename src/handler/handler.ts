@@ -23,7 +23,9 @@ export type SessionEvent =
   | { readonly type: 'input'; readonly args: Readonly<Record<string, unknown>> }
   | { readonly type: 'dtmf'; readonly digit: string }
   /** A mark the handler sent has been played out (phone carriers confirm it; WebSocket clients when sent). */
-  | { readonly type: 'mark'; readonly name: string };
+  | { readonly type: 'mark'; readonly name: string }
+  /** A `room` control message from the client of a session in a room (docs/rooms.md); other handlers never get it. */
+  | { readonly type: 'room'; readonly message: Readonly<Record<string, unknown>> };
 
 export type CloseReason =
   | 'client_stop'

@@ -3,7 +3,7 @@ import { encoderOptionsOf, sessionOpusSettings, type OpusSettings } from '../cod
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { GatewayOptions } from '../gateway-options.js';
-import type { PhoneCallInfo } from '../handler/handler.js';
+import type { Handler, PhoneCallInfo } from '../handler/handler.js';
 import { GatewayEvents } from '../gateway-events.js';
 import { SharedPacer } from '../pacer/shared-pacer.js';
 import { Session } from './session.js';
@@ -33,6 +33,23 @@ export interface OpenSessionRequest {
   readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
   readonly carrierConfirmsMarks: boolean;
   readonly sink: SessionSink;
+  /** The room the session joins (FastRTC start, WebRTC offer; phones: the `room` custom parameter). */
+  readonly room?: string | undefined;
+}
+
+/**
+ * Rooms (src/rooms/, docs/rooms.md), set by the gateway: a session that names a room gets the room's seat
+ * as its handler (its input goes into the room's mix, the mix of the others is its output) instead of an
+ * instance of the gateway's handler.
+ */
+export interface RoomSeating {
+  readonly sampleRate: number;
+  seat(request: OpenSessionRequest):
+    | { ok: true; seat: { readonly handler: Handler; attach(session: Session): void; cancel(): void } }
+    | { ok: false; code: ErrorCode; message: string }
+    | undefined;
+  /** With a cluster directory: the room is claimed for this node, or the join refused with its owner's URL. */
+  claim?(request: OpenSessionRequest): Promise<{ ok: true } | { ok: false; code: ErrorCode; message: string }>;
 }
 
 export type OpenSessionResult =
@@ -55,6 +72,8 @@ export class SessionHost {
   cluster: HostCluster | undefined;
   /** Sessions other nodes hold (POST /input, GET /outputs, candidates on the wrong node). */
   remote: RemoteSessions | undefined;
+  /** Rooms of this process (docs/rooms.md); set by the gateway. */
+  rooms: RoomSeating | undefined;
 
   /** session-opened, session-closed, session-refused (docs/embedding.md). */
   readonly events: GatewayEvents;
@@ -135,12 +154,19 @@ export class SessionHost {
       started: Date.now(),
       recording: this.options.recordDir !== null,
     } as const;
-    return cluster.directory.admit(entry).then((result): OpenSessionResult => {
+    return cluster.directory.admit(entry).then(async (result): Promise<OpenSessionResult> => {
       if (!result.ok) {
         admission.release();
         return result.reason === 'duplicate'
           ? { ok: false, code: 'WG_ERR_DUPLICATE_SESSION', message: `a session with id ${JSON.stringify(request.id)} is open on another node; the new connection is refused` }
           : { ok: false, code: 'WG_ERR_CONCURRENCY_LIMIT', message: `cluster concurrency limit of ${result.limit} reached`, limit: result.limit ?? 0 };
+      }
+      // A room lives on one node (docs/rooms.md, "Scaling"): claimed here, or refused with the owner's URL.
+      const claim = await this.rooms?.claim?.(request);
+      if (claim && !claim.ok) {
+        admission.release();
+        cluster.directory.release(request.id);
+        return claim;
       }
       const built = this.closing ? ({ ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' } as const) : this.build(request, admission.release);
       if (!built.ok) {
@@ -160,11 +186,18 @@ export class SessionHost {
     const { options } = this;
     const definition = options.handler;
     let session: Session;
+    // A session in a room gets the room's seat for a handler (docs/rooms.md, "Joining").
+    const seated = this.rooms?.seat(request);
+    if (seated && !seated.ok) {
+      release();
+      return seated;
+    }
+    const seat = seated?.seat;
     try {
-      const handler = definition.create({ ...options.handlerOptions, ...request.handlerOptions });
+      const handler = seat ? seat.handler : definition.create({ ...options.handlerOptions, ...request.handlerOptions });
       const inputFormat = request.inputFormat ?? options.inputFormat;
       const outputFormat = request.outputFormat ?? options.outputFormat;
-      const handlerInputRate = definition.inputSampleRate;
+      const handlerInputRate = seat ? this.rooms!.sampleRate : definition.inputSampleRate;
       // Opus output: the gateway's encoder settings with the client's over them (docs/media.md).
       const encoder = outputFormat.encoding === 'audio/opus' ? encoderOptionsOf(sessionOpusSettings(options.opus, request.opus)) : undefined;
       const taps: SessionTap[] = [];
@@ -177,7 +210,7 @@ export class SessionHost {
         carrier: request.carrier,
         handler,
         handlerInputRate,
-        inputTiming: definition.inputTiming ?? 'realtime',
+        inputTiming: seat ? 'realtime' : (definition.inputTiming ?? 'realtime'),
         inputFormat,
         outputFormat,
         encoder,
@@ -194,12 +227,15 @@ export class SessionHost {
         sink: request.sink,
         taps,
         now: this.now,
+        inRoom: seat !== undefined,
       });
     } catch (err) {
+      seat?.cancel();
       release();
       const code: ErrorCode = err instanceof WavegateError ? err.code : 'WG_ERR_HANDLER_UNAVAILABLE';
       return { ok: false, code, message: err instanceof Error ? err.message : String(err) };
     }
+    seat?.attach(session);
     this.registry.add(session);
     session.signal.addEventListener(
       'abort',

@@ -51,6 +51,8 @@ export interface SessionConfig {
   readonly sink: SessionSink;
   readonly taps: readonly SessionTap[];
   readonly now: () => number;
+  /** The session sits in a room: its handler is the room's seat (docs/rooms.md). */
+  readonly inRoom?: boolean;
 }
 
 const CLOSE_CODES: Record<CloseReason, number> = {
@@ -162,6 +164,10 @@ export class Session implements Paced {
       case 'ping':
         this.config.sink.send({ type: 'pong' });
         return;
+      case 'room':
+        if (this.config.inRoom) this.runner.event({ type: 'room', message: event.message });
+        else this.warn('WG_ERR_NOT_IN_ROOM', `session ${this.id} joined no room`);
+        return;
       case 'stop':
         void this.close('client_stop');
         return;
@@ -188,6 +194,16 @@ export class Session implements Paced {
   setRemoteLossPercent(percent: number): void {
     if (this.closed) return;
     this.output.setRemoteLossPercent(percent);
+  }
+
+  /** A room event for this participant's client (docs/rooms.md, "Events"); carriers without a way to carry it drop it. */
+  sendRoomMessage(data: unknown): void {
+    if (!this.closed) this.config.sink.send({ type: 'room', data });
+  }
+
+  /** A refused room control, as a coded warning. */
+  sendRoomWarning(code: ErrorCode, detail: string): void {
+    if (!this.closed) this.warn(code, detail);
   }
 
   /** `GET /outputs` (SSE): every additional output; returns the unsubscribe function. */

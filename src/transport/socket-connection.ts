@@ -70,6 +70,7 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
       opus: event.opus,
       phone: event.phone,
       handlerOptions: event.handlerOptions,
+      room: event.room,
       carrierConfirmsMarks: options.carrierConfirmsMarks,
       sink,
     });

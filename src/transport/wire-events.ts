@@ -19,6 +19,8 @@ export type InboundEvent =
       readonly opus?: Partial<OpusSettings> | undefined;
       /** Per-session handler options (wavegate extension), merged over the gateway's. */
       readonly handlerOptions?: Readonly<Record<string, unknown>> | undefined;
+      /** The room the session joins (docs/rooms.md); undefined = none. */
+      readonly room?: string | undefined;
     }
   | { readonly type: 'media'; readonly payload: Uint8Array; readonly seq: number | undefined; readonly timestamp: number | undefined }
   /** The client asks to be told when the audio sent before this point has gone out (FastRTC extension). */
@@ -26,6 +28,8 @@ export type InboundEvent =
   /** The carrier confirms one of our marks has been played to the caller (Twilio `mark`). */
   | { readonly type: 'played_mark'; readonly name: string }
   | { readonly type: 'dtmf'; readonly digit: string }
+  /** A room control (`{"event":"room","action":…}`, docs/rooms.md). */
+  | { readonly type: 'room'; readonly message: Readonly<Record<string, unknown>> }
   | { readonly type: 'stop' }
   | { readonly type: 'ping' }
   /** A message the carrier sends that needs no action (Twilio `connected`). */
@@ -48,7 +52,9 @@ export type OutboundMessage =
   | { readonly type: 'end_stream' }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
   | { readonly type: 'warning'; readonly code: ErrorCode; readonly message: string }
-  | { readonly type: 'refused'; readonly limit: number };
+  | { readonly type: 'refused'; readonly limit: number }
+  /** A room event for a participant (docs/rooms.md, "Events"). */
+  | { readonly type: 'room'; readonly data: unknown };
 
 export interface Serializer {
   /** Carrier name, e.g. 'fastrtc', 'twilio'. */

@@ -80,12 +80,15 @@ export class FastRtcSerializer implements Serializer {
           opus: outputOpusSettings(message),
           phone: undefined,
           handlerOptions: message.handlerOptions === undefined ? undefined : objectField(message, 'handlerOptions'),
+          room: message.room === undefined ? undefined : stringField(message, 'room'),
         };
       }
       case 'stop':
         return { type: 'stop' };
       case 'ping':
         return { type: 'ping' };
+      case 'room':
+        return { type: 'room', message };
       case 'mark':
         return { type: 'client_mark', name: stringField(objectField(message, 'mark'), 'name') };
       default:
@@ -137,6 +140,8 @@ export class FastRtcSerializer implements Serializer {
         return JSON.stringify({ status: 'failed', meta: { error: 'concurrency_limit_reached', limit: message.limit } });
       case 'output':
         return serializeOutput(message.output);
+      case 'room':
+        return JSON.stringify({ type: 'room', data: message.data });
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isValidSessionId } from '../message-fields.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
 import { sendError } from '../../http/respond.js';
 import type { HttpRoute } from '../../http/routes.js';
@@ -68,6 +69,9 @@ async function answerIncomingCall(req: IncomingMessage, res: ServerResponse, opt
   for (const [name, value] of fields) {
     if ((FORWARDED_FIELDS as readonly string[]).includes(name) && value.length <= 256) parameters[name] = value;
   }
+  // `?room=R` on the webhook URL the number is configured with: the call joins room R (docs/rooms.md).
+  const room = new URL(target, 'http://x').searchParams.get('room');
+  if (room !== null && isValidSessionId(room)) parameters.room = room;
   let body: string;
   const streamUrl = (path: string) => webSocketUrl(base, `${prefix}${path}`);
   if (verdict.carrier === 'plivo') body = plivoStreamXml(streamUrl(options.plivoStreamPath ?? options.streamPath), parameters);

@@ -30,6 +30,8 @@ export function dataChannelMessage(message: OutboundMessage): string | undefined
       }
       return undefined;
     }
+    case 'room':
+      return JSON.stringify({ type: 'room', data: message.data });
     case 'media':
     case 'mark':
     case 'pong':

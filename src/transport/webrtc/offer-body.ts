@@ -3,7 +3,7 @@ import { isValidSessionId } from '../message-fields.js';
 
 /** A parsed `POST /webrtc/offer` body (docs/webrtc.md#protocol). */
 export type OfferRequest =
-  | { readonly kind: 'offer'; readonly id: string; readonly sdp: string }
+  | { readonly kind: 'offer'; readonly id: string; readonly sdp: string; readonly room?: string | undefined }
   | { readonly kind: 'candidate'; readonly id: string; readonly candidate: CandidateInit };
 
 export interface CandidateInit {
@@ -49,7 +49,9 @@ export function parseOfferBody(body: Record<string, unknown>): OfferRequest {
   const sdp = body.sdp;
   if (typeof sdp !== 'string') throw new WavegateError('WG_ERR_INVALID_SDP', 'sdp must be a string');
   checkOfferSdp(sdp);
-  return { kind: 'offer', id, sdp };
+  // `room` (docs/rooms.md): checked where the room is joined.
+  if (body.room !== undefined && typeof body.room !== 'string') throw new WavegateError('WG_ERR_INVALID_ROOM', 'room must be a string');
+  return { kind: 'offer', id, sdp, ...(typeof body.room === 'string' && { room: body.room }) };
 }
 
 /** Cheap checks before any peer connection exists: a WebRTC SDP session (RFC 8866 §5, RFC 8829) with an Opus audio section. */

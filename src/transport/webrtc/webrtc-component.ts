@@ -104,7 +104,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     setTimeout(() => void look(), 200).unref();
   };
 
-  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined) => {
+  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined, room?: string) => {
     if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
     if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
     // A peer holds one of its client's session slots (`--client-sessions`) until it ends.
@@ -122,7 +122,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     // Candidates that came first are applied as soon as the offer is (addCandidate waits for it).
     for (const request of waiting) void peer.addCandidate(request.candidate).then(request.answer);
     scheduleExpiry();
-    const result = await peer.negotiate(sdp);
+    const result = await peer.negotiate(sdp, room);
     if (!result.ok) return sendJson200(res, result.failure);
     // `--enforce-exp-live`: the peer ends when the token that opened it expires (docs/security.md).
     if (grant !== undefined && options.enforceExpLive) {
@@ -169,7 +169,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     } catch (err) {
       return sendJson200(res, offerFailureFromError(err));
     }
-    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req), requestClient(req));
+    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req), requestClient(req), request.room);
     else await candidate(res, request.id, request.candidate);
   };
 

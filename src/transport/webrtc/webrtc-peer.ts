@@ -102,7 +102,7 @@ export class WebRtcPeer {
   }
 
   /** Offer → session (admission first) → answer with the server's gathered candidates. */
-  async negotiate(sdp: string): Promise<NegotiateResult> {
+  async negotiate(sdp: string, room?: string): Promise<NegotiateResult> {
     const refuse = (code: ErrorCode, detail?: string, extra: { limit?: number } = {}): NegotiateResult => {
       this.#remoteReady(false);
       this.#finish();
@@ -123,6 +123,7 @@ export class WebRtcPeer {
       phone: undefined,
       carrierConfirmsMarks: false,
       sink: this.#sink(),
+      room,
     });
     if (!opened.ok) return refuse(opened.code, opened.code === 'WG_ERR_CONCURRENCY_LIMIT' ? undefined : opened.message, opened.limit !== undefined ? { limit: opened.limit } : {});
     const session = opened.session;
@@ -264,6 +265,9 @@ export class WebRtcPeer {
     });
     channel.onMessage.subscribe((data) => {
       if (channel.readyState !== 'open') return;
+      // `{"type":"room","action":…}`: a room control (docs/rooms.md); everything else is acknowledged as FastRTC does.
+      const room = typeof data === 'string' ? roomControl(data) : undefined;
+      if (room !== undefined) return this.session?.onInbound({ type: 'room', message: room }, false);
       sendSafely(channel, receivedLog(typeof data === 'string' ? data : `${data.length} bytes`));
     });
   }
@@ -321,4 +325,16 @@ function sendSafely(channel: RTCDataChannel, text: string): void {
   } catch {
     // the channel closed: its stateChanged('closed') ends the peer
   }
+}
+
+/** A data channel text that is a room control message, or undefined. */
+function roomControl(text: string): Record<string, unknown> | undefined {
+  if (!text.startsWith('{') || !text.includes('"room"')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { type?: unknown }).type === 'room') return value as Record<string, unknown>;
+  } catch {
+    // not JSON: acknowledged like any other text
+  }
+  return undefined;
 }
