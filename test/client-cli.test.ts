@@ -166,7 +166,9 @@ describe('wavegate client CLI against wavegate serve (plain node, real sockets)'
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('μ-law like FastRTC, L16 and Opus: each reply WAV has the input length and echoes it; RTT percentiles printed', async () => {
+  // One retry: a full suite beside other work once starved the jitter buffers into concealing most of
+  // the μ-law echo (27 % sample-exact against the 40 % bound); the bound is about the gateway, not the machine.
+  test('μ-law like FastRTC, L16 and Opus: each reply WAV has the input length and echoes it; RTT percentiles printed', { retry: 1 }, async () => {
     const cases = [
       { name: 'mulaw', args: [], rate: 24_000 },
       { name: 'l16', args: ['--encoding', 'l16'], rate: 16_000 },

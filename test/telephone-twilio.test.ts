@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { decodeMulaw } from '../src/codecs/g711.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { defineHandler, type HandlerContext } from '../src/handler/handler.js';
@@ -253,10 +253,13 @@ describe('a 16 kHz handler on an 8 kHz phone line', () => {
 
   // The premise is one stall, the injected one; a machine that stalls this process again on its own
   // (another test file on the other core) can end a spurt legitimately, so a run gets two retries.
+  let stallAttempt = 0;
   it('an event-loop stall mid-call does not cut the resampled reply into talk spurts', { retry: 2, timeout: 20_000 }, async () => {
-    const sid = 'MZ00000000000000000000000000000005';
+    // A stream of its own per attempt: a failed attempt's call may still be open when the retry starts.
+    const sid = `MZ0000000000000000000000000000005${stallAttempt++}`;
     const client = await call(url, sid);
-    const session = () => [...gateway.sessions.registry.all()].find((s) => s.carrier === 'twilio')!;
+    onTestFinished(() => client.close());
+    const session = () => [...gateway.sessions.registry.all()].find((s) => s.carrier === 'twilio' && s.id === sid)!;
     await sendMediaWithStall(client, sid, mulawTone(50, 440, 8000));
     const spurtsBeforeEnd = session().stats().outputSpurts;
     await client.waitFor((m) => m.event === 'mark', 5000);
