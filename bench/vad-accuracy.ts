@@ -132,7 +132,7 @@ export async function measure(fixtures: readonly SpeechFixture[], condition: Con
 }
 
 /** `minutes` of one noise alone: `started_talking` per minute at the defaults (and without minSpeechS, the old logic). */
-export async function falseStarts(fixtures: readonly SpeechFixture[], noise: BenchNoise, snrDb: number, detector: DetectorName, minutes: number): Promise<{ perMinute: number; perMinuteWithoutMinSpeech: number; cpuUsPer20ms: number }> {
+export async function falseStarts(fixtures: readonly SpeechFixture[], noise: BenchNoise, snrDb: number, detector: DetectorName, minutes: number): Promise<{ perMinute: number; perMinuteWithoutMinSpeech: number; shareInFalseTurn: number; cpuUsPer20ms: number }> {
   const vad = await makeDetector(detector, 16_000);
   const n = vad.frameSamples;
   const level = meanSpeechRms(fixtures) / 10 ** (snrDb / 20);
@@ -141,6 +141,8 @@ export async function falseStarts(fixtures: readonly SpeechFixture[], noise: Ben
   let starts = 0;
   let oldStarts = 0;
   let cpuUs = 0;
+  let inTurn = 0;
+  let total = 0;
   for (let m = 0; m < minutes; m++) {
     const samples = benchNoise(noise, fixtures, 100 + m, 60 * 16_000, level);
     const pcm = Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
@@ -152,10 +154,12 @@ export async function falseStarts(fixtures: readonly SpeechFixture[], noise: Ben
       cpuUs += c1.user + c1.system;
       if (turns.push(frame, v).type === 'started_talking') starts++;
       if (oldTurns.push(frame, v).type === 'started_talking') oldStarts++;
+      total++;
+      if (turns.isTalking) inTurn++;
     }
   }
   vad.close();
-  return { perMinute: starts / minutes, perMinuteWithoutMinSpeech: oldStarts / minutes, cpuUsPer20ms: (cpuUs / (minutes * 60_000)) * 20 };
+  return { perMinute: starts / minutes, perMinuteWithoutMinSpeech: oldStarts / minutes, shareInFalseTurn: round(inTurn / total), cpuUsPer20ms: (cpuUs / (minutes * 60_000)) * 20 };
 }
 
 export function meanSpeechRms(fixtures: readonly SpeechFixture[]): number {
