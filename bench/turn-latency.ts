@@ -21,7 +21,7 @@ import type { HandlerDefinition } from '../src/handler/handler.js';
 import { replyOnPause } from '../src/turn/reply-on-pause.js';
 import { PauseDetector } from '../src/turn/pause-detector.js';
 import { DEFAULT_ALGO_OPTIONS } from '../src/turn/turn-options.js';
-import { createWebRtcVad } from '../src/vad/webrtc-vad.js';
+import { chooseVad } from '../src/vad/vad-choice.js';
 import { lastSpeechMs, percentile } from './turn-latency-asr.js';
 import { SpeechTestClient } from './turn-latency-client.js';
 import { concatPcm, loadSpeechFixtures, silence, type SpeechFixture } from './vad-speech-fixtures.js';
@@ -29,12 +29,12 @@ import { concatPcm, loadSpeechFixtures, silence, type SpeechFixture } from './va
 const LEAD_MS = 300;
 
 /**
- * When speech onset becomes detectable: the same detector with default options (WebRTC VAD, mode 3,
- * 10 ms; FastRTC's thresholds), run offline over `samples` (16 kHz) after 1 s of silence, says
+ * When speech onset becomes detectable: the same detector with default options (DEFAULT_VAD: Silero
+ * where installed, else the WebRTC VAD; FastRTC's thresholds), run offline over `samples` (16 kHz) after 1 s of silence, says
  * `started_talking`. Returns the ms into `samples` of the audio that completes that decision.
  */
 export async function detectableAtMs(samples: Int16Array): Promise<number> {
-  const vad = await createWebRtcVad(16_000);
+  const vad = await chooseVad(undefined).factory(16_000);
   try {
     const detector = new PauseDetector(DEFAULT_ALGO_OPTIONS, vad.frameMs);
     const padded = concatPcm(silence(1000, 16_000), samples);

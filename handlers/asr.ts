@@ -7,7 +7,7 @@ import { ReplyOnPauseHandler } from '../src/turn/reply-on-pause.js';
 export type AsrHandlerOptions = SpeechTurnOptions;
 
 /**
- * Speech recognition: every user turn (found by the WebRTC VAD, as ReplyOnPause finds them) is
+ * Speech recognition: every user turn (found by the VAD, as ReplyOnPause finds them) is
  * decoded while the user talks and sent as `{"type":"transcript","data":{"text":…,"final":true}}`,
  * with partials (`final: false`) as the engine closes segments, and as an additional output on
  * `GET /outputs`. Turn events (`started_talking`, `pause_detected`) are sent as `log` messages.
@@ -21,10 +21,11 @@ export function createAsrHandler(engine: SpeechEngineOptions = {}): HandlerDefin
     name: 'asr',
     inputSampleRate: 16_000,
     inputTiming: 'lossless',
-    clientOptions: ['algoOptions', 'vadOptions', 'canInterrupt', 'partials'],
-    check(options) {
-      resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
+    clientOptions: ['algoOptions', 'vad', 'vadOptions', 'canInterrupt', 'partials'],
+    async check(options) {
+      const o = resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
       recognizerFactory();
+      await o.turn.vadReady();
     },
     create(options): Handler {
       const o = resolveSpeechTurnOptions<string>('asr', options as Record<string, unknown>);

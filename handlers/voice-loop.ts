@@ -66,9 +66,9 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
     name: 'voice-loop',
     inputSampleRate: 16_000,
     inputTiming: 'lossless',
-    clientOptions: ['algoOptions', 'vadOptions', 'canInterrupt', 'partials', 'voice'],
-    check(options) {
-      resolve(options);
+    clientOptions: ['algoOptions', 'vad', 'vadOptions', 'canInterrupt', 'partials', 'voice'],
+    async check(options) {
+      await resolve(options).turn.vadReady();
     },
     create(options): Handler {
       const o = resolve(options);

@@ -47,6 +47,8 @@ export { limiter, type LimiterOptions } from './dsp/limiter.js';
 export { pitchShift } from './dsp/pitch-shift.js';
 export type { VoiceActivityDetector, VadFactory } from './vad/voice-activity-detector.js';
 export { createWebRtcVad, webRtcVad, type WebRtcVadOptions } from './vad/webrtc-vad.js';
+export { createSileroVad, sileroVad, type SileroVadOptions } from './vad/silero-vad.js';
+export { chooseVad, DEFAULT_VAD, type VadName } from './vad/vad-choice.js';
 export { replyOnPause, type ReplyOnPauseOptions } from './turn/reply-on-pause.js';
 export type { ReplyFn, ReplyTurn, ReplyItem, UtteranceListener, ListenContext } from './turn/reply-types.js';
 export { DEFAULT_ALGO_OPTIONS, type AlgoOptions } from './turn/turn-options.js';

@@ -23,7 +23,7 @@ describe('--handler-option key=value', () => {
     expect(resolved.turn.algo.speechThreshold).toBe(0.15);
     expect(resolved.turn.canInterrupt).toBe(false);
     expect(() => resolveSpeechTurnOptions('asr', parseHandlerOptionFlags(['algoOptions.speechTreshold=0.2']))).toThrow(/Unknown algoOptions option "speechTreshold"/);
-    expect(() => resolveSpeechTurnOptions('asr', parseHandlerOptionFlags(['vadOptions.agressiveness=3']))).toThrow(/Unknown vadOptions option "agressiveness"; known: mode, frameMs/);
+    expect(() => resolveSpeechTurnOptions('asr', parseHandlerOptionFlags(['vadOptions.agressiveness=3']))).toThrow(/Unknown vadOptions option "agressiveness"; known: threshold, negativeThreshold, energyFloorDbfs/);
     expect(() => resolveSpeechTurnOptions('asr', parseHandlerOptionFlags(['canInterupt=false']))).toThrow(expect.objectContaining({ code: 'WG_ERR_HANDLER_UNAVAILABLE', message: expect.stringMatching(/unknown option "canInterupt"/) }));
     expect(() => resolveSpeechTurnOptions('asr', parseHandlerOptionFlags(['algoOptions.speechThreshold=2']))).toThrow(/speechThreshold.*2/);
   });

@@ -50,12 +50,25 @@ describe('PauseDetector (FastRTC AlgoOptions over a sliding window)', () => {
   });
 
   it('works with other frame lengths and thresholds', () => {
-    const d = new PauseDetector(resolveAlgoOptions({ audioChunkDuration: 0.3, startedTalkingThreshold: 0.05, speechThreshold: 0.05 }), 30);
+    const d = new PauseDetector(resolveAlgoOptions({ audioChunkDuration: 0.3, startedTalkingThreshold: 0.05, speechThreshold: 0.05, minSpeechS: 0.05 }), 30);
     const seen = run(d, [...frames(5, false), ...frames(4, true), ...frames(20, false)]);
     expect(seen.map((s) => [s.signal.type, s.at])).toEqual([
       ['started_talking', 6], // 2 frames = 60 ms > 50 ms
       ['pause_detected', 9 + 8], // window of 10 holds 1 speech frame (30 ms < 50 ms)
     ]);
+  });
+
+  it('minSpeechS: scattered speech frames never start a turn; a run with short gaps (hang-over) does', () => {
+    const d = new PauseDetector(DEFAULT_ALGO_OPTIONS, 10);
+    // 6 frames of "speech" every 12 frames: 0.3 s in every 0.6 s window, but never 0.2 s in a row.
+    const scattered = Array.from({ length: 20 }, () => [...frames(6, true), ...frames(12, false)]).flat();
+    expect(run(d, scattered)).toEqual([]);
+    // 5 speech, 5 gap (≤ 0.1 s hang-over), … : one run, started once it has lasted 0.2 s.
+    const d2 = new PauseDetector(DEFAULT_ALGO_OPTIONS, 10);
+    const seen = run(d2, [...frames(5, true), ...frames(5, false), ...frames(5, true), ...frames(5, false), ...frames(5, true), ...frames(5, false), ...frames(10, true)]);
+    expect(seen.map((s) => s.signal.type)).toEqual(['started_talking']);
+    expect(seen[0]!.at).toBeLessThan(45);
+    expect(d2.speechRunMs).toBeGreaterThanOrEqual(200);
   });
 
   it('reset() forgets the turn and the window', () => {

@@ -98,6 +98,8 @@ const HELP = `usage: wavegate serve [options]
   --room-sample-rate HZ       the rate rooms mix at: 8000, 16000 (default), 24000 or 48000
   --room-moderation           participants may mute, set the gain of and kick others from their socket
   --no-room-barge-in          a person talking does not clear a room handler's queued speech
+  --vad silero|webrtc         voice activity detector of the turn-taking handlers (asr, voice-loop);
+                              silero needs: npm install onnxruntime-node @ricky0123/vad-web (docs/handlers.md)
 `;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -171,6 +173,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'room-sample-rate': { type: 'string' },
       'room-moderation': { type: 'boolean' },
       'no-room-barge-in': { type: 'boolean' },
+      vad: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -187,6 +190,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const handler = await loadHandler(values.handler);
   const handlerOptions = parseHandlerOptionFlags(values['handler-option'] ?? []);
   if (values.dsp !== undefined) handlerOptions.dsp = values.dsp;
+  if (values.vad !== undefined) {
+    if (values.vad !== 'silero' && values.vad !== 'webrtc') throw new Error(`--vad expects silero or webrtc, got ${JSON.stringify(values.vad)}`);
+    handlerOptions.vad = values.vad;
+  }
   const concurrencyLimit = toNumber('concurrency-limit', values['concurrency-limit']);
   const timeLimitS = toNumber('time-limit', values['time-limit']);
   const idleTimeoutS = toNumber('idle-timeout', values['idle-timeout']);

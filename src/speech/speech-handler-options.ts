@@ -16,12 +16,12 @@ export interface SpeechEngineOptions {
 }
 
 /** Per-session options of the `asr` and `voice-loop` handlers (CLI: `--handler-option algoOptions.speechThreshold=0.2`). */
-export interface SpeechTurnOptions extends Partial<Pick<ReplyOnPauseOptions, 'algoOptions' | 'vadOptions' | 'canInterrupt' | 'needsInputs' | 'maxReplyLeadMs'>> {
+export interface SpeechTurnOptions extends Partial<Pick<ReplyOnPauseOptions, 'algoOptions' | 'vad' | 'vadOptions' | 'canInterrupt' | 'needsInputs' | 'maxReplyLeadMs'>> {
   /** Send partial transcripts (`final: false`). Default true. */
   partials?: boolean;
 }
 
-const TURN_KEYS: ReadonlySet<string> = new Set(['algoOptions', 'vadOptions', 'canInterrupt', 'needsInputs', 'maxReplyLeadMs', 'partials']);
+const TURN_KEYS: ReadonlySet<string> = new Set(['algoOptions', 'vad', 'vadOptions', 'canInterrupt', 'needsInputs', 'maxReplyLeadMs', 'partials']);
 
 export interface ResolvedSpeechTurnOptions<R> {
   readonly turn: ResolvedReplyOnPauseOptions<R>;
@@ -51,17 +51,19 @@ export function resolveSpeechTurnOptions<R>(handler: string, options: Record<str
         throw new TypeError(`unknown option ${JSON.stringify(key)}; known: ${[...TURN_KEYS, ...extraKeys].join(', ')} (engines are set in code: create${handler === 'asr' ? 'Asr' : 'VoiceLoop'}Handler({ … }))`);
       }
     }
-    const { partials = true, algoOptions, vadOptions, canInterrupt, needsInputs, maxReplyLeadMs } = o as SpeechTurnOptions;
+    const { partials = true, algoOptions, vad, vadOptions, canInterrupt, needsInputs, maxReplyLeadMs } = o as SpeechTurnOptions;
     checkOption(typeof partials === 'boolean', 'partials', partials, 'a boolean');
     const turnOptions: Partial<ReplyOnPauseOptions<R>> = {
       inputSampleRate: 16_000,
       ...(algoOptions !== undefined && { algoOptions }),
       ...(vadOptions !== undefined && { vadOptions }),
+      ...(vad !== undefined && { vad }),
       ...(canInterrupt !== undefined && { canInterrupt }),
       ...(needsInputs !== undefined && { needsInputs }),
       ...(maxReplyLeadMs !== undefined && { maxReplyLeadMs }),
     };
     checkOption(algoOptions === undefined || (typeof algoOptions === 'object' && algoOptions !== null), 'algoOptions', algoOptions, 'an object');
+    checkOption(vad === undefined || vad === 'silero' || vad === 'webrtc', 'vad', vad, 'silero or webrtc');
     checkOption(vadOptions === undefined || (typeof vadOptions === 'object' && vadOptions !== null), 'vadOptions', vadOptions, 'an object');
     return { turn: resolveReplyOnPauseOptions<R>(turnOptions), partials };
   });

@@ -26,6 +26,12 @@ export class PauseDetector {
   private readonly pauseFrames: number;
   private readonly maxFrames: number;
   private readonly prerollFrames: number;
+  private readonly minRunFrames: number;
+  private readonly hangoverFrames: number;
+  /** Frames pushed so far, and where the current run of speech began and last had speech. */
+  private frameIndex = 0;
+  private runStart = -1;
+  private lastSpeech = -Infinity;
   private verdictAt = 0;
   private speechInWindow = 0;
   private recent: Int16Array[] = [];
@@ -41,6 +47,14 @@ export class PauseDetector {
     this.pauseFrames = (algo.speechThreshold * 1000) / frameMs;
     this.maxFrames = Math.round((algo.maxContinuousSpeechS * 1000) / frameMs);
     this.prerollFrames = windowFrames + Math.round(prerollPadMs / frameMs);
+    this.minRunFrames = (algo.minSpeechS * 1000) / frameMs;
+    this.hangoverFrames = (algo.speechHangoverS * 1000) / frameMs;
+  }
+
+  /** Length of the current run of speech (gaps within the hang-over bridged), in ms; 0 outside one. */
+  get speechRunMs(): number {
+    if (this.runStart < 0 || this.frameIndex - 1 - this.lastSpeech > this.hangoverFrames) return 0;
+    return (this.lastSpeech - this.runStart + 1) * this.frameMs;
   }
 
   get isTalking(): boolean {
@@ -61,11 +75,17 @@ export class PauseDetector {
     this.speechInWindow += (isSpeech ? 1 : 0) - this.verdicts[this.verdictAt]!;
     this.verdicts[this.verdictAt] = isSpeech ? 1 : 0;
     this.verdictAt = (this.verdictAt + 1) % this.verdicts.length;
+    const index = this.frameIndex++;
+    if (isSpeech) {
+      if (this.runStart < 0 || index - this.lastSpeech - 1 > this.hangoverFrames) this.runStart = index;
+      this.lastSpeech = index;
+    }
 
     if (!this.talking) {
       this.recent.push(frame);
       if (this.recent.length > this.prerollFrames) this.recent.shift();
-      if (this.speechInWindow > this.startFrames) {
+      const runFrames = this.runStart < 0 || index - this.lastSpeech > this.hangoverFrames ? 0 : this.lastSpeech - this.runStart + 1;
+      if (this.speechInWindow > this.startFrames && runFrames >= this.minRunFrames) {
         this.talking = true;
         this.utterance = this.recent;
         this.recent = [];
@@ -88,6 +108,8 @@ export class PauseDetector {
   reset(): void {
     this.verdicts.fill(0);
     this.speechInWindow = 0;
+    this.runStart = -1;
+    this.lastSpeech = -Infinity;
     this.recent = [];
     this.utterance = [];
     this.talking = false;

@@ -5,19 +5,19 @@ import { WavegateError } from '../errors/wavegate-error.js';
 import type { CloseReason, Handler, HandlerContext, HandlerDefinition, HandlerOutput, SessionEvent } from '../handler/handler.js';
 import { FrameSplitter } from '../audio/frame-splitter.js';
 import type { VadFactory, VoiceActivityDetector } from '../vad/voice-activity-detector.js';
-import { webRtcVad } from '../vad/webrtc-vad.js';
+import { assertVadAvailable, chooseVad, type VadName } from '../vad/vad-choice.js';
 import { PauseDetector, type TurnSignal } from './pause-detector.js';
 import { ReplyPump } from './reply-pump.js';
 import type { ListenContext, ReplyFn, UtteranceListener } from './reply-types.js';
-import { resolveAlgoOptions, resolveVadOptions, type AlgoOptions, type VadOptions } from './turn-options.js';
+import { resolveAlgoOptions, type AlgoOptions, type VadOptions } from './turn-options.js';
 
 export interface ReplyOnPauseOptions<R = unknown> {
   /** FastRTC's AlgoOptions (camelCase). */
   algoOptions: Partial<AlgoOptions>;
-  /** Options of the WebRTC VAD (used unless `vad` is given). */
+  /** Options of the chosen detector (the WebRTC VAD's or Silero's). */
   vadOptions: Partial<VadOptions>;
-  /** Another voice activity detector. */
-  vad: VadFactory | undefined;
+  /** `'silero'`, `'webrtc'`, or another detector's factory. Default: DEFAULT_VAD (src/vad/vad-choice.ts). */
+  vad: VadFactory | VadName | undefined;
   /** Speech while a reply plays stops it (barge-in). false: input is ignored while replying, as FastRTC. */
   canInterrupt: boolean;
   /** Wait for `POST /input` arguments before the first reply (the client is sent `send_input`). */
@@ -44,6 +44,10 @@ export const DEFAULT_REPLY_ON_PAUSE_OPTIONS: ReplyOnPauseOptions = {
 export interface ResolvedReplyOnPauseOptions<R> extends ReplyOnPauseOptions<R> {
   readonly algo: AlgoOptions;
   readonly vadFactory: VadFactory;
+  /** The built-in detector chosen, or 'custom' for a factory. */
+  readonly vadName: VadName | 'custom';
+  /** Resolves when the detector can run (a Silero detector named explicitly loads its model). */
+  readonly vadReady: () => Promise<void>;
 }
 
 /** Defaults spread first, every option checked; throws a TypeError naming the offending value. */
@@ -53,11 +57,12 @@ export function resolveReplyOnPauseOptions<R>(options: Partial<ReplyOnPauseOptio
   checkOption(typeof o.needsInputs === 'boolean', 'needsInputs', o.needsInputs, 'a boolean');
   checkOption(inRange(o.maxReplyLeadMs, 0, 10_000), 'maxReplyLeadMs', o.maxReplyLeadMs, 'a number of ms from 0 to 10000');
   checkOption(Number.isInteger(o.inputSampleRate) && o.inputSampleRate > 0, 'inputSampleRate', o.inputSampleRate, 'a positive integer');
-  checkOption(o.vad === undefined || typeof o.vad === 'function', 'vad', o.vad, 'a VAD factory function');
+  checkOption(o.vad === undefined || typeof o.vad === 'function' || o.vad === 'silero' || o.vad === 'webrtc', 'vad', o.vad, "'silero', 'webrtc' or a VAD factory function");
   checkOption(o.listen === undefined || typeof o.listen === 'function', 'listen', o.listen, 'a function');
   const algo = resolveAlgoOptions(o.algoOptions);
-  const vadFactory = o.vad ?? webRtcVad(resolveVadOptions(o.vadOptions));
-  return { ...o, algo, vadFactory };
+  if (typeof o.vad === 'function') return { ...o, algo, vadFactory: o.vad, vadName: 'custom', vadReady: () => Promise.resolve() };
+  const choice = chooseVad(o.vad, o.vadOptions);
+  return { ...o, algo, vadFactory: choice.factory, vadName: choice.name, vadReady: () => assertVadAvailable(choice) };
 }
 
 /**
@@ -75,6 +80,7 @@ export function replyOnPause<R = unknown>(fn: ReplyFn<R>, options: Partial<Reply
   return {
     name,
     inputSampleRate: resolved.inputSampleRate,
+    check: () => resolved.vadReady(),
     create: () => new ReplyOnPauseHandler(fn, resolved),
   };
 }

@@ -1,5 +1,6 @@
 import { checkKnownKeys, checkOption, inRange } from '../dsp/option-check.js';
-import { resolveWebRtcVadOptions, type WebRtcVadOptions } from '../vad/webrtc-vad.js';
+import type { SileroVadOptions } from '../vad/silero-vad.js';
+import type { WebRtcVadOptions } from '../vad/webrtc-vad.js';
 
 /**
  * FastRTC's AlgoOptions, camelCase. Durations in seconds, as FastRTC has them. wavegate evaluates
@@ -13,6 +14,14 @@ export interface AlgoOptions {
   startedTalkingThreshold: number;
   /** Less speech than this in the window after a turn started is a pause: `pause_detected` (s). */
   speechThreshold: number;
+  /**
+   * Speech must also have lasted this long without a break (gaps up to `speechHangoverS` bridged)
+   * before a turn starts or a reply is interrupted: scattered noise hits add up in the window, a
+   * door slam or a click is short; a word is not (LiveKit's min_interruption_duration, s).
+   */
+  minSpeechS: number;
+  /** Non-speech gaps up to this long do not end a run of speech (hang-over, s). */
+  speechHangoverS: number;
   /** A turn this long is cut and answered, as if the speaker paused (s). FastRTC: unbounded; here bounded. */
   maxContinuousSpeechS: number;
 }
@@ -21,6 +30,8 @@ export const DEFAULT_ALGO_OPTIONS: AlgoOptions = {
   audioChunkDuration: 0.6,
   startedTalkingThreshold: 0.2,
   speechThreshold: 0.1,
+  minSpeechS: 0.2,
+  speechHangoverS: 0.1,
   maxContinuousSpeechS: 60,
 };
 
@@ -31,9 +42,11 @@ export function resolveAlgoOptions(options: Partial<AlgoOptions> = {}): AlgoOpti
   checkOption(inRange(o.audioChunkDuration, 0.05, 10), 'audioChunkDuration', o.audioChunkDuration, 'a number of seconds from 0.05 to 10');
   checkOption(inRange(o.startedTalkingThreshold, 0, o.audioChunkDuration), 'startedTalkingThreshold', o.startedTalkingThreshold, `a number of seconds from 0 to audioChunkDuration (${o.audioChunkDuration})`);
   checkOption(inRange(o.speechThreshold, 0, o.audioChunkDuration), 'speechThreshold', o.speechThreshold, `a number of seconds from 0 to audioChunkDuration (${o.audioChunkDuration})`);
+  checkOption(inRange(o.minSpeechS, 0, 5), 'minSpeechS', o.minSpeechS, 'a number of seconds from 0 to 5');
+  checkOption(inRange(o.speechHangoverS, 0, 2), 'speechHangoverS', o.speechHangoverS, 'a number of seconds from 0 to 2');
   checkOption(inRange(o.maxContinuousSpeechS, 0.1, 3600), 'maxContinuousSpeechS', o.maxContinuousSpeechS, 'a number of seconds from 0.1 to 3600');
   return o;
 }
 
-export type VadOptions = WebRtcVadOptions;
-export const resolveVadOptions = resolveWebRtcVadOptions;
+/** The chosen detector's options: the WebRTC VAD's (mode, frameMs) or Silero's (threshold, …). */
+export type VadOptions = WebRtcVadOptions & SileroVadOptions;
