@@ -26,6 +26,9 @@ export function createAsrHandler(engine: SpeechEngineOptions = {}): HandlerDefin
       resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
       recognizerFactory();
     },
+    validateOptions(options) {
+      resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
+    },
     create(options): Handler {
       const o = resolveSpeechTurnOptions<string>('asr', options as Record<string, unknown>);
       const recognizer = recognizerFactory()();
