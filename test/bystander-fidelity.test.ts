@@ -20,7 +20,7 @@ describe('an echo returns what it got through event-loop stalls', () => {
   });
   afterAll(() => gateway.close());
 
-  it('stalls of 50 ms to 2.5 s, at a spurt's start and mid-spurt: samples back / sent within [0.99, 1.01], ± one frame per spurt', async () => {
+  it("stalls of 50 ms to 2.5 s, at a spurt's start and mid-spurt: samples back / sent within [0.99, 1.01], ± one frame per spurt", async () => {
     const stalls = new Map([[20, 150], [60, 400], [130, 1600], [200, 60], [300, 2500], [152, 2000], [330, 900], [400, 50]]);
     const bystander = await EchoBystander.start(url, { spurtFrames: 150, pauseMs: 500, stallBefore: (k) => stalls.get(k) ?? 0 });
     await new Promise((r) => setTimeout(r, 11_000));
