@@ -67,7 +67,7 @@ function startGateway(recordDir: string): Promise<Gateway> {
           gateway.url = listening[1]!;
           resolve(gateway);
         }
-        const gc = /^wg-gc-done (\d+) (\d+)$/.exec(line);
+        const gc = /^wg-gc-done (\d+) (\d+)/.exec(line);
         if (gc) waiting.shift()?.({ rss: Number(gc[1]), heapUsed: Number(gc[2]) });
       }
     });
