@@ -124,3 +124,16 @@ describe('after the fuzz', () => {
     expect(Math.abs(result.backSamples - result.sentSamples)).toBeLessThanOrEqual(result.spurts * 160);
   });
 });
+
+describe('found by the fuzzer', () => {
+  it('a 4 kHz session with recordings on opens and echoes (the recorder refused rates under 8 kHz: 1011)', async () => {
+    const { WsTestClient } = await import('./support/ws-test-client.js');
+    const client = await WsTestClient.connect(`${url.replace('http', 'ws')}/websocket/offer`);
+    client.send({ event: 'start', websocket_id: 'rate-4k', mediaFormat: { encoding: 'audio/x-l16', sampleRate: 4000, channels: 1 }, outputFormat: { encoding: 'audio/x-l16', sampleRate: 4000, channels: 1 } });
+    for (let i = 0; i < 5; i++) client.send(Buffer.alloc(160));
+    await client.waitFor(() => client.messages.some((m) => Buffer.isBuffer(m)), 5000).catch(() => undefined);
+    expect(client.messages.some((m) => Buffer.isBuffer(m))).toBe(true);
+    expect(client.closeCode).toBeUndefined();
+    client.close();
+  });
+});
