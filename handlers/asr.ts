@@ -27,6 +27,9 @@ export function createAsrHandler(engine: SpeechEngineOptions = {}): HandlerDefin
       recognizerFactory();
       await o.turn.vadReady();
     },
+    validateOptions(options) {
+      resolveSpeechTurnOptions('asr', options as Record<string, unknown>);
+    },
     create(options): Handler {
       const o = resolveSpeechTurnOptions<string>('asr', options as Record<string, unknown>);
       const recognizer = recognizerFactory()();

@@ -26,6 +26,9 @@ export default defineHandler<DspHandlerOptions>({
   check(options) {
     buildChain(options);
   },
+  validateOptions(options) {
+    buildChain(options);
+  },
   create(options): Handler {
     let ctx: HandlerContext | undefined;
     const warned = new Set<string>();

@@ -9,11 +9,11 @@ export interface EchoOptions {
 export default defineHandler<EchoOptions>({
   name: 'echo',
   clientOptions: ['gainDb'],
+  validateOptions(options) {
+    gainDbOf(options);
+  },
   create(options): Handler {
-    const gainDb = options.gainDb ?? 0;
-    if (typeof gainDb !== 'number' || !Number.isFinite(gainDb) || Math.abs(gainDb) > 60) {
-      throw new TypeError(`Expected \`gainDb\` to be a number from -60 to 60, got \`${String(gainDb)}\``);
-    }
+    const gainDb = gainDbOf(options);
     const gain = 10 ** (gainDb / 20);
     let ctx: HandlerContext | undefined;
     return {
@@ -32,3 +32,11 @@ export default defineHandler<EchoOptions>({
     };
   },
 });
+
+function gainDbOf(options: EchoOptions): number {
+  const gainDb = options.gainDb ?? 0;
+  if (typeof gainDb !== 'number' || !Number.isFinite(gainDb) || Math.abs(gainDb) > 60) {
+    throw new TypeError(`Expected \`gainDb\` to be a number from -60 to 60, got \`${String(gainDb)}\``);
+  }
+  return gainDb;
+}

@@ -70,6 +70,9 @@ export function createVoiceLoopHandler(engine: VoiceLoopEngine = {}): HandlerDef
     async check(options) {
       await resolve(options).turn.vadReady();
     },
+    validateOptions(options) {
+      resolveSpeechTurnOptions('voice-loop', options as Record<string, unknown>, ['voice']);
+    },
     create(options): Handler {
       const o = resolve(options);
       const recognizer = o.recognizer();

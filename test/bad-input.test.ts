@@ -79,7 +79,7 @@ describe('bad input gets its error code; the process and other sessions carry on
     ['Opus at a rate Opus lacks', { event: 'start', websocket_id: 'fmt2', mediaFormat: { encoding: 'audio/opus', sampleRate: 44100, channels: 1 } }, 'WG_ERR_UNSUPPORTED_FORMAT', 1003],
     ['a wrong rate', { event: 'start', websocket_id: 'fmt3', mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: -8000 } }, 'WG_ERR_UNSUPPORTED_FORMAT', 1003],
     ['stereo', { event: 'start', websocket_id: 'fmt4', mediaFormat: { encoding: 'audio/x-l16', sampleRate: 16000, channels: 2 } }, 'WG_ERR_UNSUPPORTED_FORMAT', 1003],
-    ['bad handler options', { event: 'start', websocket_id: 'opt1', handlerOptions: { gainDb: 'loud' } }, 'WG_ERR_HANDLER_UNAVAILABLE', 1011],
+    ['bad handler options', { event: 'start', websocket_id: 'opt1', handlerOptions: { gainDb: 'loud' } }, 'WG_ERR_INVALID_OPTION', 1008],
     ['a handler option clients may not set', { event: 'start', websocket_id: 'opt2', handlerOptions: { gainDb: 3, command: '/bin/sh' } }, 'WG_ERR_OPTION_NOT_ALLOWED', 1008],
   ];
   for (const [name, message, code, closeCode] of fatal) {
@@ -133,5 +133,16 @@ describe('bad input gets its error code; the process and other sessions carry on
     res = await post(JSON.stringify({ webrtc_id: 'bystander', answer: 42 }));
     expect(res.status).toBe(200);
     expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('handler options the handler refuses', () => {
+  it('gainDb "x" → WG_ERR_INVALID_OPTION, close 1008, before the handler is created; a bystander carries on', async () => {
+    const client = await started('bad-option', { handlerOptions: { gainDb: 'x' } });
+    const error = await client.waitFor((m) => m.type === 'error');
+    expect(error.code).toBe('WG_ERR_INVALID_OPTION');
+    expect(error.message).toContain('gainDb');
+    expect(await client.waitClose()).toBe(1008);
+    await bystanderStillEchoes();
   });
 });

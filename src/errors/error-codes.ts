@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   WG_ERR_SLOW_CONSUMER: { message: 'client does not read fast enough; output dropped', httpStatus: 503, closeCode: 4011 },
   WG_ERR_HANDLER_FAILED: { message: 'the handler threw; its session ends', httpStatus: 500, closeCode: 1011 },
   WG_ERR_OPTION_NOT_ALLOWED: { message: 'a client may not set this handler option', httpStatus: 403, closeCode: 1008 },
+  WG_ERR_INVALID_OPTION: { message: 'a handler option has a value the handler refuses (checked before the handler is created)', httpStatus: 400, closeCode: 1008 },
   WG_ERR_HANDLER_UNAVAILABLE: { message: 'the handler cannot be created (missing engine or bad options)', httpStatus: 500, closeCode: 1011 },
   WG_ERR_QUEUE_OVERFLOW: { message: 'input queue full; frames dropped', httpStatus: 503, closeCode: 1013 },
   WG_ERR_SHUTTING_DOWN: { message: 'server is shutting down', httpStatus: 503, closeCode: 1001 },

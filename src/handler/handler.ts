@@ -100,6 +100,13 @@ export interface HandlerDefinition<O = Record<string, unknown>> {
    * the operator's. Default: none.
    */
   readonly clientOptions?: readonly string[];
+  /**
+   * Checks one session's options (the gateway's, with the client's `handlerOptions` over them) before
+   * `create()` runs; throw to refuse the session with WG_ERR_INVALID_OPTION (docs/errors.md), e.g.
+   * `gainDb: "x"`. Keep it pure and quick (no engines, no I/O). Without it a bad value reaches
+   * `create()`, whose failure is WG_ERR_HANDLER_UNAVAILABLE.
+   */
+  validateOptions?(options: O): void;
   /** Called once per session, after admission. Throw a WavegateError('WG_ERR_HANDLER_UNAVAILABLE') when it cannot work. */
   create(options: O): Handler;
   /** Called once when the gateway starts with this handler: check engines exist, fail early. */

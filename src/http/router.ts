@@ -1,3 +1,4 @@
+import { requestUrl } from './request-url.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -53,7 +54,8 @@ export class GatewayRouter {
   handleRequest(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void {
     const original = (req as { originalUrl?: string }).originalUrl;
     const full = typeof original === 'string' ? original : req.url ?? '/';
-    const url = new URL(full, 'http://localhost');
+    const url = requestUrl(full);
+    if (url === undefined) return sendError(res, 'WG_ERR_BAD_REQUEST', 'unreadable request target');
     const inner = innerPath(this.mountPrefix, url.pathname);
     if (inner === undefined) return next ? next() : sendError(res, 'WG_ERR_NOT_FOUND', url.pathname);
     if (inner === 'redirect') {
@@ -93,7 +95,8 @@ export class GatewayRouter {
    * refusal on the HTTP response); false, socket untouched, for any other path.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
+    if (url === undefined) return false;
     const inner = innerPath(this.mountPrefix, url.pathname);
     if (inner === undefined || inner === 'redirect') return false;
     const entry = this.wsServers.get(inner) ?? this.wsServers.get(inner.endsWith('/') ? inner.slice(0, -1) : `${inner}/`);

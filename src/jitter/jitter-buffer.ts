@@ -138,6 +138,11 @@ export class JitterBuffer<T> {
     return this.#order.bufferedMs;
   }
 
+  /** Packets buffered (the buffer holds at most `options.capacity`; the next one over drops the earliest). */
+  get bufferedPackets(): number {
+    return this.#order.size;
+  }
+
   /** True while pop() can return something other than 'empty' (an adapter may stop ticking otherwise). */
   get active(): boolean {
     return this.#state === 'playing' || this.#order.size > 0;

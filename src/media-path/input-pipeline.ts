@@ -166,7 +166,9 @@ export class InputPipeline {
     // the phase of its packets against the playhead (anchored on a first packet that came late, every
     // later one would land just before it and wait a whole frame). The playhead paces the rest.
     const onTime = cause === 'arrival' && !this.pace.ahead(now);
-    while ((onTime || this.playhead <= now + slack) && this.isActive) {
+    // A full buffer releases its surplus at once rather than drop the earliest packet at the next push:
+    // a burst after an event-loop stall longer than the buffer (64 packets) is audio delayed, not extra.
+    while ((onTime || this.playhead <= now + slack || this.playout.buffer.bufferedPackets >= this.playout.buffer.options.capacity) && this.isActive) {
       // At the wire rate the handler's frame is the played frame: pulled straight into a pooled one.
       const direct = this.resampler === undefined ? this.frames.acquire(this.wireFrame.length, this.streamMs) : undefined;
       if (!this.playout.pullInto(now, direct?.samples ?? this.wireFrame)) {

@@ -88,7 +88,7 @@ function resolve(input: SessionRecorderInput): SessionRecorderOptions {
   if (typeof o.dir !== 'string' || o.dir.length === 0) fail('dir', o.dir, 'a non-empty string');
   if (typeof o.id !== 'string' || !isValidRecordingId(o.id)) fail('id', o.id, 'a session id ([A-Za-z0-9_.:-]{1,128} without "..")');
   if (!RECORD_MODES.includes(o.mode)) fail('mode', o.mode, "'input', 'output' or 'both'");
-  int('sampleRate', 8000, 192_000);
+  int('sampleRate', 4000, 192_000); // every rate a client may send (docs/protocol.md: 4–192 kHz)
   int('flushIntervalMs', 1, 10_000);
   int('maxLagMs', 100, 60_000);
   int('gapToleranceMs', 0, 1000);

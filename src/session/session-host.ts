@@ -3,7 +3,7 @@ import { encoderOptionsOf, sessionOpusSettings, type OpusSettings } from '../cod
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { GatewayOptions } from '../gateway-options.js';
-import type { Handler, PhoneCallInfo } from '../handler/handler.js';
+import type { Handler, HandlerDefinition, PhoneCallInfo } from '../handler/handler.js';
 import { GatewayEvents } from '../gateway-events.js';
 import { SharedPacer } from '../pacer/shared-pacer.js';
 import { Session } from './session.js';
@@ -141,6 +141,11 @@ export class SessionHost {
       const allowed = definition.clientOptions?.length ? `; a client may set ${definition.clientOptions.join(', ')}` : '; clients may set none';
       return { ok: false, code: 'WG_ERR_OPTION_NOT_ALLOWED', message: `handler ${definition.name}: ${refused.map((k) => JSON.stringify(k)).join(', ')}${allowed}` };
     }
+    const invalid = invalidOptions(definition, { ...this.options.handlerOptions, ...request.handlerOptions });
+    if (invalid !== undefined) {
+      admission.release();
+      return { ok: false, code: 'WG_ERR_INVALID_OPTION', message: `handler ${definition.name}: ${invalid}` };
+    }
     const cluster = this.cluster;
     if (!cluster) return this.build(request, admission.release);
     const entry = {
@@ -256,5 +261,16 @@ export class SessionHost {
     clearInterval(this.sweepTimer);
     await this.registry.closeAll('server_shutdown');
     this.pacer.stop();
+  }
+}
+
+/** What the definition's `validateOptions` says is wrong with a session's options, or undefined (docs/handlers.md). */
+function invalidOptions(definition: HandlerDefinition<any>, options: Record<string, unknown>): string | undefined {
+  if (definition.validateOptions === undefined) return undefined;
+  try {
+    definition.validateOptions(options);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
 }

@@ -1,0 +1,205 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { EchoBystander } from './lib/echo-bystander.js';
+import { runHttpProbe, runRawFrames, runWsScript } from './lib/fuzz-driver.js';
+import { httpProbe, rawFrameBytes, WS_PATHS, wsScript } from './lib/fuzz-messages.js';
+
+/**
+ * `npm run fuzz -- --messages 1000000 [--parallel 16] [--seed 1]` (docs/security.md, "Fuzzing"): drives a
+ * live gateway process (`wavegate serve`, echo handler, recordings on) from this process with the
+ * structure-aware fuzz input of bench/lib/fuzz-messages.ts — mutated FastRTC, Twilio/Telnyx/Plivo and
+ * signaling messages, HTTP requests at every route, malformed frames, abrupt closes — while a clean
+ * echo session streams beside it. Reports messages, connections, crashes, 5xx, close codes, error
+ * codes, RSS and heap after a forced GC before and after, and the bystander's samples back / sent;
+ * JSON in bench/results/fuzz.json.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+interface Gateway {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  memory(): Promise<{ rss: number; heapUsed: number }>;
+  exited: { code: number | null; signal: string | null } | undefined;
+}
+
+function startGateway(recordDir: string): Promise<Gateway> {
+  const hook = new URL('./fuzz/force-gc-hook.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', hook, join(ROOT, 'bin/wavegate.js'), 'serve', '--port', '0', '--handler', 'echo', '--record-dir', recordDir, '--idle-timeout', '5'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  let out = '';
+  const waiting: Array<(m: { rss: number; heapUsed: number }) => void> = [];
+  const gateway: Gateway = {
+    child,
+    url: '',
+    stderr: () => err,
+    exited: undefined,
+    memory: () =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        child.kill('SIGUSR2');
+      }),
+  };
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-200_000)));
+  child.once('exit', (code, signal) => (gateway.exited = { code, signal }));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        const listening = /listening on (http:\/\/\S+)/.exec(line);
+        if (listening) {
+          gateway.url = listening[1]!;
+          resolve(gateway);
+        }
+        const gc = /^wg-gc-done (\d+) (\d+)/.exec(line);
+        if (gc) waiting.shift()?.({ rss: Number(gc[1]), heapUsed: Number(gc[2]) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before listening:\n${err}`)));
+  });
+}
+
+const count = (map: Record<string, number>, key: string | number) => (map[key] = (map[key] ?? 0) + 1);
+
+async function main(): Promise<void> {
+  const totalMessages = arg('messages', 100_000);
+  const parallel = arg('parallel', 16);
+  const seed = arg('seed', 1);
+  const recordDir = mkdtempSync(join(tmpdir(), 'wg-fuzz-rec-'));
+  const gateway = await startGateway(recordDir);
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const stats = {
+    messages: 0,
+    wsConnections: 0,
+    httpRequests: 0,
+    rawFrameConnections: 0,
+    closeCodes: {} as Record<string, number>,
+    serverClose1011: 0,
+    errorCodes: {} as Record<string, number>,
+    uncodedErrors: 0,
+    httpStatus: {} as Record<string, number>,
+    http5xx: 0,
+    httpFailed: 0,
+    wsConnectFailed: {} as Record<string, number>,
+  };
+  const bystander = await EchoBystander.start(gateway.url, { spurtFrames: 250, pauseMs: 500 });
+  // Warm-up (code paths compiled, pools filled), then the baseline memory reading.
+  const warm = fc.sample(wsScript('warm', 30), { seed: seed + 999_999, numRuns: 100 });
+  for (const s of warm) await runWsScript(gateway.url, s);
+  await new Promise((r) => setTimeout(r, 6000));
+  const before = await gateway.memory();
+  let chunk = 0;
+  let lastReport = performance.now();
+  const work: Array<() => Promise<void>> = [];
+  const refill = () => {
+    chunk++;
+    const kind = chunk % 10;
+    if (kind === 9) {
+      for (const p of fc.sample(httpProbe, { seed: seed + chunk, numRuns: 40 }))
+        work.push(async () => {
+          const r = await runHttpProbe(gateway.url, p);
+          stats.messages++;
+          stats.httpRequests++;
+          if (r.status === undefined) stats.httpFailed++;
+          else {
+            count(stats.httpStatus, r.status);
+            if (r.status >= 500) stats.http5xx++;
+          }
+        });
+    } else if (kind === 4) {
+      for (const [path, bytes] of fc.sample(fc.tuple(fc.constantFrom(...Object.values(WS_PATHS)), rawFrameBytes), { seed: seed + chunk, numRuns: 10 }))
+        work.push(async () => {
+          const code = await runRawFrames(gateway.url, path, bytes);
+          stats.messages++;
+          stats.rawFrameConnections++;
+          count(stats.closeCodes, code ?? 'none');
+          if (code === 1011) stats.serverClose1011++;
+        });
+    } else {
+      for (const [k, s] of fc.sample(wsScript(`${chunk}`, 60), { seed: seed + chunk, numRuns: 20 }).entries())
+        work.push(async () => {
+          // Ids unique per connection (the generator's are per chunk).
+          const script = { ...s, messages: s.messages.map((m) => (m.kind === 'text' ? { ...m, data: m.data.replaceAll(`fz-${chunk}`, `fz-${chunk}-${k}`).replaceAll(`MZ${chunk}`, `MZ${chunk}x${k}`) } : m)) };
+          const r = await runWsScript(gateway.url, script);
+          stats.messages += r.sent;
+          stats.wsConnections++;
+          if (r.connectFailed) count(stats.wsConnectFailed, r.connectFailed);
+          count(stats.closeCodes, r.serverCloseCode ?? `client-${r.closeCode ?? 'none'}`);
+          if (r.serverCloseCode === 1011) stats.serverClose1011++;
+          stats.uncodedErrors += r.uncoded;
+          for (const code of r.errorCodes) count(stats.errorCodes, code);
+        });
+    }
+  };
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (stats.messages < totalMessages && gateway.exited === undefined) {
+        if (work.length === 0) refill();
+        await work.shift()!();
+        if (performance.now() - lastReport > 10_000) {
+          lastReport = performance.now();
+          process.stderr.write(`fuzz: ${stats.messages} messages, ${stats.wsConnections} connections, ${Math.round((performance.now() - t0) / 1000)} s\n`);
+        }
+      }
+    }),
+  );
+  const durationS = (performance.now() - t0) / 1000;
+  const bystanderResult = await bystander.stop();
+  // Sessions left by lingering connections end on the idle timeout (5 s); then the memory reading.
+  await new Promise((r) => setTimeout(r, 8000));
+  const crashed = gateway.exited !== undefined;
+  const after = crashed ? undefined : await gateway.memory();
+  const internalFailures = (gateway.stderr().match(/failed:|Error: |at .*\(/g) ?? []).length;
+  gateway.child.kill('SIGTERM');
+  rmSync(recordDir, { recursive: true, force: true });
+  const result = {
+    bench: 'fuzz',
+    startedAt,
+    command: `npm run fuzz -- --messages ${totalMessages} --parallel ${parallel} --seed ${seed}`,
+    durationS: Math.round(durationS),
+    ...stats,
+    crashes: crashed ? 1 : 0,
+    gatewayExit: gateway.exited,
+    internalFailuresLogged: internalFailures,
+    stderrTail: gateway.stderr().slice(-2000),
+    memory: {
+      rssBeforeMB: before.rss / 2 ** 20,
+      rssAfterMB: after ? after.rss / 2 ** 20 : null,
+      rssGrowthMB: after ? (after.rss - before.rss) / 2 ** 20 : null,
+      heapBeforeMB: before.heapUsed / 2 ** 20,
+      heapAfterMB: after ? after.heapUsed / 2 ** 20 : null,
+    },
+    bystander: bystanderResult,
+    acceptance: {
+      noCrash: !crashed,
+      no5xx: stats.http5xx === 0,
+      no1011: stats.serverClose1011 === 0,
+      rssWithin20MB: after !== undefined && Math.abs(after.rss - before.rss) <= 20 * 2 ** 20,
+      bystanderWithin1pct: bystanderResult.ratio >= 0.99 && bystanderResult.ratio <= 1.01,
+    },
+  };
+  const out = join(ROOT, 'bench/results/fuzz.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  const { stderrTail: _, ...summary } = result;
+  console.log(JSON.stringify(summary, null, 2));
+}
+
+await main();
