@@ -160,12 +160,15 @@ describe('Twilio marks and barge-in', () => {
     await client.waitClose();
   }, 20_000);
 
+  let oneMarkAttempt = 0;
   // Two retries, like the stall test below: its premise is one stall, and a machine that stalls the process
   // again by itself can end a second segment. Seen failing 1 run in 4 even on a quiet machine since the
   // input's sender pacing changed (issue 14's note): a second `wg-segment-2` after the injected stall.
   it('an event-loop stall mid-call does not end the echo early: one mark, after the last echoed frame', { retry: 2, timeout: 20_000 }, async () => {
-    const sid = 'MZ00000000000000000000000000000006';
+    // A stream of its own per attempt: a failed attempt's call may still hold its id when the retry starts.
+    const sid = `MZ0000000000000000000000000000006${oneMarkAttempt++}`;
     const client = await call(url, sid);
+    onTestFinished(() => client.close());
     const input = mulawTone(40, 440, 8000);
     // The gateway's timers run before it reads the socket, so its first tick after the stall finds the
     // echo dry — it must not take that for the end of the reply.
