@@ -39,6 +39,11 @@ export interface RecordingFinishedEvent {
   /** 'closed', or 'failed' when it ended early (write error, disk full); the file holds what was written. */
   readonly state: 'closed' | 'failed';
   readonly droppedFrames: number;
+  /**
+   * The id was used before: where the earlier session's recording was moved when this one began
+   * (`{id}@{time}.wav` beside it; docs/recordings.md, "An id used again"). `path` is always the latest's.
+   */
+  readonly previousPath?: string;
 }
 
 /** Two call-page users are in a call: the callee answered (fired on the callee's process). */
