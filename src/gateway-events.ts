@@ -29,6 +29,10 @@ export interface SessionRefusedEvent {
   readonly carrier: string;
   readonly code: ErrorCode;
   readonly message: string;
+  /** The client's address, when the session was asked for over HTTP or a WebSocket. */
+  readonly client?: string;
+  /** The route it was asked on (`/websocket/offer`, `/webrtc/offer`, `/telephone/twilio`…), without a query. */
+  readonly route?: string;
 }
 
 /** A session's recording was closed: the file is complete. */

@@ -74,6 +74,8 @@ const HELP = `usage: wavegate serve [options]
                               outermost one saw (default 0: the TCP peer)
   --allowed-origin ORIGIN     browser pages from ORIGIN (besides the gateway's own) may connect; repeatable;
                               any other Origin is refused with 403 (default: no origin check)
+  --refusal-log-per-second N  refusals (401/403/429, duplicate ids, limits) logged one line each, at most N a
+                              second; beyond, one summary line a second with the count (default 10)
   --session-lease-s S         with --redis: a node's sessions leave the cluster directory this long after
                               it stops renewing them (it died) (default 10; docs/scale-out.md)
   --cluster-concurrency-limit N
@@ -160,6 +162,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'client-sessions': { type: 'string' },
       'trust-proxy': { type: 'string' },
       'allowed-origin': { type: 'string', multiple: true },
+      'refusal-log-per-second': { type: 'string' },
       'session-lease-s': { type: 'string' },
       'cluster-concurrency-limit': { type: 'string' },
       'redis-timeout-ms': { type: 'string' },
@@ -208,6 +211,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const clientConnectionsPerSecond = toNumber('client-connections-per-second', values['client-connections-per-second']);
   const clientSessions = toNumber('client-sessions', values['client-sessions']);
   const trustProxy = toNumber('trust-proxy', values['trust-proxy']);
+  const refusalLogPerSecond = toNumber('refusal-log-per-second', values['refusal-log-per-second']);
   const recordMode = values.record;
   if (recordMode !== undefined && recordMode !== 'input' && recordMode !== 'output' && recordMode !== 'both') {
     throw new Error(`--record expects input, output or both, got ${JSON.stringify(recordMode)}`);
@@ -273,6 +277,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(clientSessions !== undefined && { clientSessions }),
     ...(trustProxy !== undefined && { trustProxy }),
     ...(values['allowed-origin'] !== undefined && { allowedOrigins: values['allowed-origin'] }),
+    ...(refusalLogPerSecond !== undefined && { refusalLogPerSecond }),
     ...(sessionLeaseS !== undefined && { sessionLeaseS }),
     ...(clusterConcurrencyLimit !== undefined && { clusterConcurrencyLimit }),
     ...(redisTimeoutMs !== undefined && { redisTimeoutMs }),
