@@ -3,12 +3,12 @@
 // WebRTC offer, a phone stream's `room` parameter) and for the room a session would join by `roomFor`.
 // Real gateways, real sockets: with the claim, without it, and the wrong room.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RTCPeerConnection, MediaStreamTrack, useOPUS } from 'werift';
 import echo from '../handlers/echo.js';
 import { createToken } from '../src/auth/access-token.js';
 import { createGateway, type CreateGatewayOptions, type Gateway } from '../src/gateway.js';
 import { WsParticipant } from './rooms-support.js';
 import { runWavegate } from './support/cli-process.js';
+import { offerSdp } from './support/offer-sdp.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const SECRET = 'rooms-secret-of-at-least-32-characters';
@@ -74,16 +74,8 @@ describe('the room claim', () => {
     const base = await start();
     const forR = await talk('standup');
     const offer = async (id: string, room: string) => {
-      const pc = new RTCPeerConnection({ codecs: { audio: [useOPUS()] } });
-      pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendrecv' });
-      pc.createDataChannel('text');
-      await pc.setLocalDescription(await pc.createOffer());
-      try {
-        const response = await fetch(`${base}/webrtc/offer`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${forR}` }, body: JSON.stringify({ webrtc_id: id, type: 'offer', sdp: pc.localDescription!.sdp, room }) });
-        return (await response.json()) as Record<string, any>;
-      } finally {
-        await pc.close();
-      }
+      const response = await fetch(`${base}/webrtc/offer`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${forR}` }, body: JSON.stringify({ webrtc_id: id, type: 'offer', sdp: await offerSdp(), room }) });
+      return (await response.json()) as Record<string, any>;
     };
     expect(await offer('rtc-wrong', 'board')).toMatchObject({ status: 'failed', meta: { code: 'WG_ERR_FORBIDDEN' } });
     expect(await offer('rtc-right', 'standup')).toMatchObject({ type: 'answer', sdp: expect.stringContaining('v=0') });

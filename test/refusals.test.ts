@@ -10,6 +10,7 @@ import echo from '../handlers/echo.js';
 import { createToken } from '../src/auth/access-token.js';
 import { RefusalLogWindow, refusalLine } from '../src/auth/refusal-log.js';
 import { createGateway, type Gateway, type CreateGatewayOptions } from '../src/gateway.js';
+import { offerSdp } from './support/offer-sdp.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const SECRET = 'refusals-secret-of-at-least-32-chars';
@@ -147,6 +148,24 @@ describe('every coded refusal writes one structured line', () => {
     expect(refusedLines()).toEqual([
       { code: 'WG_ERR_CLIENT_RATE_LIMIT', status: 429, route: '/talk/config.json', client: '127.0.0.1', reason: 'more than 1 requests per second from 127.0.0.1' },
       { code: 'WG_ERR_CLIENT_RATE_LIMIT', status: 429, route: '/websocket/offer', client: '127.0.0.1', reason: 'more than 1 connection attempts per second from 127.0.0.1' },
+    ]);
+  });
+
+  it('the per-client session limit (upgrade and WebRTC offer) and a carrier signature refusal are lines too', { timeout: 30_000 }, async () => {
+    const { base, port } = await start({ clientSessions: 1, twilioAuthToken: 'twilio-auth-token-for-tests' });
+    const ws = `${base.replace('http', 'ws')}/websocket/offer`;
+    const holder = await WsTestClient.connect(ws);
+    expect(await upgradeStatus(ws)).toBe(429);
+    const offer = JSON.parse((await send(port, 'POST', '/webrtc/offer', { 'content-type': 'application/json' }, JSON.stringify({ webrtc_id: 'over', type: 'offer', sdp: await offerSdp() }))).body);
+    expect(offer).toMatchObject({ status: 'failed', meta: { code: 'WG_ERR_CLIENT_SESSION_LIMIT' } });
+    const form = 'CallSid=CA1&From=%2B15550001';
+    expect((await send(port, 'POST', '/telephone/incoming', { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'd3Jvbmc=' }, form)).status).toBe(403);
+    holder.close();
+    await vi.waitFor(() => expect(refusedLines()).toHaveLength(3));
+    expect(refusedLines()).toEqual([
+      { code: 'WG_ERR_CLIENT_SESSION_LIMIT', status: 429, route: '/websocket/offer', client: '127.0.0.1', reason: '1 sessions already open from 127.0.0.1' },
+      { code: 'WG_ERR_CLIENT_SESSION_LIMIT', status: 429, route: '/webrtc/offer', client: '127.0.0.1', reason: '1 sessions already open from 127.0.0.1' },
+      { code: 'WG_ERR_TWILIO_SIGNATURE', status: 403, route: '/telephone/incoming', client: '127.0.0.1', reason: expect.stringContaining('/telephone/incoming') },
     ]);
   });
 
