@@ -95,6 +95,16 @@ describe('the room claim', () => {
     wrong.client.close();
   });
 
+  it('a phone stream opened with a token for one session id (sub) opens that id only', { timeout: 30_000 }, async () => {
+    const base = await start();
+    const forOne = await createToken({ secret: SECRET, scope: ['talk'], sub: 'tx-mine', ttlS: 600 });
+    const other = await WsParticipant.join(base, 'telnyx', 'tx-other', 'standup', { headers: { authorization: `Bearer ${forOne}` } });
+    expect(await other.client.waitClose()).toBe(4003);
+    const mine = await WsParticipant.join(base, 'telnyx', 'tx-mine', 'standup', { headers: { authorization: `Bearer ${forOne}` } });
+    await vi.waitFor(() => expect(gateway!.sessions.registry.get('tx-mine')).toBeDefined());
+    mine.client.close();
+  });
+
   it('createToken({room}) and `wavegate token --room` carry the claim; a room off the id pattern is refused at minting', async () => {
     const minted = await createToken({ secret: SECRET, scope: ['talk'], ttlS: 60, room: 'standup' });
     expect(JSON.parse(Buffer.from(minted.split('.')[1]!, 'base64url').toString())).toMatchObject({ scope: ['talk'], room: 'standup' });

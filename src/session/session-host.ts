@@ -13,6 +13,7 @@ import type { SessionTap, SessionTapFactory } from './session-tap.js';
 import type { SessionDirectory } from '../cluster/session-directory.js';
 import type { RemoteSessions } from './remote-sessions.js';
 import type { SessionRequester } from '../auth/session-requester.js';
+import { allowsSession } from '../auth/token-claims.js';
 
 /** The cluster this host's sessions are registered in (docs/scale-out.md); set by the gateway. */
 export interface HostCluster {
@@ -134,7 +135,11 @@ export class SessionHost {
 
   private admitAndBuild(request: OpenSessionRequest): OpenSessionResult | Promise<OpenSessionResult> {
     if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
-    // A token naming a room opens sessions in that room only (docs/security.md, docs/rooms.md), checked first.
+    // The token's `sub` and `room` (docs/security.md), checked first, for every transport: a token for one
+    // session id opens that id only (FastRTC and WebRTC check it earlier too; phone streams here), a token
+    // naming a room opens sessions in that room only (docs/rooms.md).
+    const grant = request.requester?.grant;
+    if (!allowsSession(grant, request.id)) return { ok: false, code: 'WG_ERR_FORBIDDEN', message: `the token is for another session than ${JSON.stringify(request.id)}` };
     const roomRefusal = this.rooms?.tokenRefusal?.(request);
     if (roomRefusal !== undefined) return { ok: false, code: 'WG_ERR_FORBIDDEN', message: roomRefusal };
     const admission = this.registry.admit(request.id);
