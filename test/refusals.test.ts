@@ -169,6 +169,17 @@ describe('every coded refusal writes one structured line', () => {
     ]);
   });
 
+  it('a call-signaling login under another name than the token\'s is a line too (the connection stays)', { timeout: 30_000 }, async () => {
+    const { base } = await start({ authSecret: SECRET });
+    const alice = await createToken({ secret: SECRET, scope: ['call'], name: 'alice', ttlS: 60 });
+    const client = await WsTestClient.connect(`${base.replace('http', 'ws')}/ws/call/?token=${alice}`);
+    client.send({ type: 'login', data: { name: 'mallory' } });
+    await client.waitFor((m) => m.type === 'error' && m.code === 'WG_ERR_FORBIDDEN');
+    client.close();
+    await vi.waitFor(() => expect(refusedLines()).toHaveLength(1));
+    expect(refusedLines()[0]).toEqual({ code: 'WG_ERR_FORBIDDEN', status: 403, route: '/ws/call/', client: '127.0.0.1', reason: 'login as "mallory": the token is for the name "alice"' });
+  });
+
   it('a flood of 1000 refusals writes a bounded number of lines plus the count of those held back; /metrics counts every one', { timeout: 60_000 }, async () => {
     const { port } = await start({ authSecret: SECRET, refusalLogPerSecond: 10 });
     const t0 = Date.now();
