@@ -9,6 +9,7 @@ import { gatewayWorkersOf, parseLoadOptions, targetsOf, USAGE, type LoadOptions 
 import { eventLoopDelayMs } from '../bench/load/load-step.js';
 import { cpuPercentByProcess, descendants, sumSamples, treeCpuSeconds, treeSample } from '../bench/load/process-tree.js';
 import type { ProcSample } from '../bench/load/proc-stat.js';
+import { EchoSession } from './cluster-support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -89,15 +90,17 @@ describe('process tree CPU', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const after = treeSample(pid);
     const [rootCpu = Number.NaN, childCpu = Number.NaN] = cpuPercentByProcess(before, after);
-    // The spinning child takes most of a core even on a shared machine; the idle root almost none.
-    expect(childCpu).toBeGreaterThan(30);
-    expect(rootCpu).toBeLessThan(childCpu);
-    expect(treeCpuSeconds(before, after)).toBeGreaterThan(after.byPid.get(pid)!.cpuS - before.byPid.get(pid)!.cpuS + 0.3);
+    // The spinning child gets a share of a core even on a machine shared with other work (load 8 on 2
+    // cores still left it ~28 %); the idle root almost none. The tree's CPU is both.
+    expect(childCpu).toBeGreaterThan(5);
+    expect(childCpu).toBeGreaterThan(3 * rootCpu);
+    const rootS = after.byPid.get(pid)!.cpuS - before.byPid.get(pid)!.cpuS;
+    expect(treeCpuSeconds(before, after)).toBeGreaterThan(rootS + 0.04);
   });
 });
 
 describe('a `serve --workers 2` box as a load target', () => {
-  it('is three processes, each answers the GC probe, and its event-loop delay is the worst worker’s', async () => {
+  it('is three processes, each answers the GC probe, and its event-loop delay is the worst worker’s (a stall shows)', async () => {
     for (const file of ['bench/load/server-process', 'bench/load/process-tree', 'bench/load/gc-probe', 'src/cluster/workers-primary']) {
       const built = `${root}dist/${file}.js`;
       if (!existsSync(built) || statSync(`${root}${file}.ts`).mtimeMs > statSync(built).mtimeMs) {
@@ -106,14 +109,21 @@ describe('a `serve --workers 2` box as a load target', () => {
     }
     // The compiled module: its GC probe preload is dist/bench/load/gc-probe.js.
     const { startServer, scrape } = (await import(`${root}dist/bench/load/server-process.js`)) as typeof import('../bench/load/server-process.js');
-    const server = await startServer([`${root}bin/wavegate.js`, 'serve', '--port', '0', '--workers', '2'], '/websocket/offer');
+    const server = await startServer([`${root}bin/wavegate.js`, 'serve', '--port', '0', '--workers', '2', '--handler', `${root}test/stall-handler.mjs`], '/websocket/offer');
     try {
       const tree = treeSample(server.pid);
       expect(tree.byPid.size).toBe(3);
       const gc = await server.gcSample();
       expect(gc.processes).toBe(3);
       expect(Number.isFinite(gc.gcMs)).toBe(true);
+      await scrape(server.url); // starts every worker's event-loop delay window
+      // The handler blocks the worker that takes this session for 200 ms at its start.
+      const session = await EchoSession.open(server.url, 'stall-1');
+      await session.echoes(5);
+      session.close();
       const metrics = await scrape(server.url);
+      // Was ~0 while a worker's answer to the primary collected its registry twice (the first reset the window).
+      expect(eventLoopDelayMs(metrics, '1')).toBeGreaterThanOrEqual(150);
       const perWorker = [...metrics].filter(([k]) => k.startsWith('wavegate_event_loop_delay_seconds{') && k.includes('quantile="1"')).map(([, v]) => v);
       expect(perWorker).toHaveLength(2);
       expect(eventLoopDelayMs(metrics, '1')).toBe(Math.round(Math.max(...perWorker) * 1e5) / 100);
