@@ -61,6 +61,7 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
   { name: 'client-sessions', arg: 'N', kind: 'number', option: 'clientSessions', help: 'most sessions open at once from one client address (default: no limit)' },
   { name: 'trust-proxy', arg: 'N', kind: 'number', option: 'trustProxy', help: 'N proxies in front append to X-Forwarded-For: the client is the address the outermost one saw (default 0: the TCP peer)' },
   { name: 'allowed-origin', arg: 'ORIGIN', kind: 'strings', option: 'allowedOrigins', help: "browser pages from ORIGIN (besides the gateway's own) may connect; repeatable; any other Origin is refused with 403 (default: no origin check)" },
+  { name: 'refusal-log-per-second', arg: 'N', kind: 'number', option: 'refusalLogPerSecond', help: 'refusals (401/403/429, duplicate ids, limits) logged one line each, at most N a second; beyond, one summary line a second with the count (default 10)' },
   { name: 'session-lease-s', arg: 'S', kind: 'number', option: 'sessionLeaseS', help: "with --redis: a node's sessions leave the cluster directory this long after it stops renewing them (it died) (default 10; docs/scale-out.md)" },
   { name: 'cluster-concurrency-limit', arg: 'N', kind: 'number', option: 'clusterConcurrencyLimit', help: 'with --redis: most sessions across every node (--concurrency-limit stays per process)' },
   { name: 'redis-timeout-ms', arg: 'MS', kind: 'number', option: 'redisTimeoutMs', help: 'a Redis slower than this counts as lost: admission goes on against the local limit (default 1000)' },

@@ -12,6 +12,7 @@ import type { SessionSink } from '../media-path/session-sink.js';
 import type { SessionTap, SessionTapFactory } from './session-tap.js';
 import type { SessionDirectory } from '../cluster/session-directory.js';
 import type { RemoteSessions } from './remote-sessions.js';
+import type { SessionRequester } from '../auth/session-requester.js';
 
 /** The cluster this host's sessions are registered in (docs/scale-out.md); set by the gateway. */
 export interface HostCluster {
@@ -35,6 +36,8 @@ export interface OpenSessionRequest {
   readonly sink: SessionSink;
   /** The room the session joins (FastRTC start, WebRTC offer; phones: the `room` custom parameter). */
   readonly room?: string | undefined;
+  /** Who asked: the token's grant (its `room` claim), client address and route (refusal log); docs/security.md. */
+  readonly requester?: SessionRequester | undefined;
 }
 
 /**
@@ -50,6 +53,8 @@ export interface RoomSeating {
     | undefined;
   /** With a cluster directory: the room is claimed for this node, or the join refused with its owner's URL. */
   claim?(request: OpenSessionRequest): Promise<{ ok: true } | { ok: false; code: ErrorCode; message: string }>;
+  /** Undefined when the requester's token lets the session join the room it would join (its `room` claim), else why not. */
+  tokenRefusal?(request: OpenSessionRequest): string | undefined;
 }
 
 export type OpenSessionResult =
@@ -110,7 +115,8 @@ export class SessionHost {
   private report(request: OpenSessionRequest, result: OpenSessionResult): void {
     const { events } = this;
     if (!result.ok) {
-      events.report('session-refused', { id: request.id, carrier: request.carrier, code: result.code, message: result.message });
+      const { client, route } = request.requester ?? {};
+      events.report('session-refused', { id: request.id, carrier: request.carrier, code: result.code, message: result.message, ...(client !== undefined && { client }), ...(route !== undefined && { route }) });
       return;
     }
     const { session } = result;
@@ -128,6 +134,9 @@ export class SessionHost {
 
   private admitAndBuild(request: OpenSessionRequest): OpenSessionResult | Promise<OpenSessionResult> {
     if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
+    // A token naming a room opens sessions in that room only (docs/security.md, docs/rooms.md), checked first.
+    const roomRefusal = this.rooms?.tokenRefusal?.(request);
+    if (roomRefusal !== undefined) return { ok: false, code: 'WG_ERR_FORBIDDEN', message: roomRefusal };
     const admission = this.registry.admit(request.id);
     if (!admission.ok) {
       return admission.reason === 'duplicate'
