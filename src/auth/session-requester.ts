@@ -20,7 +20,8 @@ export interface SessionRequester {
 export function sessionRequester(req: IncomingMessage): SessionRequester {
   return {
     grant: requestGrant(req),
-    client: requestClient(req)?.address ?? clientAddress(req, 0),
+    // Set by the access check on every routed request; a request that did not come through it has its peer.
+    client: requestClient(req)?.address ?? (req.socket === undefined ? undefined : clientAddress(req, 0)),
     route: requestUrl(req.url ?? '/')?.pathname,
   };
 }
