@@ -1,3 +1,4 @@
+import { checkMediaFormat } from '../codecs/codec-factory.js';
 import type { MediaFormat } from '../codecs/media-format.js';
 import { encoderOptionsOf, sessionOpusSettings, type OpusSettings } from '../codecs/opus-settings.js';
 import { WavegateError } from '../errors/wavegate-error.js';
@@ -212,14 +213,19 @@ export class SessionHost {
       return seated;
     }
     const seat = seated?.seat;
+    let handler: Handler | undefined;
+    const taps: SessionTap[] = [];
     try {
-      const handler = seat ? seat.handler : definition.create({ ...options.handlerOptions, ...request.handlerOptions });
       const inputFormat = request.inputFormat ?? options.inputFormat;
       const outputFormat = request.outputFormat ?? options.outputFormat;
-      const handlerInputRate = seat ? this.rooms!.sampleRate : definition.inputSampleRate;
+      // The formats first (docs/protocol.md, `mediaFormat`): a rate or encoding no codec serves is the
+      // client's WG_ERR_UNSUPPORTED_FORMAT before a handler, a recorder or a codec is made for it.
+      checkMediaFormat(inputFormat);
+      checkMediaFormat(outputFormat);
       // Opus output: the gateway's encoder settings with the client's over them (docs/media.md).
       const encoder = outputFormat.encoding === 'audio/opus' ? encoderOptionsOf(sessionOpusSettings(options.opus, request.opus)) : undefined;
-      const taps: SessionTap[] = [];
+      handler = seat ? seat.handler : definition.create({ ...options.handlerOptions, ...request.handlerOptions });
+      const handlerInputRate = seat ? this.rooms!.sampleRate : definition.inputSampleRate;
       for (const factory of this.tapFactories) {
         const tap = factory({ id: request.id, inputSampleRate: handlerInputRate ?? inputFormat.sampleRate, outputSampleRate: outputFormat.sampleRate });
         if (tap) taps.push(tap);
@@ -249,6 +255,16 @@ export class SessionHost {
         inRoom: seat !== undefined,
       });
     } catch (err) {
+      // What was made before the failure is released (docs/architecture.md, "The handler runner": shutdown
+      // runs exactly once, here the only time, with no startUp before it): the taps
+      // (a recorder holds an open file and a flush timer) and a handler of our own (the seat's is the room's).
+      for (const tap of taps) void tap.close().catch(() => undefined);
+      if (!seat && handler?.shutdown) {
+        const made = handler;
+        void Promise.resolve()
+          .then(() => made.shutdown!('protocol_error'))
+          .catch(() => undefined);
+      }
       seat?.cancel();
       release();
       const code: ErrorCode = err instanceof WavegateError ? err.code : 'WG_ERR_HANDLER_UNAVAILABLE';
