@@ -92,6 +92,8 @@ export class Session implements Paced {
   private ending = false;
   private readonly sendPolicy: SendPolicy;
   private warnedBusy = false;
+  /** While a synchronous handler answers input a stall held up: how late it was (its reply may catch up). */
+  private replyLateMs = 0;
   /** Phone sessions (carriers that confirm marks): reply segments and their `wg-segment-N` marks. */
   private readonly segments = new SegmentMarks();
   lastActivity: number;
@@ -110,7 +112,7 @@ export class Session implements Paced {
     this.carrier = config.carrier;
     this.startedAt = config.now();
     this.lastActivity = this.startedAt;
-    this.input = new InputPipeline(config.inputFormat, config.handlerInputRate ?? config.inputFormat.sampleRate, config.frameMs, config.inputTiming);
+    this.input = new InputPipeline(config.inputFormat, config.handlerInputRate ?? config.inputFormat.sampleRate, config.frameMs, config.inputTiming, this.startedAt);
     this.output = new OutputPipeline(config.outputFormat, {
       frameMs: config.frameMs,
       leadMs: config.outputLeadMs,
@@ -275,7 +277,10 @@ export class Session implements Paced {
       this.warn(errorCodeOf(err) === 'WG_ERR_INTERNAL' ? 'WG_ERR_BAD_PAYLOAD' : errorCodeOf(err), (err as Error).message);
       return;
     }
+    // A synchronous handler's reply to late input catches up instead of trailing real time (docs/architecture.md, "Timing rules").
+    this.replyLateMs = this.input.arrivalLateMs;
     for (const frame of this.input.pull(now, 'arrival')) this.receive(frame);
+    this.replyLateMs = 0;
     this.joinPacer();
   }
 
@@ -352,7 +357,7 @@ export class Session implements Paced {
     const now = this.config.now();
     switch (output.type) {
       case 'audio':
-        this.output.pushAudio(output.frame, now);
+        this.output.pushAudio(output.frame, now, this.replyLateMs);
         this.sendDue(now); // what is due now (the lead) goes at once, not at the next tick
         this.joinPacer();
         return;
