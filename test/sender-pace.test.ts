@@ -64,7 +64,7 @@ describe('SenderPace: a stall is not a sender ahead', () => {
     const late: number[] = [];
     const ahead = arrivals.map((t) => {
       pace.onPacket(t, 20);
-      late.push(pace.lateMs);
+      late.push(pace.lateMs(t, 20));
       return pace.ahead(t);
     });
     expect(ahead.some(Boolean)).toBe(false);

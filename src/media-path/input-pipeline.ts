@@ -116,11 +116,14 @@ export class InputPipeline {
   }
 
   /**
-   * How late the latest packet arrived (a stall of the gateway, the sender or the network), ms: what the
-   * handler's reply to the frames it releases may catch up on (docs/architecture.md, "Timing rules").
+   * How late the audio the next `pull` releases is, ms: held up by a stall of the gateway, the sender
+   * or the network, or held back while the sender seemed ahead. The handler's reply to it may catch up
+   * on that much (docs/architecture.md, "Timing rules").
    */
-  get arrivalLateMs(): number {
-    return this.lossless ? 0 : this.pace.lateMs;
+  lateMs(now: number): number {
+    // A sender running ahead is paced by the playhead: what it releases is on time by definition.
+    if (this.lossless || this.pace.ahead(now)) return 0;
+    return this.pace.lateMs(now, this.playout.buffer.bufferedMs + this.playout.pendingMs);
   }
 
   /** True while a whole frame of audio waits to be played out (the session stays on the clock). */

@@ -26,8 +26,9 @@
  *   it is the same audio, late, and catches up (restarting at the burst made it look ahead by its whole
  *   length, and it was paced out a frame per tick: docs/architecture.md, "Timing rules").
  *
- * `lateMs` says how late the latest packet came against that start: what a synchronous handler's reply
- * to it may catch up on the way out.
+ * `lateMs` says how late audio is against that start when it is released (what arrived late, or was
+ * held back while the sender seemed ahead): what a synchronous handler's reply to it may catch up on
+ * the way out.
  *
  * Allocation-free: offsets younger than `settleMs` wait in a fixed ring; a full ring folds its oldest
  * entry in early (the start then settles sooner, never later).
@@ -46,7 +47,6 @@ export class SenderPace {
   private floor = -Infinity;
   /** Audio received in the spurt, ms. */
   private audioMs = 0;
-  private lastOffset = 0;
 
   constructor(options: { settleMs?: number; leewayMs: number; maxCatchUpMs?: number; capacity?: number }) {
     this.settleMs = options.settleMs ?? 1000;
@@ -73,12 +73,16 @@ export class SenderPace {
     this.floor = now - this.maxCatchUpMs;
     this.start = Math.max(Math.min(since, now), this.floor);
     this.audioMs = 0;
-    this.lastOffset = now;
   }
 
-  /** How late the latest packet arrived against the spurt's start, ms (0 when on time or early). */
-  get lateMs(): number {
-    return Math.max(0, this.lastOffset - this.start);
+  /**
+   * How late, at `now`, the oldest audio still held (`heldMs` of the spurt's latest audio, not yet
+   * released) is against the spurt's start, ms; 0 when on time or early. With nothing held back but
+   * the packet just received (`heldMs` = its duration), that is how late the packet arrived.
+   */
+  lateMs(now: number, heldMs: number): number {
+    this.settle(now);
+    return Math.max(0, now - this.start - (this.audioMs - heldMs));
   }
 
   /** A packet of `durationMs` arrived at `now` (call `restart` first for the first packet of a spurt). */
@@ -92,7 +96,6 @@ export class SenderPace {
     const at = (this.head + this.count) % capacity;
     this.times[at] = now;
     this.offsets[at] = offset;
-    this.lastOffset = offset;
     this.count++;
     this.audioMs += durationMs;
   }
