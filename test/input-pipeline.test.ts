@@ -147,3 +147,39 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
     expect(input.stats().concealedSamples).toBe(0);
   });
 });
+
+describe('InputPipeline.lateMs (what a reply may catch up on)', () => {
+  it('a stall: the first packet of the burst is as late as the stall; on cadence again, nothing', () => {
+    const input = new InputPipeline(format, 8000, 20, 'realtime', 1000);
+    const arrivals = Array.from({ length: 60 }, (_, i) => (i >= 20 && i < 35 ? 1700 : 1000 + i * 20));
+    const late: number[] = [];
+    arrivals.forEach((t, i) => {
+      input.push({ payload: packet(i), seq: undefined, timestamp: undefined }, t);
+      late.push(input.lateMs(t));
+      input.pull(t, 'arrival');
+    });
+    expect(late[10]).toBe(0);
+    expect(late[20]).toBe(300);
+    expect(late[34]).toBe(20);
+    expect(late[50]).toBe(0);
+  });
+
+  it('audio held back while a start-up burst looked ahead is late by what it waited when the hold ends', () => {
+    // No session start to go by: the first 300 ms arrive at once and look like a sender ahead for a second.
+    const input = new InputPipeline(format, 8000, 20);
+    const arrivals = Array.from({ length: 100 }, (_, i) => Math.max(1300, 1000 + i * 20));
+    let released = 0;
+    let lateAtCatchUp = -1;
+    for (const [i, t] of arrivals.entries()) {
+      input.push({ payload: packet(i), seq: undefined, timestamp: undefined }, t);
+      const late = input.lateMs(t);
+      const n = input.pull(t, 'arrival').length;
+      if (n > 1 && lateAtCatchUp < 0 && t > 1300) lateAtCatchUp = late;
+      released += n;
+      for (let tick = t + 10; tick < t + 20; tick += 20) released += input.pull(tick, 'tick').length;
+    }
+    expect(released).toBe(100);
+    // The backlog (about the 300 ms of the burst, less the leeway the playhead allowed) goes out at once, marked late.
+    expect(lateAtCatchUp).toBeGreaterThan(150);
+  });
+});

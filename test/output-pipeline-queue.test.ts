@@ -138,3 +138,41 @@ describe('PcmFrameRing', () => {
     expect(() => new PcmFrameRing(10, 1.5)).toThrow(/capacity must be a positive integer, got 1.5/);
   });
 });
+
+describe('OutputQueue: late audio catches up', () => {
+  const frame = (v: number) => new Int16Array(160).fill(v);
+  /** Frames sent at each ms from `from` to `to`, ticking every ms. */
+  function sendUntil(q: OutputQueue, from: number, to: number, sent: Array<{ at: number; v: number }>) {
+    for (let t = from; t <= to; t++) while (q.next(t) === 'frame') sent.push({ at: t, v: q.takeFrame()[0]! });
+  }
+
+  for (const late of [false, true]) {
+    it(late ? 'a reply to input a stall held up goes out at once, and what follows keeps real time' : 'without lateness, a burst is paced out (the lead, then one frame per period)', () => {
+      const q = new OutputQueue({ frameMs: 20, leadMs: 60, capacity: 100, frameSamples: 160 });
+      const sent: Array<{ at: number; v: number }> = [];
+      // An echo on cadence: frame k pushed at 20k, sent at once.
+      for (let k = 0; k < 20; k++) {
+        q.pushSamples(frame(k), 0, 160, k * 20);
+        sendUntil(q, k * 20, k * 20 + 19, sent);
+      }
+      // The process stalls 300 ms: frames 20..34 (due 400..680) are pushed together at 700, 300 ms late for the first.
+      for (let k = 20; k < 35; k++) q.pushSamples(frame(k), 0, 160, 700, late ? 700 - k * 20 : 0);
+      sendUntil(q, 700, 700, sent);
+      // Then the cadence again: frame k at 20k.
+      for (let k = 35; k < 60; k++) {
+        q.pushSamples(frame(k), 0, 160, k * 20);
+        sendUntil(q, k * 20, k * 20 + 19, sent);
+      }
+      sendUntil(q, 1200, 1600, sent);
+      const at = (v: number) => sent.find((s) => s.v === v)!.at;
+      expect(sent.map((s) => s.v)).toEqual(Array.from({ length: 60 }, (_, k) => k));
+      if (late) {
+        expect(at(34)).toBe(700); // the whole backlog at once
+        for (let k = 35; k < 60; k++) expect(at(k) - k * 20).toBe(0); // no delay carried on
+      } else {
+        expect(at(34)).toBeGreaterThan(800);
+        expect(at(59) - 59 * 20).toBeGreaterThan(200); // the stall minus the lead, for the rest of the stream
+      }
+    });
+  }
+});

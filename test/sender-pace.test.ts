@@ -54,3 +54,51 @@ describe('SenderPace (is the sender ahead of real time?)', () => {
     expect(pace.spurtAudioMs).toBe(20);
   });
 });
+
+describe('SenderPace: a stall is not a sender ahead', () => {
+  it('the burst after a 300 ms stall mid-stream is on time, and says how late it came', () => {
+    const pace = new SenderPace({ leewayMs: 60 });
+    // 20 ms packets on cadence; packets 50..64 are held up and arrive together at 1300 (a stall).
+    const arrivals = Array.from({ length: 150 }, (_, i) => (i >= 50 && i < 65 ? 1300 : i * 20));
+    pace.restart(0);
+    const late: number[] = [];
+    const ahead = arrivals.map((t) => {
+      pace.onPacket(t, 20);
+      late.push(pace.lateMs(t, 20));
+      return pace.ahead(t);
+    });
+    expect(ahead.some(Boolean)).toBe(false);
+    expect(late[50]).toBe(300); // the first of the burst is as late as the stall
+    expect(late[64]).toBe(20);
+    expect(late[100]).toBe(0);
+  });
+
+  it('a first packet read late because the session was being set up is a stall, not a sender ahead', () => {
+    const pace = new SenderPace({ leewayMs: 60 });
+    const arrivals = Array.from({ length: 100 }, (_, i) => Math.max(300, i * 20)); // opened at 0, read from 300
+    pace.restart(arrivals[0]!, 0);
+    const ahead = arrivals.map((t) => {
+      pace.onPacket(t, 20);
+      return pace.ahead(t);
+    });
+    expect(ahead.some(Boolean)).toBe(false);
+    // Without the session's start it would be ahead for a second (the spurt seems to begin at 300).
+    expect(aheadAfter(arrivals)[15]).toBe(true);
+  });
+
+  it('pauses give at most maxCatchUpMs of credit, however many: a bigger burst is ahead', () => {
+    const pace = new SenderPace({ leewayMs: 60, maxCatchUpMs: 1000 });
+    pace.restart(0);
+    let t = 0;
+    // Ten talk spurts of 200 ms, each followed by 800 ms of silence not sent (8 s behind real time by the end).
+    for (let spurt = 0; spurt < 10; spurt++, t += 800) for (let k = 0; k < 10; k++, t += 20) pace.onPacket(t, 20);
+    // Then 1.5 s of audio at once: the first second of it is the credit, the rest is ahead.
+    const ahead: boolean[] = [];
+    for (let k = 0; k < 75; k++) {
+      pace.onPacket(t, 20);
+      ahead.push(pace.ahead(t));
+    }
+    expect(ahead[40]).toBe(false);
+    expect(ahead[74]).toBe(true);
+  });
+});

@@ -53,7 +53,11 @@ export class InputPipeline {
     durationMs: 0,
   };
 
-  constructor(format: MediaFormat, handlerRate: number, frameMs: number, timing: 'realtime' | 'lossless' = 'realtime') {
+  /** When the session opened: its first packet's spurt may have begun no earlier (see SenderPace.restart). */
+  private readonly openedAt: number | undefined;
+
+  constructor(format: MediaFormat, handlerRate: number, frameMs: number, timing: 'realtime' | 'lossless' = 'realtime', openedAt?: number) {
+    this.openedAt = openedAt;
     this.lossless = timing === 'lossless';
     this.format = format;
     this.handlerRate = handlerRate;
@@ -111,6 +115,17 @@ export class InputPipeline {
     return frame;
   }
 
+  /**
+   * How late the audio the next `pull` releases is, ms: held up by a stall of the gateway, the sender
+   * or the network, or held back while the sender seemed ahead. The handler's reply to it may catch up
+   * on that much (docs/architecture.md, "Timing rules").
+   */
+  lateMs(now: number): number {
+    // A sender running ahead is paced by the playhead: what it releases is on time by definition.
+    if (this.lossless || this.pace.ahead(now)) return 0;
+    return this.pace.lateMs(now, this.playout.buffer.bufferedMs + this.playout.pendingMs);
+  }
+
   /** True while a whole frame of audio waits to be played out (the session stays on the clock). */
   get isActive(): boolean {
     return this.playout.buffer.bufferedMs + this.playout.pendingMs >= this.frameMs;
@@ -129,7 +144,9 @@ export class InputPipeline {
       this.streamMs += durationMs;
       return;
     }
-    if (now - this.lastArrival > this.playout.buffer.options.maxUnderrunMs) this.pace.restart(now);
+    // A gap the sender may catch up on is the same spurt, late (a stall: SenderPace); a longer one starts a new spurt.
+    if (this.lastArrival === -Infinity) this.pace.restart(now, this.openedAt);
+    else if (now - this.lastArrival > this.pace.maxCatchUpMs) this.pace.restart(now);
     this.lastArrival = now;
     this.pace.onPacket(now, durationMs);
     const packet = this.packet;

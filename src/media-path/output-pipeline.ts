@@ -71,7 +71,8 @@ export class OutputPipeline {
     return this.queue.isEmpty;
   }
 
-  pushAudio(frame: AudioFrame, now: number): void {
+  /** `lateMs`: how late this audio is (a reply to input a stall held up; see OutputQueue.pushSamples). */
+  pushAudio(frame: AudioFrame, now: number, lateMs = 0): void {
     // A new source rate: the old resampler's tail goes out first, then a fresh one takes over.
     if (this.resampler !== undefined && this.resampler.rate !== frame.sampleRate && this.resamplerHolds) {
       this.pushAll(this.resampler.stream.flush(), now);
@@ -81,18 +82,18 @@ export class OutputPipeline {
     this.ticksSinceAudio = 0;
     const samples = mixToMono(frame.samples, frame.channels);
     if (frame.sampleRate === this.format.sampleRate) {
-      this.pushAll(samples, now);
+      this.pushAll(samples, now, lateMs);
       return;
     }
     const resampler = this.resamplerFor(frame.sampleRate);
     // The filter holds back its delay; lead a spurt with that much silence instead, so every input
     // frame completes an output frame at once (else each waits for the next: +1 frame of latency).
-    if (!this.resamplerHolds) this.pushAll(resampler.lead, now);
+    if (!this.resamplerHolds) this.pushAll(resampler.lead, now, lateMs);
     this.resamplerHolds = true;
     const need = resampler.stream.outputLength(samples.length);
     if (this.scratch.length < need) this.scratch = new Int16Array(need);
     const n = resampler.stream.processInto(samples, this.scratch);
-    this.queue.pushSamples(this.scratch, 0, n, now);
+    this.queue.pushSamples(this.scratch, 0, n, now, lateMs);
   }
 
   pushMark(name: string, origin: 'client' | 'handler'): void {
@@ -177,8 +178,8 @@ export class OutputPipeline {
     this.encoder.close();
   }
 
-  private pushAll(samples: Int16Array, now: number): void {
-    this.queue.pushSamples(samples, 0, samples.length, now);
+  private pushAll(samples: Int16Array, now: number, lateMs = 0): void {
+    this.queue.pushSamples(samples, 0, samples.length, now, lateMs);
   }
 
   private resamplerFor(rate: number): { rate: number; stream: StreamingResampler; lead: Int16Array } {

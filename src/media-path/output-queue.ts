@@ -69,12 +69,17 @@ export class OutputQueue {
     return this.ring.length * this.frameMs;
   }
 
-  /** Appends `samples[start, end)`: whole frames join the queue, a remainder waits. */
-  pushSamples(samples: Int16Array, start: number, end: number, now: number): void {
+  /**
+   * Appends `samples[start, end)`: whole frames join the queue, a remainder waits. `lateMs`: how late
+   * this audio is (a reply to input a stall held up); a run it starts is due that much earlier, so a
+   * stall's backlog goes out at once instead of being paced out behind real time for the rest of the
+   * stream (docs/architecture.md, "Timing rules"). Never earlier than the previous run's timeline.
+   */
+  pushSamples(samples: Int16Array, start: number, end: number, now: number, lateMs = 0): void {
     const wasEmpty = this.ring.length === 0;
     const dropped = this.ring.droppedFrames;
     const joined = this.ring.append(samples, start, end);
-    this.account(joined, dropped, wasEmpty, now);
+    this.account(joined, dropped, wasEmpty, now - lateMs);
   }
 
   /** The waiting remainder, padded with silence to a whole frame, joins the queue. */
@@ -129,22 +134,23 @@ export class OutputQueue {
     this.running = false;
   }
 
-  private account(joined: number, droppedBefore: number, wasEmpty: boolean, now: number): void {
+  /** `from`: when a run this audio starts begins (now, or earlier for late audio). */
+  private account(joined: number, droppedBefore: number, wasEmpty: boolean, from: number): void {
     this.stats.framesDroppedOverflow += this.ring.droppedFrames - droppedBefore;
     if (joined === 0) return;
-    if (wasEmpty) this.startRun(now);
+    if (wasEmpty) this.startRun(from);
     this.joined += joined;
     this.stats.framesQueued += joined;
   }
 
-  private startRun(now: number): void {
+  private startRun(from: number): void {
     // A run whose timeline is still ahead of real time (audio sent so far plays until
     // runStart + sentInRun·frameMs) continues, so the lead is not granted twice; after a pause or a
     // clear the timeline starts afresh at now. (Subtracting the lead here restarted the run on every
     // frame a handler pushed one at a time, so a whole reply went out at once.)
-    const continuing = this.running && this.runStart + this.sentInRun * this.frameMs >= now;
+    const continuing = this.running && this.runStart + this.sentInRun * this.frameMs >= from;
     if (!continuing) {
-      this.runStart = now;
+      this.runStart = from;
       this.sentInRun = 0;
     }
     this.running = true;

@@ -19,24 +19,39 @@
  *   delay, so a sender more than (leeway ÷ `settleMs`) fast stays ahead: at the defaults, 60 ms over
  *   1 s, about 6 % and more.
  *
+ * - a pause in the sender's audio (silence not sent, DTX): the offsets step up and the start stays, so
+ *   the sender falls behind real time by the pause. That credit is capped at `maxCatchUpMs`: a sender
+ *   may catch up on at most that much audio at once unpaced (a stall of the gateway, the sender or the
+ *   network that long), however many pauses came before. A stall is not a new spurt: the burst after
+ *   it is the same audio, late, and catches up (restarting at the burst made it look ahead by its whole
+ *   length, and it was paced out a frame per tick: docs/architecture.md, "Timing rules").
+ *
+ * `lateMs` says how late audio is against that start when it is released (what arrived late, or was
+ * held back while the sender seemed ahead): what a synchronous handler's reply to it may catch up on
+ * the way out.
+ *
  * Allocation-free: offsets younger than `settleMs` wait in a fixed ring; a full ring folds its oldest
  * entry in early (the start then settles sooner, never later).
  */
 export class SenderPace {
   readonly settleMs: number;
   readonly leewayMs: number;
+  readonly maxCatchUpMs: number;
   private readonly times: Float64Array;
   private readonly offsets: Float64Array;
   private head = 0;
   private count = 0;
   /** The smallest offset among packets at least settleMs old (the spurt's start, on our clock). */
   private start = 0;
+  /** The start never goes below this: the sender is at most maxCatchUpMs behind real time. */
+  private floor = -Infinity;
   /** Audio received in the spurt, ms. */
   private audioMs = 0;
 
-  constructor(options: { settleMs?: number; leewayMs: number; capacity?: number }) {
+  constructor(options: { settleMs?: number; leewayMs: number; maxCatchUpMs?: number; capacity?: number }) {
     this.settleMs = options.settleMs ?? 1000;
     this.leewayMs = options.leewayMs;
+    this.maxCatchUpMs = options.maxCatchUpMs ?? 1000;
     const capacity = options.capacity ?? 128;
     this.times = new Float64Array(capacity);
     this.offsets = new Float64Array(capacity);
@@ -47,22 +62,40 @@ export class SenderPace {
     return this.audioMs;
   }
 
-  /** A new talk spurt starts with a packet arriving at `now`. */
-  restart(now: number): void {
+  /**
+   * A new talk spurt starts with a packet arriving at `now`. `since`: the earliest the spurt can have
+   * begun (the session's start for its first packet: media read late because the gateway was busy
+   * setting it up is a stall, not a sender ahead), at most `maxCatchUpMs` back.
+   */
+  restart(now: number, since = now): void {
     this.head = 0;
     this.count = 0;
-    this.start = now;
+    this.floor = now - this.maxCatchUpMs;
+    this.start = Math.max(Math.min(since, now), this.floor);
     this.audioMs = 0;
+  }
+
+  /**
+   * How late, at `now`, the oldest audio still held (`heldMs` of the spurt's latest audio, not yet
+   * released) is against the spurt's start, ms; 0 when on time or early. With nothing held back but
+   * the packet just received (`heldMs` = its duration), that is how late the packet arrived.
+   */
+  lateMs(now: number, heldMs: number): number {
+    this.settle(now);
+    return Math.max(0, now - this.start - (this.audioMs - heldMs));
   }
 
   /** A packet of `durationMs` arrived at `now` (call `restart` first for the first packet of a spurt). */
   onPacket(now: number, durationMs: number): void {
     this.settle(now);
+    const offset = now - this.audioMs;
+    if (offset - this.maxCatchUpMs > this.floor) this.floor = offset - this.maxCatchUpMs;
+    if (this.start < this.floor) this.start = this.floor;
     const capacity = this.times.length;
     if (this.count === capacity) this.fold();
     const at = (this.head + this.count) % capacity;
     this.times[at] = now;
-    this.offsets[at] = now - this.audioMs;
+    this.offsets[at] = offset;
     this.count++;
     this.audioMs += durationMs;
   }
@@ -83,7 +116,7 @@ export class SenderPace {
   }
 
   private fold(): void {
-    const offset = this.offsets[this.head]!;
+    const offset = Math.max(this.offsets[this.head]!, this.floor);
     if (offset < this.start) this.start = offset;
     this.head = (this.head + 1) % this.times.length;
     this.count--;

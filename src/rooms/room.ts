@@ -2,7 +2,7 @@ import type { AudioFrame } from '../audio/audio-frame.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { CloseReason, Handler, HandlerContext, HandlerOutput, SessionEvent } from '../handler/handler.js';
 import type { Paced, SharedPacer } from '../pacer/shared-pacer.js';
-import type { Session } from '../session/session.js';
+import type { RoomMember } from './room-member.js';
 import type { SessionTap, SessionTapFactory } from '../session/session-tap.js';
 import { ActiveSpeaker } from './active-speaker.js';
 import { dbfsToLevel } from './frame-level.js';
@@ -33,7 +33,7 @@ interface PersonSeat {
   readonly carrier: string;
   readonly member: MixerMember;
   readonly joinedAt: string;
-  session: Session | undefined;
+  session: RoomMember | undefined;
   ctx: HandlerContext | undefined;
   /** Per-speaker mode: the room handler's instance that hears only this person. */
   listener: HandlerParticipant | undefined;
@@ -106,7 +106,7 @@ export class Room implements Paced {
   }
 
   /** A seat for a person; undefined when the room is full. */
-  seat(id: string, carrier: string): { handler: Handler; attach(session: Session): void; cancel(): void } | undefined {
+  seat(id: string, carrier: string): { handler: Handler; attach(session: RoomMember): void; cancel(): void } | undefined {
     if (this.closed || this.size >= this.deps.options.maxParticipants) return undefined;
     const input = new ParticipantInput({ frameSamples: this.frameSamples, primeFrames: 2, maxFrames: 4, capacity: 8 });
     const seat: PersonSeat = {

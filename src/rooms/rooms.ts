@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { Handler, PhoneCallInfo } from '../handler/handler.js';
 import type { SharedPacer } from '../pacer/shared-pacer.js';
-import type { Session } from '../session/session.js';
+import type { RoomMember } from './room-member.js';
 import type { SessionTapFactory } from '../session/session-tap.js';
 import type { HostCluster } from '../session/session-host.js';
 import { isValidSessionId } from '../transport/message-fields.js';
@@ -14,7 +14,7 @@ import type { RoomsOptions } from './room-options.js';
 export interface RoomSeat {
   readonly room: string;
   readonly handler: Handler;
-  attach(session: Session): void;
+  attach(session: RoomMember): void;
   cancel(): void;
 }
 

@@ -1,5 +1,4 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
-import { allocSamples } from '../audio/sample-pool.js';
 import type { EncoderOptions } from '../codecs/codec.js';
 import type { MediaFormat } from '../codecs/media-format.js';
 import type { ErrorCode } from '../errors/error-codes.js';
@@ -9,12 +8,13 @@ import type { CloseReason, Handler, HandlerContext, HandlerOutput, PhoneCallInfo
 import type { Paced, SharedPacer } from '../pacer/shared-pacer.js';
 import type { InboundEvent } from '../transport/wire-events.js';
 import { HandlerRunner } from '../media-path/handler-runner.js';
-import { SegmentMarks } from '../media-path/segment-marks.js';
-import { SendPolicy } from '../media-path/send-policy.js';
 import { InputPipeline } from '../media-path/input-pipeline.js';
 import { OutputPipeline } from '../media-path/output-pipeline.js';
+import { OutputSender } from '../media-path/output-sender.js';
+import { TapFeed } from '../media-path/tap-feed.js';
 import { emptyCounters, type SessionCounters } from './session-stats.js';
 import type { SessionSink } from '../media-path/session-sink.js';
+import type { RoomMember } from '../rooms/room-member.js';
 import type { SessionTap } from './session-tap.js';
 
 export type SessionStats = SessionCounters & {
@@ -74,7 +74,7 @@ type Listener = (data: unknown) => void;
  * handler out → resample → frames → encode → paced by the shared clock → client. Ends exactly once,
  * whatever ends it, and runs the handler's `shutdown` before the connection closes.
  */
-export class Session implements Paced {
+export class Session implements Paced, RoomMember {
   readonly id: string;
   readonly carrier: string;
   readonly startedAt: number;
@@ -85,23 +85,16 @@ export class Session implements Paced {
   private readonly runner: HandlerRunner;
   private readonly abort = new AbortController();
   private readonly outputListeners = new Set<Listener>();
-  private readonly media: { readonly type: 'media'; payload: Uint8Array } = { type: 'media', payload: new Uint8Array(0) };
+  private readonly sender: OutputSender;
+  private readonly taps: TapFeed;
   private latestInput: Readonly<Record<string, unknown>> | undefined;
   private closing: Promise<void> | undefined;
   private paced = false;
   private ending = false;
-  private readonly sendPolicy: SendPolicy;
   private warnedBusy = false;
-  /** Phone sessions (carriers that confirm marks): reply segments and their `wg-segment-N` marks. */
-  private readonly segments = new SegmentMarks();
+  /** While a synchronous handler answers input a stall held up: how late it was (its reply may catch up). */
+  private replyLateMs = 0;
   lastActivity: number;
-  /**
-   * Taps' time zero, ms after the session opened: when its first media (input or output) passed. A
-   * transport that connects a while after the session opens (WebRTC: ICE, DTLS) records no lead-in.
-   */
-  private mediaOriginMs: number | undefined;
-  /** Where input stream time 0 sits on the taps' clock (input that starts after output is placed after it). */
-  private inputOffsetMs: number | undefined;
   closeReason: CloseReason | undefined;
 
   constructor(config: SessionConfig) {
@@ -110,14 +103,15 @@ export class Session implements Paced {
     this.carrier = config.carrier;
     this.startedAt = config.now();
     this.lastActivity = this.startedAt;
-    this.input = new InputPipeline(config.inputFormat, config.handlerInputRate ?? config.inputFormat.sampleRate, config.frameMs, config.inputTiming);
+    this.input = new InputPipeline(config.inputFormat, config.handlerInputRate ?? config.inputFormat.sampleRate, config.frameMs, config.inputTiming, this.startedAt);
     this.output = new OutputPipeline(config.outputFormat, {
       frameMs: config.frameMs,
       leadMs: config.outputLeadMs,
       capacity: config.outputCapacityFrames,
       encoder: config.encoder,
     });
-    this.sendPolicy = new SendPolicy(config.maxBufferedBytes, config.slowConsumerTimeoutMs);
+    this.taps = new TapFeed(config.taps, this.startedAt, config.outputFormat.sampleRate);
+    this.sender = new OutputSender(this.output, config.sink, this.counters, this.taps, config);
     this.runner = new HandlerRunner(config.handler, {
       maxPending: config.maxPendingFrames,
       maxEmitsPerDrain: 64,
@@ -229,16 +223,18 @@ export class Session implements Paced {
   /** Shared clock tick: feed the handler what the jitter buffer releases, send what output is due. */
   onTick(now: number, onSchedule: boolean): boolean {
     if (this.closed) return false;
-    for (const frame of this.input.pull(now, 'tick')) this.receive(frame);
+    this.replyLateMs = this.input.lateMs(now);
+    for (const frame of this.input.pull(now, 'tick')) this.receive(frame, now);
+    this.replyLateMs = 0;
     this.output.onTick(now, onSchedule);
-    if (onSchedule) this.endSegmentIfDry(); // before sending: the tick that sends the last frame is not dry
+    if (onSchedule) this.sender.endSegmentIfDry(); // before sending: the tick that sends the last frame is not dry
     this.sendDue(now);
     if (this.ending && this.output.isEmpty) {
       this.config.sink.send({ type: 'end_stream' });
       void this.close('handler_closed');
       return false;
     }
-    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.segments.open;
+    this.paced = this.input.isActive || !this.output.isEmpty || this.output.hasResidual || this.ending || this.sender.segmentOpen;
     return this.paced;
   }
 
@@ -251,7 +247,7 @@ export class Session implements Paced {
       this.outputListeners.clear();
       if (error) this.config.sink.send({ type: 'error', ...error });
       await this.runner.shutdown(reason);
-      await Promise.allSettled(this.config.taps.map((tap) => tap.close()));
+      await this.taps.close();
       this.input.close();
       this.output.close();
       const code = reason === 'protocol_error' && error ? ERROR_CODES[error.code].closeCode : CLOSE_CODES[reason];
@@ -275,18 +271,15 @@ export class Session implements Paced {
       this.warn(errorCodeOf(err) === 'WG_ERR_INTERNAL' ? 'WG_ERR_BAD_PAYLOAD' : errorCodeOf(err), (err as Error).message);
       return;
     }
-    for (const frame of this.input.pull(now, 'arrival')) this.receive(frame);
+    // A synchronous handler's reply to late input catches up instead of trailing real time (docs/architecture.md, "Timing rules").
+    this.replyLateMs = this.input.lateMs(now);
+    for (const frame of this.input.pull(now, 'arrival')) this.receive(frame, now);
+    this.replyLateMs = 0;
     this.joinPacer();
   }
 
-  private receive(frame: AudioFrame): void {
-    if (this.config.taps.length > 0) {
-      // Taps may keep what they see; input frames are recycled (docs/architecture.md, "Who owns which bytes").
-      // Input and output share the taps' clock, so the two sides of a recording stay aligned.
-      this.inputOffsetMs ??= this.tapTime();
-      const copy: AudioFrame = { ...frame, samples: frame.samples.slice(), timestamp: frame.timestamp + this.inputOffsetMs };
-      for (const tap of this.config.taps) tap.onInput(copy);
-    }
+  private receive(frame: AudioFrame, now: number): void {
+    if (this.taps.active) this.taps.input(frame, now);
     if (this.runner.receive(frame)) return;
     this.counters.framesDroppedHandlerBusy++;
     if (!this.warnedBusy) {
@@ -295,56 +288,14 @@ export class Session implements Paced {
     }
   }
 
+  /** What is due goes out (output-sender.ts); the marks it made heard go to the handler. */
   private sendDue(now: number): void {
-    const { sink } = this.config;
-    const { output } = this;
-    for (let due = output.next(now); due !== undefined; due = output.next(now)) {
-      if (due === 'mark') {
-        const mark = output.takeMark();
-        sink.send({ type: 'mark', name: mark.name });
-        this.counters.marksEchoed++;
-        if (mark.origin === 'handler' && !this.config.carrierConfirmsMarks) this.runner.event({ type: 'mark', name: mark.name });
-        continue;
-      }
-      const verdict = this.sendPolicy.verdict(sink.bufferedAmount, now);
-      if (verdict !== 'send') {
-        output.dropFrame();
-        this.counters.framesDroppedSlowConsumer++;
-        if (verdict === 'drop') continue;
-        void this.close('slow_consumer', { code: 'WG_ERR_SLOW_CONSUMER', message: ERROR_CODES.WG_ERR_SLOW_CONSUMER.message });
-        return;
-      }
-      // Encoded now, at send time; one message object serves every frame (the sink reads it during the call).
-      const payload = output.takeFrame();
-      this.media.payload = payload;
-      if (!sink.send(this.media)) continue;
-      // A socket that could not write the message at once may still hold the payload's bytes (binary
-      // output goes out as a view of them): that buffer is then the socket's, not reused.
-      if (sink.bufferedAmount > 0) output.payloadKept();
-      this.counters.framesOut++;
-      this.counters.bytesOut += payload.byteLength;
-      if (this.config.carrierConfirmsMarks) this.segments.sent();
-      if (this.config.taps.length > 0) {
-        // Taps may keep the samples (a recorder buffers them): a copy, not the output ring's view.
-        const samples = allocSamples(output.lastPcm.length);
-        samples.set(output.lastPcm);
-        const frame: AudioFrame = { samples, sampleRate: this.config.outputFormat.sampleRate, channels: 1, timestamp: this.tapTime(now) };
-        for (const tap of this.config.taps) tap.onOutput(frame);
-      }
+    const outcome = this.sender.sendDue(now);
+    if (this.sender.heardMarks.length > 0) {
+      // Taken first: a handler answering a mark may send more, and this runs again inside.
+      for (const name of this.sender.heardMarks.splice(0)) this.runner.event({ type: 'mark', name });
     }
-  }
-
-  /** Phone sessions: a reply segment whose output has run dry ends with a mark (segment-marks.ts). */
-  private endSegmentIfDry(): void {
-    const mark = this.segments.tick(this.output.isEmpty && !this.output.hasResidual);
-    if (mark !== undefined) this.config.sink.send({ type: 'mark', name: mark });
-  }
-
-  /** Now on the taps' clock (ms since the session's first media); the first call sets its zero. */
-  private tapTime(now = this.config.now()): number {
-    const sinceOpen = now - this.startedAt;
-    this.mediaOriginMs ??= sinceOpen;
-    return sinceOpen - this.mediaOriginMs;
+    if (outcome === 'slow_consumer') void this.close('slow_consumer', { code: 'WG_ERR_SLOW_CONSUMER', message: ERROR_CODES.WG_ERR_SLOW_CONSUMER.message });
   }
 
   private deliver(output: HandlerOutput): void {
@@ -352,13 +303,13 @@ export class Session implements Paced {
     const now = this.config.now();
     switch (output.type) {
       case 'audio':
-        this.output.pushAudio(output.frame, now);
+        this.output.pushAudio(output.frame, now, this.replyLateMs);
         this.sendDue(now); // what is due now (the lead) goes at once, not at the next tick
         this.joinPacer();
         return;
       case 'clear':
         this.output.clear();
-        this.segments.cleared();
+        this.sender.cleared();
         this.config.sink.send({ type: 'clear' });
         return;
       case 'mark':
