@@ -275,6 +275,7 @@ async function main(): Promise<void> {
       // --malloc-probe 1: glibc's malloc_stats() before and after malloc_trim(0), and the reading after it.
       malloc: malloc ?? null,
       mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+      ldPreload: process.env.LD_PRELOAD ?? null,
     },
     bystander: bystanderResult,
     acceptance: {
