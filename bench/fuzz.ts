@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,6 +81,51 @@ function startGateway(recordDir: string): Promise<Gateway> {
   });
 }
 
+type MallocStats = { arenas: number; systemMB: number; inUseMB: number; perArena: Array<{ systemMB: number; inUseMB: number }> };
+
+/** glibc's own account, from the last malloc_stats() report on the gateway's stderr: arenas, bytes taken from the OS, bytes in use. */
+function lastMallocStats(stderr: string): MallocStats | undefined {
+  const at = stderr.lastIndexOf('Arena 0:');
+  if (at < 0) return undefined;
+  const text = stderr.slice(at);
+  const total = /Total \(incl\. mmap\):\s*system bytes\s*=\s*(\d+)\s*in use bytes\s*=\s*(\d+)/.exec(text);
+  if (!total) return undefined;
+  const perArena = [...text.matchAll(/^Arena \d+:\s*system bytes\s*=\s*(\d+)\s*in use bytes\s*=\s*(\d+)/gm)].map((m) => ({ systemMB: MB(Number(m[1]))!, inUseMB: MB(Number(m[2]))! }));
+  return { arenas: perArena.length, systemMB: MB(Number(total[1]))!, inUseMB: MB(Number(total[2]))!, perArena };
+}
+
+/**
+ * Diagnosis only (`--malloc-probe 1`, needs gdb): glibc's malloc_stats() of the gateway, read through gdb
+ * (the report goes to the gateway's stderr), and with `trim`, malloc_trim(0) first — give free memory
+ * back to the OS. RSS that falls then was free memory the allocator held (fragmentation, per-thread
+ * arenas), not memory anything still uses; docs/security.md, "Fuzzing".
+ */
+async function mallocStatsThroughGdb(gateway: Gateway, trim = false): Promise<MallocStats | undefined> {
+  const commands = [...(trim ? ['call (int)malloc_trim(0)'] : []), 'call (void)malloc_stats()'];
+  execFileSync('gdb', ['-p', String(gateway.child.pid), '-batch', '-nx', ...commands.flatMap((c) => ['-ex', c])], { stdio: 'ignore', timeout: 60_000 });
+  await new Promise((r) => setTimeout(r, 1000)); // the report reaches us through the stderr pipe
+  return lastMallocStats(gateway.stderr());
+}
+
+/**
+ * A forced-GC reading once V8 has let go of the heap it grew under load: readings 2 s apart until
+ * heapTotal moves less than 1 MB (at most 40 s). V8 shrinks its young generation only after the
+ * process has been idle a while, so a reading right after a burst carries up to ~30 MB of heap
+ * it is about to release — whether that lands in "before" or "after" would decide the comparison.
+ */
+async function settledMemory(gateway: Gateway): Promise<MemoryReading> {
+  let last = await gateway.memory();
+  for (let k = 0; k < 20; k++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const next = await gateway.memory();
+    process.stderr.write(`fuzz: settling, heapTotal ${MB(next.heapTotal)} MB, rss ${MB(next.rss)} MB\n`);
+    const settled = Math.abs(next.heapTotal - last.heapTotal) < 2 ** 20;
+    last = next;
+    if (settled && k >= 5) break;
+  }
+  return last;
+}
+
 const count = (map: Record<string, number>, key: string | number) => (map[key] = (map[key] ?? 0) + 1);
 
 async function main(): Promise<void> {
@@ -89,6 +134,7 @@ async function main(): Promise<void> {
   const seed = arg('seed', 1);
   // Forced-GC readings during the run, every this many messages (0: none): a leak grows them in a line,
   // an allocator's high-water mark levels off.
+  const probeMalloc = arg('malloc-probe', 0) === 1;
   const sampleEvery = arg('sample-every', Math.max(10_000, Math.round(totalMessages / 10)));
   const recordDir = mkdtempSync(join(tmpdir(), 'wg-fuzz-rec-'));
   const gateway = await startGateway(recordDir);
@@ -110,12 +156,13 @@ async function main(): Promise<void> {
     httpFailed: 0,
     wsConnectFailed: {} as Record<string, number>,
   };
-  const bystander = await EchoBystander.start(gateway.url, { spurtFrames: 250, pauseMs: 500 });
   // Warm-up (code paths compiled, pools filled), then the baseline memory reading.
   const warm = fc.sample(wsScript('warm', 30), { seed: seed + 999_999, numRuns: 100 });
   for (const s of warm) await runWsScript(gateway.url, s);
-  await new Promise((r) => setTimeout(r, 6000));
-  const before = await gateway.memory();
+  const before = await settledMemory(gateway);
+  const mallocBefore = probeMalloc ? await mallocStatsThroughGdb(gateway) : undefined;
+  // The bystander streams from here to the end of the fuzz: neither reading has it open.
+  const bystander = await EchoBystander.start(gateway.url, { spurtFrames: 250, pauseMs: 500 });
   process.stderr.write(`fuzz: gateway pid ${gateway.child.pid}, before ${JSON.stringify(memoryMB(before))}\n`);
   const during: Array<{ messages: number } & ReturnType<typeof memoryMB>> = [];
   let nextSample = sampleEvery > 0 ? sampleEvery : Infinity;
@@ -191,9 +238,16 @@ async function main(): Promise<void> {
   const durationS = (performance.now() - t0) / 1000;
   const bystanderResult = await bystander.stop();
   // Sessions left by lingering connections end on the idle timeout (5 s); then the memory reading.
-  await new Promise((r) => setTimeout(r, 8000));
+  await new Promise((r) => setTimeout(r, 6000));
   const crashed = gateway.exited !== undefined;
-  const after = crashed ? undefined : await gateway.memory();
+  const after = crashed ? undefined : await settledMemory(gateway);
+  let malloc: { beforeRun: MallocStats | undefined; afterRun: MallocStats | undefined; afterTrim: MallocStats | undefined; memoryAfterTrim: ReturnType<typeof memoryMB> } | undefined;
+  if (probeMalloc && after) {
+    const afterRun = await mallocStatsThroughGdb(gateway);
+    const afterTrim = await mallocStatsThroughGdb(gateway, true);
+    malloc = { beforeRun: mallocBefore, afterRun, afterTrim, memoryAfterTrim: memoryMB(await gateway.memory()) };
+    process.stderr.write(`fuzz: malloc ${JSON.stringify(malloc)}\n`);
+  }
   const internalFailures = (gateway.stderr().match(/failed:|Error: |at .*\(/g) ?? []).length;
   gateway.child.kill('SIGTERM');
   rmSync(recordDir, { recursive: true, force: true });
@@ -218,7 +272,10 @@ async function main(): Promise<void> {
       before: memoryMB(before),
       after: after ? memoryMB(after) : null,
       during,
+      // --malloc-probe 1: glibc's malloc_stats() before and after malloc_trim(0), and the reading after it.
+      malloc: malloc ?? null,
       mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+      ldPreload: process.env.LD_PRELOAD ?? null,
     },
     bystander: bystanderResult,
     acceptance: {

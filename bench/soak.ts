@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { encodeMulaw } from '../src/codecs/g711.js';
+import { parseWavPcm16 } from '../src/speech/wav-pcm16.js';
 
 /**
  * `npm run soak -- --minutes 30 [--sessions 12] [--sample-s 60]` (docs/security.md, "Soak"): sessions
  * churn against two gateway processes (`wavegate serve`: echo with recordings on, and asr with
- * pocketsphinx) — each connects, talks 5–30 s of μ-law, leaves (a third of them abruptly, a TCP reset)
+ * pocketsphinx) — each connects, talks 5–30 s (μ-law tone to echo; spoken sentences, L16, to asr), leaves (a third of them abruptly, a TCP reset)
  * and comes back as a new session. Every `sample-s` the gateways get a forced GC and report RSS, heap,
  * open fds and active handles/timers; slopes are fitted (least squares, per minute). After the churn
  * stops, the registry must be empty and fds/handles back to their start. JSON and an SVG chart go in
@@ -62,6 +63,8 @@ export interface SoakReport {
   readonly sessionsRun: number;
   readonly abrupt: number;
   readonly unexpectedCloses: Record<string, number>;
+  /** The asr slot's sessions and the final transcripts they got (each one a pocketsphinx run). */
+  readonly asr: { sessions: number; finalTranscripts: number };
   readonly processes: readonly SoakProcessReport[];
   readonly flat: { definition: string; pass: boolean };
 }
@@ -139,24 +142,55 @@ function random(seed: number): () => number {
   };
 }
 
+/**
+ * What the asr session says: the spoken sentences of test/fixtures/speech (16 kHz), each followed by
+ * 1.2 s of silence, so the VAD finds turns and every turn runs pocketsphinx (a tone is not speech to
+ * the VAD: no turn, no decoder fed — the asr path would go untested). Sent as L16 at 16 kHz, 20 ms binary frames.
+ */
+function speechLoop(): Int16Array {
+  const dir = join(ROOT, 'test/fixtures/speech');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.wav')).sort();
+  const gap = new Int16Array(Math.round(1.2 * 16_000));
+  const parts = files.flatMap((f) => [parseWavPcm16(readFileSync(join(dir, f))).samples, gap]);
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+const SPEECH_FORMAT = { encoding: 'audio/x-l16', sampleRate: 16_000, channels: 1 };
+const SPEECH_FRAME = 320;
+
 const TONE = JSON.stringify({ event: 'media', media: { payload: Buffer.from(encodeMulaw(Int16Array.from({ length: 160 }, (_, i) => Math.round(6000 * Math.sin(i / 3))))).toString('base64') } });
 const FORMAT = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 };
 
-/** One session: connect, talk `talkMs`, then stop (or reset the connection when `abrupt`). Resolves with its close code. */
-function talk(url: string, id: string, talkMs: number, abrupt: boolean, until: () => boolean): Promise<number | 'reset'> {
+/** One session: connect, talk `talkMs` (a tone, or `speech` from `offset` on), then stop (or reset the connection when `abrupt`). */
+function talk(url: string, id: string, talkMs: number, abrupt: boolean, until: () => boolean, speech?: { samples: Int16Array; offset: number }): Promise<{ code: number | 'reset'; transcripts: number }> {
   return new Promise((resolve) => {
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/websocket/offer`);
+    let transcripts = 0;
     socket.on('error', () => {
       // reported through close
     });
-    socket.on('close', (code) => resolve(abrupt ? 'reset' : code));
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary && speech && (data as Buffer).includes('"transcript"') && (data as Buffer).includes('"final":true')) transcripts++;
+    });
+    socket.on('close', (code) => resolve({ code: abrupt ? 'reset' : code, transcripts }));
     socket.once('open', async () => {
-      socket.send(JSON.stringify({ event: 'start', websocket_id: id, mediaFormat: FORMAT, outputFormat: FORMAT }));
+      const format = speech ? SPEECH_FORMAT : FORMAT;
+      socket.send(JSON.stringify({ event: 'start', websocket_id: id, mediaFormat: format, outputFormat: FORMAT }));
       const start = performance.now();
       for (let k = 0; k * 20 < talkMs && socket.readyState === WebSocket.OPEN && !until(); k++) {
         const wait = start + k * 20 - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        socket.send(TONE);
+        if (speech) {
+          const { samples } = speech;
+          const from = (speech.offset + k * SPEECH_FRAME) % (samples.length - SPEECH_FRAME);
+          const frame = samples.subarray(from, from + SPEECH_FRAME);
+          socket.send(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+        } else socket.send(TONE);
       }
       if (abrupt) socket.terminate();
       else if (socket.readyState === WebSocket.OPEN) socket.send('{"event":"stop"}');
@@ -190,6 +224,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const samples: SoakSample[][] = gateways.map(() => []);
   let sessionsRun = 0;
   let abrupt = 0;
+  let asrSessions = 0;
+  let asrTranscripts = 0;
+  const speech = speechLoop();
   const unexpected: Record<string, number> = {};
   try {
     // The start, before any session: what the end is compared with.
@@ -211,7 +248,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const isAbrupt = rand() < 1 / 3;
         sessionsRun++;
         if (isAbrupt) abrupt++;
-        const code = await talk(gateway.url, `soak-${slot}-${n}`, talkMs, isAbrupt, over);
+        const speaking = slot === 0 ? { samples: speech, offset: Math.floor(rand() * speech.length) } : undefined;
+        const { code, transcripts } = await talk(gateway.url, `soak-${slot}-${n}`, talkMs, isAbrupt, over, speaking);
+        if (slot === 0) {
+          asrSessions++;
+          asrTranscripts += transcripts;
+        }
         if (code !== 'reset' && code !== 1000) unexpected[code] = (unexpected[code] ?? 0) + 1;
         await new Promise((r) => setTimeout(r, 200 + rand() * 800));
       }
@@ -259,6 +301,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       sessionsRun,
       abrupt,
       unexpectedCloses: unexpected,
+      asr: { sessions: asrSessions, finalTranscripts: asrTranscripts },
       processes,
       flat: {
         definition: `slopes fitted over the churn samples (forced GC before each): RSS ≤ ${FLAT.rssMBPerMin.toFixed(3)} MB/min, heap ≤ ${FLAT.heapMBPerMin.toFixed(3)} MB/min, fds and handles ≤ ${FLAT.fdsPerMin.toFixed(3)}/min (an hour at that rate: 20 MB, 10 MB, 10); no session open after the churn`,

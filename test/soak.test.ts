@@ -14,6 +14,8 @@ describe('soak (2 minutes)', () => {
     expect(report.sessionsRun).toBeGreaterThan(40);
     expect(report.abrupt).toBeGreaterThan(5);
     expect(report.unexpectedCloses).toEqual({});
+    // The asr session spoke: turns were found and pocketsphinx ran (a tone would find none).
+    expect(report.asr.finalTranscripts).toBeGreaterThan(0);
     for (const p of report.processes) {
       const what = `${p.handler}: ${JSON.stringify({ slopes: p.slopes, end: p.end })}`;
       expect(p.end.sessionsOpen, what).toBe(0);

@@ -57,8 +57,8 @@ export function runWsScript(baseUrl: string, script: WsScript, settleMs = SETTLE
       }
       const m = message as { type?: unknown; code?: unknown; status?: unknown; message?: unknown };
       if (m.type === 'error' || m.type === 'warning') {
-        if (typeof m.code === 'string') errorCodes.push(m.code);
         if (m.type === 'error') lastError = `${String(m.code)}: ${String(m.message)}`;
+        if (typeof m.code === 'string') errorCodes.push(m.code);
         else uncoded++;
       }
     });
