@@ -24,11 +24,17 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** What the force-GC hook reports (bench/fuzz/force-gc-hook.ts): process.memoryUsage() and /proc/self/status, bytes. */
+type MemoryReading = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; RssAnon?: number; RssFile?: number };
+
+const MB = (bytes: number | undefined) => (bytes === undefined ? null : Math.round((bytes / 2 ** 20) * 100) / 100);
+const memoryMB = (m: MemoryReading) => ({ rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), rssAnon: MB(m.RssAnon), rssFile: MB(m.RssFile) });
+
 interface Gateway {
   child: ChildProcess;
   url: string;
   stderr: () => string;
-  memory(): Promise<{ rss: number; heapUsed: number }>;
+  memory(): Promise<MemoryReading>;
   exited: { code: number | null; signal: string | null } | undefined;
 }
 
@@ -41,7 +47,7 @@ function startGateway(recordDir: string): Promise<Gateway> {
   );
   let err = '';
   let out = '';
-  const waiting: Array<(m: { rss: number; heapUsed: number }) => void> = [];
+  const waiting: Array<(m: MemoryReading) => void> = [];
   const gateway: Gateway = {
     child,
     url: '',
@@ -67,8 +73,8 @@ function startGateway(recordDir: string): Promise<Gateway> {
           gateway.url = listening[1]!;
           resolve(gateway);
         }
-        const gc = /^wg-gc-done (\d+) (\d+)/.exec(line);
-        if (gc) waiting.shift()?.({ rss: Number(gc[1]), heapUsed: Number(gc[2]) });
+        const gc = /^wg-gc-done \d+ \d+ \S+ (\S+)/.exec(line);
+        if (gc) waiting.shift()?.(JSON.parse(gc[1]!) as MemoryReading);
       }
     });
     child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before listening:\n${err}`)));
@@ -81,6 +87,9 @@ async function main(): Promise<void> {
   const totalMessages = arg('messages', 100_000);
   const parallel = arg('parallel', 16);
   const seed = arg('seed', 1);
+  // Forced-GC readings during the run, every this many messages (0: none): a leak grows them in a line,
+  // an allocator's high-water mark levels off.
+  const sampleEvery = arg('sample-every', Math.max(10_000, Math.round(totalMessages / 10)));
   const recordDir = mkdtempSync(join(tmpdir(), 'wg-fuzz-rec-'));
   const gateway = await startGateway(recordDir);
   const startedAt = new Date().toISOString();
@@ -92,6 +101,8 @@ async function main(): Promise<void> {
     rawFrameConnections: 0,
     closeCodes: {} as Record<string, number>,
     serverClose1011: 0,
+    /** For each close with 1011: the gateway's error, and the connection's first message (truncated). */
+    close1011: [] as Array<{ error: string | undefined; firstMessage: string; startMessages: string[] }>,
     errorCodes: {} as Record<string, number>,
     uncodedErrors: 0,
     httpStatus: {} as Record<string, number>,
@@ -105,6 +116,10 @@ async function main(): Promise<void> {
   for (const s of warm) await runWsScript(gateway.url, s);
   await new Promise((r) => setTimeout(r, 6000));
   const before = await gateway.memory();
+  process.stderr.write(`fuzz: gateway pid ${gateway.child.pid}, before ${JSON.stringify(memoryMB(before))}\n`);
+  const during: Array<{ messages: number } & ReturnType<typeof memoryMB>> = [];
+  let nextSample = sampleEvery > 0 ? sampleEvery : Infinity;
+  let sampling = false;
   let chunk = 0;
   let lastReport = performance.now();
   const work: Array<() => Promise<void>> = [];
@@ -142,7 +157,11 @@ async function main(): Promise<void> {
           stats.wsConnections++;
           if (r.connectFailed) count(stats.wsConnectFailed, r.connectFailed);
           count(stats.closeCodes, r.serverCloseCode ?? `client-${r.closeCode ?? 'none'}`);
-          if (r.serverCloseCode === 1011) stats.serverClose1011++;
+          if (r.serverCloseCode === 1011) {
+            stats.serverClose1011++;
+            const first = script.messages[0];
+            if (stats.close1011.length < 50) stats.close1011.push({ error: r.lastError, firstMessage: first?.kind === 'text' ? first.data.slice(0, 600) : `${first?.kind ?? 'none'}`, startMessages: script.messages.flatMap((m) => (m.kind === 'text' && m.data.includes('start') ? [m.data.slice(0, 400)] : [])).slice(0, 4) });
+          }
           stats.uncodedErrors += r.uncoded;
           for (const code of r.errorCodes) count(stats.errorCodes, code);
         });
@@ -153,6 +172,15 @@ async function main(): Promise<void> {
       while (stats.messages < totalMessages && gateway.exited === undefined) {
         if (work.length === 0) refill();
         await work.shift()!();
+        if (stats.messages >= nextSample && !sampling && gateway.exited === undefined) {
+          sampling = true;
+          nextSample += sampleEvery;
+          const at = stats.messages;
+          const reading = memoryMB(await gateway.memory());
+          during.push({ messages: at, ...reading });
+          process.stderr.write(`fuzz: at ${at} messages ${JSON.stringify(reading)}\n`);
+          sampling = false;
+        }
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
           process.stderr.write(`fuzz: ${stats.messages} messages, ${stats.wsConnections} connections, ${Math.round((performance.now() - t0) / 1000)} s\n`);
@@ -172,7 +200,8 @@ async function main(): Promise<void> {
   const result = {
     bench: 'fuzz',
     startedAt,
-    command: `npm run fuzz -- --messages ${totalMessages} --parallel ${parallel} --seed ${seed}`,
+    command: `npm run fuzz -- ${process.argv.slice(2).join(" ")}`.trimEnd(),
+    options: { messages: totalMessages, parallel, seed, sampleEvery },
     durationS: Math.round(durationS),
     ...stats,
     crashes: crashed ? 1 : 0,
@@ -185,6 +214,11 @@ async function main(): Promise<void> {
       rssGrowthMB: after ? (after.rss - before.rss) / 2 ** 20 : null,
       heapBeforeMB: before.heapUsed / 2 ** 20,
       heapAfterMB: after ? after.heapUsed / 2 ** 20 : null,
+      // MB after a forced GC: process.memoryUsage() and RssAnon/RssFile (/proc/self/status).
+      before: memoryMB(before),
+      after: after ? memoryMB(after) : null,
+      during,
+      mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
     },
     bystander: bystanderResult,
     acceptance: {

@@ -104,7 +104,7 @@ function startGateway(handler: string, extra: readonly string[]): Promise<Gatewa
                 waiting.push(done);
                 child.kill('SIGUSR2');
               });
-              const [, rss, heap, json] = /^wg-gc-done (\d+) (\d+) (.*)$/.exec(line)!;
+              const [, rss, heap, json] = /^wg-gc-done (\d+) (\d+) (\S+)/.exec(line)!;
               const resources = JSON.parse(json!) as Record<string, number>;
               const metrics = await (await fetch(`${url}/metrics`)).text();
               const open = Number(/^wavegate_sessions_open (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);

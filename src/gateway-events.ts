@@ -29,6 +29,10 @@ export interface SessionRefusedEvent {
   readonly carrier: string;
   readonly code: ErrorCode;
   readonly message: string;
+  /** The client's address, when the session was asked for over HTTP or a WebSocket. */
+  readonly client?: string;
+  /** The route it was asked on (`/websocket/offer`, `/webrtc/offer`, `/telephone/twilio`…), without a query. */
+  readonly route?: string;
 }
 
 /** A session's recording was closed: the file is complete. */
@@ -39,6 +43,11 @@ export interface RecordingFinishedEvent {
   /** 'closed', or 'failed' when it ended early (write error, disk full); the file holds what was written. */
   readonly state: 'closed' | 'failed';
   readonly droppedFrames: number;
+  /**
+   * The id was used before: where the earlier session's recording was moved when this one began
+   * (`{id}@{time}.wav` beside it; docs/recordings.md, "An id used again"). `path` is always the latest's.
+   */
+  readonly previousPath?: string;
 }
 
 /** Two call-page users are in a call: the callee answered (fired on the callee's process). */

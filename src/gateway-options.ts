@@ -82,6 +82,8 @@ export interface GatewayOptions extends WebRtcOptions {
   trustProxy: number;
   /** Browser origins allowed besides the gateway's own (`*` = any); empty = no origin check. */
   allowedOrigins: readonly string[];
+  /** Refusals logged line by line per second at most; beyond, one summary line a second (docs/security.md#what-is-logged). 0 = summaries only. */
+  refusalLogPerSecond: number;
   /** With `redisUrl`: a node's sessions stay in the cluster's directory this long without renewal (seconds; docs/scale-out.md). */
   sessionLeaseS: number;
   /** With `redisUrl`: most sessions across the cluster (`concurrencyLimit` stays per process); null = no limit. */
@@ -135,6 +137,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   clientSessions: null,
   trustProxy: 0,
   allowedOrigins: [],
+  refusalLogPerSecond: 10,
   rooms: DEFAULT_ROOMS_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
@@ -204,6 +207,7 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
   check(limit(o.clientConnectionsPerSecond), 'clientConnectionsPerSecond', o.clientConnectionsPerSecond, 'null or an integer ≥ 1');
   check(limit(o.clientSessions), 'clientSessions', o.clientSessions, 'null or an integer ≥ 1');
   check(Number.isInteger(o.trustProxy) && o.trustProxy >= 0 && o.trustProxy <= 10, 'trustProxy', o.trustProxy, 'an integer from 0 to 10');
+  check(Number.isInteger(o.refusalLogPerSecond) && o.refusalLogPerSecond >= 0 && o.refusalLogPerSecond <= 10_000, 'refusalLogPerSecond', o.refusalLogPerSecond, 'an integer from 0 to 10000');
   check(Array.isArray(o.allowedOrigins) && o.allowedOrigins.every((v) => v === '*' || (typeof v === 'string' && /^https?:\/\/[^/]+$/.test(v))), 'allowedOrigins', o.allowedOrigins, "an array of origins like 'https://app.example.com' (or '*')");
   return o;
 }

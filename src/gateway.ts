@@ -117,6 +117,8 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   // Access tokens, per-client limits, origins (docs/security.md): one check over every route's `access`.
   const security = gatewaySecurity(options, metrics.registry);
   components.push(security.component);
+  // Sessions refused at admission (duplicate id, concurrency, a token's room…) are logged with the rest.
+  events.on('session-refused', (e) => security.refusals.refused({ code: e.code, route: e.route ?? e.carrier, client: e.client ?? 'unknown', reason: `session ${JSON.stringify(e.id)}: ${e.message}` }));
   const router = new GatewayRouter(components, options.prefix, security.http);
   let http: HttpServer | undefined;
   let detach: (() => void) | undefined;

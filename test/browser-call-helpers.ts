@@ -11,16 +11,17 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Flags every headless Chromium of the tests needs here (root, no GPU, no network of its own). */
 export const CHROMIUM_BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] as const;
 
-export async function launchChromium(): Promise<Browser> {
+/** Debian's Chromium with CHROMIUM_BASE_ARGS and `args`; fails plainly when the package is missing. */
+export async function launchChromiumWith(args: readonly string[]): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/run)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      ...CHROMIUM_BASE_ARGS,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_BASE_ARGS, ...args] });
+}
+
+/** A fake microphone and camera, allowed without asking. */
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] as const;
+
+export function launchChromium(): Promise<Browser> {
+  return launchChromiumWith(FAKE_MEDIA_ARGS);
 }
 
 /** A fresh browser context (one user) on the call page of `baseUrl`, logged in as `name`. */

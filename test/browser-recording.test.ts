@@ -1,10 +1,9 @@
 // Debian's Chromium plays a recording while the session that makes it is still sending audio,
 // seeks back into it while it is live, and knows its true duration once the session has ended.
-import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatSamples } from '../src/audio/concat-samples.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
@@ -14,9 +13,9 @@ import { encodeMulaw } from '../src/codecs/g711.js';
 import echo from '../handlers/echo.js';
 import { startRecordingsServer, tempDir } from './recordings-helpers.js';
 import { soxLoad } from './support/sox.js';
+import { launchChromiumWith } from './browser-call-helpers.js';
 import { sendPaced, WsTestClient } from './support/ws-test-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ID = 'browser-live-1';
 
 let folder: Awaited<ReturnType<typeof tempDir>>;
@@ -25,14 +24,10 @@ let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/run)`);
   folder = await tempDir('rec-browser');
   gateway = createGateway({ handler: echo, port: 0, recordDir: folder.dir, recordMode: 'both' });
   baseUrl = (await gateway.listen()).url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromiumWith(['--autoplay-policy=no-user-gesture-required']);
 });
 
 afterAll(async () => {

@@ -7,24 +7,10 @@ import { readWav } from '../src/wav/wav-file.js';
 import echo from '../handlers/echo.js';
 import { cleanTranscripts } from './support/clean-transcripts.js';
 import { streamThroughGateway } from './support/stream-through-gateway.js';
+import { mapWithLimit } from './support/map-with-limit.js';
 
 const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
 const transcripts = JSON.parse(readFileSync(`${DIR}transcripts.json`, 'utf8')) as Array<{ file: string; text: string }>;
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
 
 let gateway: Gateway;
 let wsUrl: string;
@@ -40,7 +26,7 @@ afterAll(() => gateway.close());
 describe('speech echoed through the gateway (L16, 16 kHz path)', () => {
   it("keeps pocketsphinx's word error rate within 2 points of the clean fixtures", { timeout: 420_000 }, async () => {
     const t0 = performance.now();
-    const echoed = await pool(transcripts, 12, async ({ file }) => {
+    const echoed = await mapWithLimit(transcripts, 12, async ({ file }) => {
       const wav = await readWav(`${DIR}${file}`);
       expect(wav.sampleRate).toBe(16_000);
       const { output } = await streamThroughGateway(wsUrl, `wer-${file.replace('.wav', '')}`, wav.samples, { encoding: 'audio/x-l16', sampleRate: 16_000, channels: 1 });
@@ -49,7 +35,7 @@ describe('speech echoed through the gateway (L16, 16 kHz path)', () => {
     const streamed = performance.now();
     const cleanByFile = await cleanTranscripts();
     const clean = transcripts.map(({ file }) => cleanByFile.get(file)!);
-    const through = await pool(echoed, 2, (samples) => transcribePcm(samples, 16_000));
+    const through = await mapWithLimit(echoed, 2, (samples) => transcribePcm(samples, 16_000));
     console.log(`streaming ${((streamed - t0) / 1000).toFixed(1)} s, recognition ${((performance.now() - streamed) / 1000).toFixed(1)} s`);
     const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
     const echoWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: through[i]! })));

@@ -70,8 +70,9 @@ describe('typed gateway events', () => {
     over.send({ event: 'start', websocket_id: 'another' });
     await over.waitClose();
     expect(of(seen, 'session-refused')).toEqual([
-      { id: 'holder', carrier: 'fastrtc', code: 'WG_ERR_DUPLICATE_SESSION', message: expect.stringContaining('already open') },
-      { id: 'another', carrier: 'fastrtc', code: 'WG_ERR_CONCURRENCY_LIMIT', message: expect.stringContaining('limit of 1') },
+      // client and route: who asked, where (the refusal log writes them too, docs/security.md#what-is-logged)
+      { id: 'holder', carrier: 'fastrtc', code: 'WG_ERR_DUPLICATE_SESSION', message: expect.stringContaining('already open'), client: '127.0.0.1', route: '/websocket/offer' },
+      { id: 'another', carrier: 'fastrtc', code: 'WG_ERR_CONCURRENCY_LIMIT', message: expect.stringContaining('limit of 1'), client: '127.0.0.1', route: '/websocket/offer' },
     ]);
     expect(of(seen, 'session-opened')).toHaveLength(1);
     expect(of(seen, 'session-closed')).toHaveLength(0);

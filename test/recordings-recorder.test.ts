@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AudioFrame } from '../src/audio/audio-frame.js';
@@ -7,6 +8,9 @@ import { createSessionRecorder } from '../src/recordings/recorder.js';
 import { RecordingStore } from '../src/recordings/recording-store.js';
 import { parseWavLayout } from '../src/recordings/wav-layout.js';
 import { readWav } from '../src/wav/wav-file.js';
+import { fileErrorCause } from '../src/wav/file-error-cause.js';
+import { GrowingWavWriter } from '../src/wav/growing-wav-writer.js';
+import { WavegateError } from '../src/errors/wavegate-error.js';
 import { tempDir } from './recordings-helpers.js';
 
 let folder: Awaited<ReturnType<typeof tempDir>>;
@@ -124,17 +128,73 @@ describe('session recorder', () => {
     expect(stats.output).toMatchObject({ receivedSamples: 2 * 4800, paddedSamples: 24_000 * 0.8 });
   });
 
-  it('a file that already exists ends the recording (counted, reported once) and never throws at the session', async () => {
-    await writeFile(join(folder.dir, 'taken.wav'), 'somebody else');
+  it('an earlier recording of the id (its session ended) is moved aside to {id}@{time}.wav; the new one gets {id}.wav', async () => {
+    await writeFile(join(folder.dir, 'taken.wav'), 'an earlier session');
     const errors: string[] = [];
-    const recorder = createSessionRecorder({ dir: folder.dir, id: 'taken', mode: 'input', sampleRate: 16_000, onError: (e) => errors.push(e.code) });
-    for (const frame of frames(tone(16_000, 1, 300), 16_000, 20)) recorder.writeInput(frame);
-    await new Promise((r) => setTimeout(r, 50));
+    const moved: string[] = [];
+    const recorder = createSessionRecorder({ dir: folder.dir, id: 'taken', mode: 'input', sampleRate: 16_000, onError: (e) => errors.push(e.message), onPreviousMoved: (n) => moved.push(n) });
     for (const frame of frames(tone(16_000, 1, 300), 16_000, 20)) recorder.writeInput(frame);
     const stats = await recorder.close();
-    expect(errors).toEqual(['WG_ERR_RECORDING_WRITE_FAILED']);
-    expect(stats).toMatchObject({ state: 'failed', writeErrors: 1, droppedFrames: 32_000 });
-    expect(await readFile(join(folder.dir, 'taken.wav'), 'utf8')).toBe('somebody else');
+    expect(errors).toEqual([]);
+    expect(stats).toMatchObject({ state: 'closed', writeErrors: 0, droppedFrames: 0, frames: 16_000 });
+    expect(moved).toEqual([expect.stringMatching(/^taken@\d{8}T\d{9}Z\.wav$/)]);
+    expect(recorder.previousMovedTo).toBe(moved[0]);
+    expect(await readFile(join(folder.dir, moved[0]!), 'utf8')).toBe('an earlier session');
+    expect((await readRecording(join(folder.dir, 'taken.wav'))).samples.length).toBe(16_000);
+    expect((await readdir(folder.dir)).sort()).toEqual([moved[0], 'taken.wav'].sort());
+  });
+
+  it('the earlier recorder of the id still closing: the new one waits for it, then moves its complete file aside', async () => {
+    const a = createSessionRecorder({ dir: folder.dir, id: 'quick', mode: 'input', sampleRate: 16_000, flushIntervalMs: 500 });
+    await a.ready;
+    for (const frame of frames(tone(16_000, 0.5, 300), 16_000, 20)) a.writeInput(frame);
+    const closingA = a.close(); // not awaited: the id is used again at once
+    const b = createSessionRecorder({ dir: folder.dir, id: 'quick', mode: 'input', sampleRate: 16_000, previous: a.finished });
+    for (const frame of frames(tone(16_000, 1, 500), 16_000, 20)) b.writeInput(frame);
+    const [statsA, statsB] = await Promise.all([closingA, b.close()]);
+    expect(statsA).toMatchObject({ state: 'closed', frames: 8000 });
+    expect(statsB).toMatchObject({ state: 'closed', frames: 16_000, writeErrors: 0 });
+    const earlier = await readRecording(join(folder.dir, b.previousMovedTo!));
+    expect(earlier.layout.declaredDataBytes).toBe(16_000); // A's sizes were patched before the move
+    expect((await readRecording(join(folder.dir, 'quick.wav'))).layout.declaredDataBytes).toBe(32_000);
+  });
+
+  it('a file another live gateway process of this host is writing is left alone: EEXIST, said as such (not "disk full")', async () => {
+    await writeFile(join(folder.dir, 'held.wav'), 'written by another process');
+    await writeFile(join(folder.dir, 'held.wav.owner'), JSON.stringify({ pid: process.ppid, host: hostname() }));
+    const errors: string[] = [];
+    const recorder = createSessionRecorder({ dir: folder.dir, id: 'held', mode: 'input', sampleRate: 16_000, onError: (e) => errors.push(`${e.code} ${e.message}`) });
+    for (const frame of frames(tone(16_000, 1, 300), 16_000, 20)) recorder.writeInput(frame);
+    const stats = await recorder.close();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^WG_ERR_RECORDING_WRITE_FAILED .*held\.wav: EEXIST: the file already exists and another gateway process on this host is writing it/);
+    expect(errors[0]).not.toMatch(/disk full|I\/O/);
+    expect(stats).toMatchObject({ state: 'failed', writeErrors: 1, droppedFrames: 16_000 });
+    expect(await readFile(join(folder.dir, 'held.wav'), 'utf8')).toBe('written by another process');
+    expect((await readdir(folder.dir)).sort()).toEqual(['held.wav', 'held.wav.owner']);
+  });
+
+  it('a symbolic link or folder in the place of {id}.wav is not touched: EEXIST, not a regular file', async () => {
+    await mkdir(join(folder.dir, 'odd.wav'));
+    const errors: string[] = [];
+    const recorder = createSessionRecorder({ dir: folder.dir, id: 'odd', mode: 'input', sampleRate: 16_000, onError: (e) => errors.push(e.message) });
+    await recorder.close();
+    expect(errors).toEqual([expect.stringContaining('odd.wav: EEXIST: the file already exists and is not a regular file')]);
+  });
+
+  it('each errno class is diagnosed as itself: ENOSPC from a full device, and the others by name', async () => {
+    await expect(GrowingWavWriter.open('/dev/full', { sampleRate: 8000, overwrite: true })).rejects.toThrow(/\/dev\/full: ENOSPC: no space left on the device \(disk full\)/);
+    const cause = (code: string) => fileErrorCause(Object.assign(new Error(`${code}: raw`), { code }));
+    expect(cause('EEXIST')).toBe('EEXIST: the file already exists');
+    expect(cause('ENOSPC')).toBe('ENOSPC: no space left on the device (disk full)');
+    expect(cause('EACCES')).toMatch(/^EACCES: permission denied/);
+    expect(cause('EROFS')).toBe('EROFS: read-only file system');
+    expect(cause('EFBIG')).toMatch(/^EFBIG: file too large/);
+    expect(cause('EIO')).toBe('EIO: I/O error on the device');
+    expect(cause('EWHATEVER')).toBe('EWHATEVER: EWHATEVER: raw'); // unknown codes keep the system's message
+    expect(fileErrorCause(new Error('write made no progress'))).toBe('write made no progress');
+    // The registry's message no longer presumes a cause: the detail carries it.
+    expect(new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', 'x.wav: EEXIST: the file already exists').message).not.toMatch(/disk full/);
   });
 
   it('a write error (file size limit, EFBIG) ends the recording cleanly: counted, valid WAV of what was written, process fine', async () => {

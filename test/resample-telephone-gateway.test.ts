@@ -21,6 +21,7 @@ import { transcribePcm } from '../src/speech/pocketsphinx-cli.js';
 import { corpusWordErrors } from '../src/speech/word-error-rate.js';
 import { cleanTranscripts } from './support/clean-transcripts.js';
 import { streamThroughGateway } from './support/stream-through-gateway.js';
+import { mapWithLimit } from './support/map-with-limit.js';
 
 const run = promisify(execFile);
 const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
@@ -33,20 +34,6 @@ const MULAW_48K = { encoding: 'audio/x-mulaw', sampleRate: 48_000, channels: 1 }
 async function soxTo48k(path: string): Promise<Int16Array> {
   const { stdout } = await run('sox', ['-D', path, '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-', 'rate', '-v', '48000'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
   return new Int16Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.length));
-}
-
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return results;
 }
 
 /** SNR of y against ref after the best integer lag of y (0 … maxLag, found on ref's loudest 0.1 s), over the overlap. */
@@ -109,8 +96,8 @@ afterAll(() => gateway.close());
 
 describe('a 48 kHz μ-law client and a 16 kHz handler: WER and SNR through the gateway', () => {
   it('the recognizer hears the call as well as through a neutral converter, and the echo keeps μ-law quality', { timeout: 2_400_000 }, async () => {
-    const inputs = await pool(transcripts, 4, ({ file }) => soxTo48k(`${DIR}${file}`));
-    const results = await pool(transcripts, 12, async ({ file }) => {
+    const inputs = await mapWithLimit(transcripts, 4, ({ file }) => soxTo48k(`${DIR}${file}`));
+    const results = await mapWithLimit(transcripts, 12, async ({ file }) => {
       const i = transcripts.findIndex((t) => t.file === file);
       const id = `tel-${file.replace('.wav', '')}`;
       const { output } = await streamThroughGateway(wsUrl, id, inputs[i]!, MULAW_48K);
@@ -133,7 +120,7 @@ describe('a 48 kHz μ-law client and a 16 kHz handler: WER and SNR through the g
     const handlerInput = results.map((r) => concatSamples(heard.get(r.id)!));
     const cleanByFile = await cleanTranscripts();
     const clean = transcripts.map(({ file }) => cleanByFile.get(file)!);
-    const through = await pool(handlerInput, 2, (samples) => transcribePcm(samples, 16_000, { timeoutMs: 600_000 }));
+    const through = await mapWithLimit(handlerInput, 2, (samples) => transcribePcm(samples, 16_000, { timeoutMs: 600_000 }));
     const cleanWer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: clean[i]! })));
     const wer = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: through[i]! })));
     const sorted = snrs.map((s) => s.snr).sort((a, b) => a - b);

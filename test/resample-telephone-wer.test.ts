@@ -15,6 +15,7 @@ import { StreamingResampler, type ResamplerTier } from '../src/resample/streamin
 import { transcribePcm } from '../src/speech/pocketsphinx-cli.js';
 import { corpusWordErrors } from '../src/speech/word-error-rate.js';
 import { readWav } from '../src/wav/wav-file.js';
+import { mapWithLimit } from './support/map-with-limit.js';
 
 const DIR = new URL('./fixtures/speech/', import.meta.url).pathname;
 const transcripts = JSON.parse(readFileSync(`${DIR}transcripts.json`, 'utf8')) as Array<{ file: string; text: string }>;
@@ -52,20 +53,6 @@ function snrDb(ref: Int16Array, y: Int16Array): number {
   return 10 * Math.log10(s / n);
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
-
 describe('telephone tier on μ-law paths: WER and SNR unchanged against the high tier', () => {
   it('48 kHz and 8 kHz μ-law chains: pocketsphinx WER within 1.5 points, 48 kHz SNR within 0.2 dB, 8 kHz SNR > 30 dB', { timeout: 2_400_000 }, async () => {
     const speech = await Promise.all(transcripts.map(async ({ file }) => (await readWav(`${DIR}${file}`)).samples));
@@ -87,7 +74,7 @@ describe('telephone tier on μ-law paths: WER and SNR unchanged against the high
       snr[`high${wire}`] = mean(high.map((r) => snrDb(r.clean, r.coded)));
       snr[`tel${wire}`] = mean(tel.map((r, i) => snrDb(high[i]!.clean, r.coded)));
     }
-    const hyp = async (r: ReturnType<typeof chain>) => pool(r, 2, (x) => transcribePcm(x.wide, 16_000, { timeoutMs: 600_000 }));
+    const hyp = async (r: ReturnType<typeof chain>) => mapWithLimit(r, 2, (x) => transcribePcm(x.wide, 16_000, { timeoutMs: 600_000 }));
     const hHigh = await hyp(rows.high48000!);
     const hTel = await hyp(rows.tel48000!);
     const werHigh = corpusWordErrors(transcripts.map((t, i) => ({ reference: t.text, hypothesis: hHigh[i]! })));

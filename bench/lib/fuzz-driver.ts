@@ -18,6 +18,8 @@ export interface WsOutcome {
   readonly uncoded: number;
   readonly sent: number;
   readonly connectFailed: string | undefined;
+  /** The message of the last coded error the gateway sent (what a 1011 close is reported with). */
+  readonly lastError: string | undefined;
 }
 
 /** How long a connection waits for the gateway's answer to its last message before its ending. */
@@ -33,11 +35,12 @@ export function runWsScript(baseUrl: string, script: WsScript, settleMs = SETTLE
     let clientEnded = false;
     let finished = false;
     let serverCloseCode: number | undefined;
+    let lastError: string | undefined;
     const finish = (closeCode: number | undefined, connectFailed?: string) => {
       if (finished) return;
       finished = true;
       clearTimeout(guard);
-      resolve({ serverCloseCode, closeCode, errorCodes, uncoded, sent, connectFailed });
+      resolve({ serverCloseCode, closeCode, errorCodes, uncoded, sent, connectFailed, lastError });
     };
     const guard = setTimeout(() => {
       socket.terminate();
@@ -52,9 +55,10 @@ export function runWsScript(baseUrl: string, script: WsScript, settleMs = SETTLE
         uncoded++;
         return;
       }
-      const m = message as { type?: unknown; code?: unknown; status?: unknown };
+      const m = message as { type?: unknown; code?: unknown; status?: unknown; message?: unknown };
       if (m.type === 'error' || m.type === 'warning') {
         if (typeof m.code === 'string') errorCodes.push(m.code);
+        if (m.type === 'error') lastError = `${String(m.code)}: ${String(m.message)}`;
         else uncoded++;
       }
     });

@@ -1,22 +1,23 @@
-import type { Ramps } from './load-report.js';
+import { targetLabel, type TargetName } from './load-options.js';
+import type { RampResult, Ramps } from './load-report.js';
 import type { VariantName } from './media-variants.js';
 
 const COLORS: Record<VariantName, string> = { 'mulaw-json': '#1f77b4', 'l16-binary': '#2ca02c', 'opus-binary': '#d62728', 'webrtc-opus': '#9467bd' };
-const W = 760;
+const W = 800;
 const H = 440;
-const M = { left: 64, right: 200, top: 36, bottom: 52 };
+const M = { left: 64, right: 240, top: 36, bottom: 52 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * p99 round trip against sessions, log-scale y: one solid line per gateway variant, one dashed line per
- * bare relay, the pass/fail budget as a grey line. Failing steps are drawn hollow. Plain SVG, no library.
+ * bare relay, a dash-dot line per `--workers N` gateway, the pass/fail budget as a grey line. Failing steps are drawn hollow. Plain SVG, no library.
  */
 export function renderChart(ramps: Ramps, budgetMs: number, title: string): string {
-  const points: Array<{ variant: VariantName; target: string; xs: number[]; ys: number[]; pass: boolean[] }> = [];
+  const points: Array<{ variant: VariantName; target: TargetName; xs: number[]; ys: number[]; pass: boolean[] }> = [];
   for (const [variant, byTarget] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
-    for (const target of ['baseline', 'gateway'] as const) {
-      const steps = byTarget?.[target]?.steps ?? [];
+    for (const [target, ramp] of Object.entries(byTarget ?? {}) as Array<[TargetName, RampResult | undefined]>) {
+      const steps = ramp?.steps ?? [];
       if (steps.length === 0) continue;
       points.push({
         variant,
@@ -56,7 +57,7 @@ export function renderChart(ramps: Ramps, budgetMs: number, title: string): stri
   // Series.
   points.forEach((p, i) => {
     const color = COLORS[p.variant];
-    const dash = p.target === 'baseline' ? ' stroke-dasharray="6 4"' : '';
+    const dash = p.target === 'baseline' ? ' stroke-dasharray="6 4"' : p.target === 'gateway' ? '' : ' stroke-dasharray="10 3 2 3"';
     const path = p.xs.map((v, k) => `${k === 0 ? 'M' : 'L'}${x(v).toFixed(1)},${y(p.ys[k]!).toFixed(1)}`).join(' ');
     out.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
     p.xs.forEach((v, k) => {
@@ -68,7 +69,7 @@ export function renderChart(ramps: Ramps, budgetMs: number, title: string): stri
     const ly = M.top + 14 + i * 20;
     const lx = W - M.right + 14;
     out.push(`<line x1="${lx}" x2="${lx + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/>`);
-    out.push(`<text x="${lx + 34}" y="${ly}">${esc(`${p.variant} ${p.target === 'baseline' ? 'bare relay' : 'gateway'}`)}</text>`);
+    out.push(`<text x="${lx + 34}" y="${ly}">${esc(`${p.variant} ${targetLabel(p.target)}`)}</text>`);
   });
   const ly = M.top + 14 + points.length * 20 + 10;
   out.push(`<text x="${W - M.right + 14}" y="${ly}" fill="#666">hollow = over the budget</text>`);

@@ -1,7 +1,8 @@
 /**
  * Preloaded into a server under test (`node --import <this file> …`): sums the duration of every garbage
- * collection (perf_hooks `gc` entries) and, on SIGUSR2, prints one line `wg-gc-probe <ms> <count>` on
- * stdout with the totals since the process started. server-process.ts reads it, so GC time over a hold is
+ * collection (perf_hooks `gc` entries) and, on SIGUSR2, prints one line `wg-gc-probe <ms> <count> <pid>` on
+ * stdout with the totals since the process started (node:cluster workers inherit the preload and the
+ * primary's stdout, so a `--workers N` gateway answers once per process). server-process.ts reads it, so GC time over a hold is
  * the difference of two readings (and the same probe runs in the bare relay, so both are measured alike).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -22,5 +23,5 @@ process.on('SIGUSR2', () => {
     totalMs += entry.duration;
     count++;
   }
-  process.stdout.write(`wg-gc-probe ${totalMs.toFixed(3)} ${count}\n`);
+  process.stdout.write(`wg-gc-probe ${totalMs.toFixed(3)} ${count} ${process.pid}\n`);
 });

@@ -1,19 +1,54 @@
 import { parseArgs } from 'node:util';
 import { isVariantName, VARIANT_NAMES, type VariantName } from './media-variants.js';
 
+/** What `--targets` chooses from: the bare relay and the gateway. */
 export const TARGET_NAMES = ['baseline', 'gateway'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+export type TargetKind = (typeof TARGET_NAMES)[number];
+/**
+ * A server the ramp drives, a key of the results: `baseline`, `gateway` (one process, as before `--workers`
+ * existed) or `gateway-wN` (the gateway with `serve --workers N`).
+ */
+export type TargetName = TargetKind | `gateway-w${number}`;
+
+/** Gateway worker count of a target (1 for `gateway`), undefined for the bare relay. */
+export function gatewayWorkersOf(target: TargetName): number | undefined {
+  if (target === 'baseline') return undefined;
+  if (target === 'gateway') return 1;
+  return Number(target.slice('gateway-w'.length));
+}
+
+/** The servers one run drives, in ramp order: the relay, the one-process gateway, then `gateway-wN` when `--workers N` > 1. */
+export function targetsOf(options: Pick<LoadOptions, 'targets' | 'gatewayWorkers'>): TargetName[] {
+  const out: TargetName[] = [];
+  for (const kind of options.targets) {
+    out.push(kind);
+    if (kind === 'gateway' && options.gatewayWorkers > 1) out.push(`gateway-w${options.gatewayWorkers}`);
+  }
+  return out;
+}
+
+/** How a target reads in tables and charts. */
+export function targetLabel(target: TargetName): string {
+  const workers = gatewayWorkersOf(target);
+  return workers === undefined ? 'bare relay' : workers === 1 ? 'gateway' : `gateway, ${workers} workers`;
+}
 
 export interface LoadOptions {
   quick: boolean;
   variants: VariantName[];
-  targets: TargetName[];
+  targets: TargetKind[];
   /** Session counts of the ramp; a target stops ramping at its first failing step. */
   steps: number[];
   warmupS: number;
   holdS: number;
   drainMs: number;
-  workers: number;
+  /** Load-generator worker threads (`--load-threads`). */
+  loadThreads: number;
+  /**
+   * `--workers N`: the gateway also runs as `serve --workers N` (target `gateway-wN`) beside the one-process
+   * gateway, both ramped alike; 1 (the default) runs the one-process gateway only.
+   */
+  gatewayWorkers: number;
   /** Sessions of the idle variant (connected, started, silent); 0 skips it. */
   idleSessions: number;
   idleWarmupS: number;
@@ -39,7 +74,8 @@ const DEFAULTS: LoadOptions = {
   warmupS: 2,
   holdS: 6,
   drainMs: 1200,
-  workers: 2,
+  loadThreads: 2,
+  gatewayWorkers: 1,
   idleSessions: 1000,
   idleWarmupS: 2,
   idleHoldS: 10,
@@ -72,7 +108,9 @@ export const USAGE = `usage: npm run bench:load -- [options]
   --targets a,b           baseline, gateway (default both)
   --steps 50,100,…        session counts of the ramp
   --hold S  --warmup S    seconds measured per step / seconds before measuring
-  --workers N             load-generator worker threads (default 2)
+  --workers N             also ramp the gateway with \`serve --workers N\` (target gateway-wN) beside the
+                          one-process gateway; CPU is summed over its primary and workers (default 1)
+  --load-threads N        load-generator worker threads (default 2)
   --idle N                idle sessions for the idle-CPU run, 0 skips it (default 1000)
   --out FILE  --chart FILE
 `;
@@ -102,6 +140,7 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions | 'help' 
       hold: { type: 'string' },
       warmup: { type: 'string' },
       workers: { type: 'string' },
+      'load-threads': { type: 'string' },
       idle: { type: 'string' },
       out: { type: 'string' },
       chart: { type: 'string' },
@@ -120,13 +159,14 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions | 'help' 
   if (values.targets !== undefined) {
     o.targets = list('targets', values.targets).map((t) => {
       if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new TypeError(`Expected \`--targets\` items among ${TARGET_NAMES.join(', ')}, got \`${t}\``);
-      return t as TargetName;
+      return t as TargetKind;
     });
   }
   if (values.steps !== undefined) o.steps = list('steps', values.steps).map((s) => num('steps', s, 1, 20_000, true));
   if (values.hold !== undefined) o.holdS = num('hold', values.hold, 1, 600);
   if (values.warmup !== undefined) o.warmupS = num('warmup', values.warmup, 0, 60);
-  if (values.workers !== undefined) o.workers = num('workers', values.workers, 1, 64, true);
+  if (values.workers !== undefined) o.gatewayWorkers = num('workers', values.workers, 1, 64, true);
+  if (values['load-threads'] !== undefined) o.loadThreads = num('load-threads', values['load-threads'], 1, 64, true);
   if (values.idle !== undefined) o.idleSessions = num('idle', values.idle, 0, 20_000, true);
   if (values.out !== undefined) o.out = values.out;
   if (values.chart !== undefined) o.chart = values.chart;

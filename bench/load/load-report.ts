@@ -1,4 +1,4 @@
-import type { LoadOptions, TargetName } from './load-options.js';
+import { gatewayWorkersOf, targetLabel, type LoadOptions, type TargetName } from './load-options.js';
 import { judge, type StepResult } from './load-step.js';
 import { VARIANTS, type VariantName } from './media-variants.js';
 
@@ -172,13 +172,12 @@ export function markdownTable(ramps: Ramps): string {
     '|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|',
   ];
   for (const [variant, byTarget] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
-    for (const target of ['baseline', 'gateway'] as const) {
-      const ramp = byTarget?.[target];
+    for (const [target, ramp] of Object.entries(byTarget ?? {}) as Array<[TargetName, RampResult | undefined]>) {
       if (!ramp) continue;
       for (const s of ramp.steps) {
         const r = s.rttMs;
         rows.push(
-          `| ${variant} | ${target === 'baseline' ? 'bare relay' : 'gateway'} | ${s.sessions} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.p99)} / ${f(r.max)} | ${s.late} | ${s.lost} | ${target === 'gateway' ? s.serverDropped : '–'} | ${f(s.server.cpuPercent, 0)}% | ${Math.round(s.server.rssKiB / 1024)} MiB | ${f(s.server.eventLoopDelayMs.p99)} / ${f(s.server.eventLoopDelayMs.max)} | ${f(s.server.gcPercentOfCpu ?? Number.NaN, 2)}% | ${f(s.generatorCpuPercent, 0)}% | ${s.machineCpuPercent.other}% / ${s.machineCpuPercent.steal}% | ${s.pass ? 'yes' : `no: ${s.failReason}`} |`,
+          `| ${variant} | ${targetLabel(target)} | ${s.sessions} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.p99)} / ${f(r.max)} | ${s.late} | ${s.lost} | ${target === 'baseline' ? '–' : s.serverDropped} | ${f(s.server.cpuPercent, 0)}% | ${Math.round(s.server.rssKiB / 1024)} MiB | ${f(s.server.eventLoopDelayMs.p99)} / ${f(s.server.eventLoopDelayMs.max)} | ${f(s.server.gcPercentOfCpu ?? Number.NaN, 2)}% | ${f(s.generatorCpuPercent, 0)}% | ${s.machineCpuPercent.other}% / ${s.machineCpuPercent.steal}% | ${s.pass ? 'yes' : `no: ${s.failReason}`} |`,
         );
       }
     }
@@ -207,6 +206,76 @@ export function capacityTable(ramps: Ramps, options: LoadOptions): string {
     const pg = sessionsPerCore(byTarget?.gateway, options);
     const perCore = pb && pg ? `${pb.perCore} / ${pg.perCore} (${(pg.perCore / pb.perCore).toFixed(2)})` : '–';
     rows.push(`| ${VARIANTS[variant].label} | ${cap('baseline', 'capacity')} | ${cap('gateway', 'capacity')} | ${strict[variant] ?? '–'} | ${floorText} | ${cap('baseline', 'saturationCapacity')} | ${cap('gateway', 'saturationCapacity')} | ${floor[variant] ?? '–'} | ${perCore} |`);
+  }
+  return rows.join('\n');
+}
+
+export interface WorkersRow {
+  readonly target: TargetName;
+  readonly workers: number;
+  readonly capacity: number;
+  readonly saturationCapacity: number;
+  /** CPU of the whole process tree at the capacity step, percent of one core (and per process, primary first). */
+  readonly cpuPercentAtCapacity: number | undefined;
+  readonly cpuPercentByProcessAtCapacity: readonly number[] | undefined;
+  readonly sessionsPerCore: ReturnType<typeof sessionsPerCore>;
+  readonly sessionsPerCoreByFrames: ReturnType<typeof sessionsPerCoreByFrames>;
+}
+
+export interface WorkersComparison {
+  readonly rows: readonly WorkersRow[];
+  /** N workers over one process: capacity, floor-budget capacity, sessions per core (CPU of the tree). */
+  readonly capacityRatio: number | undefined;
+  readonly saturationCapacityRatio: number | undefined;
+  readonly perCoreRatio: number | undefined;
+}
+
+/** `npm run bench:load -- --workers N`: the one-process gateway beside `serve --workers N`, per variant. */
+export function workersComparison(ramps: Ramps, options: LoadOptions): Partial<Record<VariantName, WorkersComparison>> {
+  const out: Partial<Record<VariantName, WorkersComparison>> = {};
+  for (const [variant, byTarget] of Object.entries(ramps) as Array<[VariantName, Ramps[VariantName]]>) {
+    const rows: WorkersRow[] = [];
+    for (const [target, ramp] of Object.entries(byTarget ?? {}) as Array<[TargetName, RampResult | undefined]>) {
+      const workers = gatewayWorkersOf(target);
+      if (workers === undefined || !ramp) continue;
+      const atCapacity = ramp.steps.find((s) => s.sessions === ramp.capacity);
+      rows.push({
+        target,
+        workers,
+        capacity: ramp.capacity,
+        saturationCapacity: ramp.saturationCapacity,
+        cpuPercentAtCapacity: atCapacity?.server.cpuPercent,
+        cpuPercentByProcessAtCapacity: atCapacity?.server.cpuPercentByProcess,
+        sessionsPerCore: sessionsPerCore(ramp, options),
+        sessionsPerCoreByFrames: sessionsPerCoreByFrames(ramp, options),
+      });
+    }
+    const one = rows.find((r) => r.workers === 1);
+    const many = rows.filter((r) => r.workers > 1).at(-1);
+    if (!one || !many) continue;
+    out[variant] = {
+      rows,
+      capacityRatio: ratio(many.capacity, one.capacity),
+      saturationCapacityRatio: ratio(many.saturationCapacity, one.saturationCapacity),
+      perCoreRatio: ratio(many.sessionsPerCore?.perCore, one.sessionsPerCore?.perCore),
+    };
+  }
+  return out;
+}
+
+/** The README's "One and two workers" table. */
+export function workersTable(comparison: Partial<Record<VariantName, WorkersComparison>>): string {
+  const rows = [
+    '| variant | gateway | capacity | capacity, floor budget | CPU at capacity (per process) | sessions per core (sessions, CPU) | sessions per core by frames |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const [variant, c] of Object.entries(comparison) as Array<[VariantName, WorkersComparison]>) {
+    for (const r of c.rows) {
+      const cpu = r.cpuPercentAtCapacity === undefined ? '–' : `${f(r.cpuPercentAtCapacity, 0)}%${(r.cpuPercentByProcessAtCapacity?.length ?? 0) > 1 ? ` (${r.cpuPercentByProcessAtCapacity!.map((x) => f(x, 0)).join(' + ')})` : ''}`;
+      const pc = r.sessionsPerCore ? `${r.sessionsPerCore.perCore} (${r.sessionsPerCore.sessions}, ${f(r.sessionsPerCore.cpuPercent, 0)}%)` : '–';
+      rows.push(`| ${variant} | ${targetLabel(r.target)} | ${r.capacity} | ${r.saturationCapacity} | ${cpu} | ${pc} | ${r.sessionsPerCoreByFrames?.perCore ?? '–'} |`);
+    }
+    rows.push(`| ${variant} | ratio | ${c.capacityRatio ?? '–'}× | ${c.saturationCapacityRatio ?? '–'}× | | ${c.perCoreRatio ?? '–'}× | |`);
   }
   return rows.join('\n');
 }

@@ -2,7 +2,8 @@ import { LatencyHistogram, type HistogramSnapshot } from './latency-histogram.js
 import type { LoadOptions, TargetName } from './load-options.js';
 import type { RunResult } from './load-protocol.js';
 import { VARIANTS, type VariantName } from './media-variants.js';
-import { cpuPercent, procSample, scrape, systemCpuSample, type ServerProcess } from './server-process.js';
+import { cpuPercentByProcess, treeCpuPercent, treeCpuSeconds, treeSample } from './process-tree.js';
+import { scrape, systemCpuSample, type ServerProcess } from './server-process.js';
 import { share, type WorkerPool } from './worker-pool.js';
 
 export interface StepContext {
@@ -50,10 +51,15 @@ export interface StepResult {
   /** How late the generator sent frames against its own clock, ms (when high, the generator is the limit). */
   readonly sendLagMs: Percentiles;
   readonly server: {
+    /** CPU of the server's whole process tree (a `--workers N` gateway's primary and workers), percent of ONE core. */
     readonly cpuPercent: number;
+    /** The same per process, the root (primary) first; absent in results from before `--workers`. */
+    readonly cpuPercentByProcess?: readonly number[];
+    /** RSS summed over the process tree. */
     readonly rssKiB: number;
     /** RSS now minus RSS right after the server started (includes lazily loaded codecs, so per-session only for many sessions). */
     readonly rssGrowthKiB: number;
+    /** The gateway's event-loop delay over the hold; with several workers, the worst worker's. */
     readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
     /** Garbage-collection pause time during the hold (perf_hooks gc entries, gc-probe.ts), ms and collections. */
     readonly gcMs: number;
@@ -131,7 +137,15 @@ export function droppedFromCounters(counters: Record<string, number>): number {
   return n;
 }
 
-const eld = (m: Map<string, number>, q: string): number => Math.round((m.get(`wavegate_event_loop_delay_seconds{quantile="${q}"}`) ?? Number.NaN) * 1e5) / 100;
+/** Event-loop delay quantile `q` in ms; a `--workers` box labels it per worker, so the worst worker's. */
+export function eventLoopDelayMs(m: ReadonlyMap<string, number>, q: string): number {
+  let worst = Number.NaN;
+  for (const [key, value] of m) {
+    if (!key.startsWith('wavegate_event_loop_delay_seconds{') || !key.includes(`quantile="${q}"`)) continue;
+    if (Number.isNaN(worst) || value > worst) worst = value;
+  }
+  return Math.round(worst * 1e5) / 100;
+}
 
 async function connect(ctx: StepContext, sessions: number): Promise<{ opened: number; failed: number; firstError: string | undefined }> {
   const { pool, server, target, variant, wavPath } = ctx;
@@ -206,13 +220,13 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   // metrics text of every open session) is not counted as the server's cost.
   await scrape(server.url);
   const gc0 = await server.gcSample();
-  const proc0 = procSample(server.pid);
+  const proc0 = treeSample(server.pid);
   const gen0 = process.cpuUsage();
   const sys0 = systemCpuSample();
   const genT0 = performance.now();
   await scrapeOrEmpty(); // starts the event-loop delay window
   await sleepUntil(measureUntil);
-  const proc1 = procSample(server.pid);
+  const proc1 = treeSample(server.pid);
   const genUs = process.cpuUsage(gen0);
   const sys1 = systemCpuSample();
   const genT1 = performance.now();
@@ -238,7 +252,8 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const serverCounters = counterDeltas(before, after);
   const budget = options.frameMs + options.p99BudgetMs;
   const p = percentiles(rtt);
-  const serverCpu = cpuPercent(proc0, proc1);
+  const serverCpu = treeCpuPercent(proc0, proc1);
+  const serverCpuS = treeCpuSeconds(proc0, proc1);
   const mainRun = proc1.mainRunS - proc0.mainRunS;
   const share = mainRun > 0 ? mainRun / (mainRun + (proc1.mainWaitS - proc0.mainWaitS)) : 1;
   const generatorCpu = (genUs.user + genUs.system) / 1000 / (genT1 - genT0) * 100;
@@ -274,12 +289,13 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
     sendLagMs: percentiles(sendLag),
     server: {
       cpuPercent: Math.round(serverCpu * 10) / 10,
+      cpuPercentByProcess: cpuPercentByProcess(proc0, proc1),
       rssKiB: proc1.rssKiB,
       rssGrowthKiB: proc1.rssKiB - ctx.freshRssKiB,
-      eventLoopDelayMs: { p50: eld(during, '0.5'), p99: eld(during, '0.99'), max: eld(during, '1') },
+      eventLoopDelayMs: { p50: eventLoopDelayMs(during, '0.5'), p99: eventLoopDelayMs(during, '0.99'), max: eventLoopDelayMs(during, '1') },
       gcMs: Math.round((gc1.gcMs - gc0.gcMs) * 10) / 10,
       gcCount: gc1.gcCount - gc0.gcCount,
-      gcPercentOfCpu: proc1.cpuS > proc0.cpuS ? Math.round((((gc1.gcMs - gc0.gcMs) * share) / 10 / (proc1.cpuS - proc0.cpuS)) * 100) / 100 : 0,
+      gcPercentOfCpu: serverCpuS > 0 ? Math.round((((gc1.gcMs - gc0.gcMs) * share) / 10 / serverCpuS) * 100) / 100 : 0,
       cpuShare: Math.round(share * 1000) / 1000,
     },
     generatorCpuPercent: Math.round(generatorCpu * 10) / 10,

@@ -1,5 +1,5 @@
 import { capacityOf, floorBudget, passesFloorBudget, type RampResult } from './load-report.js';
-import type { LoadOptions, TargetName } from './load-options.js';
+import { targetsOf, type LoadOptions, type TargetName } from './load-options.js';
 import { judge, runStep, type StepContext, type StepResult } from './load-step.js';
 import type { VariantName } from './media-variants.js';
 import type { ServerProcess } from './server-process.js';
@@ -32,7 +32,7 @@ export async function rampVariant(env: RampEnvironment, variant: VariantName): P
   const { options } = env;
   const lanes: Lane[] = [];
   try {
-    for (const target of options.targets) {
+    for (const target of targetsOf(options)) {
       const { server, freshRssKiB } = await env.freshServer(target);
       const ctx: StepContext = { pool: env.pool, server, target, variant, options, wavPath: env.wavPath, freshRssKiB, progress: (l) => env.progress(l) };
       lanes.push({ target, ctx, steps: [], budgetMs: options.frameMs + options.p99BudgetMs, stoppedBy: undefined });
@@ -49,7 +49,7 @@ export async function rampVariant(env: RampEnvironment, variant: VariantName): P
         lane.steps.push(step);
         const r = step.rttMs;
         env.progress(
-          `${lane.target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}% gc ${step.server.gcPercentOfCpu}% (share ${step.server.cpuShare})  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%  ${step.pass ? 'ok' : `over ${options.frameMs + options.p99BudgetMs} ms budget: ${step.failReason}`}`,
+          `${lane.target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%${(step.server.cpuPercentByProcess?.length ?? 0) > 1 ? ` (${step.server.cpuPercentByProcess!.join(' + ')})` : ''} gc ${step.server.gcPercentOfCpu}% (share ${step.server.cpuShare})  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%  ${step.pass ? 'ok' : `over ${options.frameMs + options.p99BudgetMs} ms budget: ${step.failReason}`}`,
           true,
         );
         lane.budgetMs = floorBudget(lane.steps[0], options);

@@ -1,7 +1,8 @@
 /**
- * `npm run bench:load [-- --quick]`: the gateway (its CLI, in its own process) and a bare `ws` echo relay
- * (its own process) driven in turn by the same load generator (this process, sessions spread over worker
- * threads), ramping sessions in steps; JSON to bench/results/, an SVG chart, a markdown table on stdout.
+ * `npm run bench:load [-- --quick] [-- --workers N]`: the gateway (its CLI, in its own process; with
+ * `--workers N` also `serve --workers N`, a primary and N workers) and a bare `ws` echo relay (its own
+ * process) driven in turn by the same load generator (this process, sessions spread over worker threads),
+ * ramping sessions in steps; JSON to bench/results/, an SVG chart, markdown tables on stdout.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,13 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart-svg.js';
-import { parseLoadOptions, USAGE, type LoadOptions, type TargetName } from './load-options.js';
-import { capacityTable, checkTargets, markdownTable, ratios, sessionsPerCore, sessionsPerCoreByFrames, type IdleResult, type RampResult, type Ramps } from './load-report.js';
+import { gatewayWorkersOf, parseLoadOptions, targetsOf, USAGE, type LoadOptions, type TargetName } from './load-options.js';
+import { capacityTable, checkTargets, markdownTable, ratios, sessionsPerCore, sessionsPerCoreByFrames, workersComparison, workersTable, type IdleResult, type RampResult, type Ramps } from './load-report.js';
 import { runStep } from './load-step.js';
 import { rampVariant } from './ramp.js';
-import { MARKER_PERIOD, type VariantName } from './media-variants.js';
-import { procSample, startServer, type ServerProcess } from './server-process.js';
+import { MARKER_PERIOD } from './media-variants.js';
+import { treeSample } from './process-tree.js';
+import { startServer, type ServerProcess } from './server-process.js';
 import { WorkerPool } from './worker-pool.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -32,11 +34,18 @@ function progress(line: string, final = false): void {
 }
 
 function startTarget(target: TargetName): Promise<ServerProcess> {
-  if (target === 'gateway') {
+  const workers = gatewayWorkersOf(target);
+  if (workers !== undefined) {
     // Idle timeout raised so the silent sessions of the idle run are not closed while measured.
-    return startServer([join(ROOT, 'bin', 'wavegate.js'), 'serve', '--port', '0', '--idle-timeout', '3600'], '/websocket/offer');
+    const args = [join(ROOT, 'bin', 'wavegate.js'), 'serve', '--port', '0', '--idle-timeout', '3600'];
+    return startServer(workers > 1 ? [...args, '--workers', String(workers)] : args, '/websocket/offer');
   }
   return startServer([join(ROOT, 'dist', 'bench', 'load', 'baseline-relay.js'), '--port', '0'], '/websocket/offer');
+}
+
+/** One figure per variant and target, keyed like the ramps (`baseline`, `gateway`, `gateway-wN`). */
+function perTarget<T>(ramps: Ramps, pick: (ramp: RampResult | undefined) => T): Record<string, Record<string, T>> {
+  return Object.fromEntries(Object.entries(ramps).map(([v, r]) => [v, Object.fromEntries(Object.entries(r ?? {}).map(([t, ramp]) => [t, pick(ramp)]))]));
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -44,7 +53,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 async function freshServer(target: TargetName): Promise<{ server: ServerProcess; freshRssKiB: number }> {
   const server = await startTarget(target);
   await sleep(500);
-  return { server, freshRssKiB: procSample(server.pid).rssKiB };
+  return { server, freshRssKiB: treeSample(server.pid).rssKiB };
 }
 
 /** The commit the gateway was built from, and whether src/ or handlers/ had uncommitted changes. */
@@ -73,11 +82,12 @@ async function main(options: LoadOptions): Promise<void> {
   const began = performance.now();
   const elapsedS = () => (performance.now() - began) / 1000;
   const loadBefore = os.loadavg();
-  const pool = new WorkerPool(options.workers);
+  const pool = new WorkerPool(options.loadThreads);
+  const targets = targetsOf(options);
   const ramps: Ramps = {};
   // Time the idle runs need at the end, kept out of the ramps' budget.
-  const idleReserveS = options.idleSessions > 0 ? options.targets.length * (options.idleWarmupS + options.idleHoldS + 6 + options.idleSessions / 250) : 0;
-  const roundCostS = (n: number) => options.targets.length * (options.warmupS + options.holdS + options.drainMs / 1000 + 2 + n / 400);
+  const idleReserveS = options.idleSessions > 0 ? targets.length * (options.idleWarmupS + options.idleHoldS + 6 + options.idleSessions / 250) : 0;
+  const roundCostS = (n: number) => targets.length * (options.warmupS + options.holdS + options.drainMs / 1000 + 2 + n / 400);
   try {
     for (const [i, variant] of options.variants.entries()) {
       const variantsAfter = options.variants.length - i - 1;
@@ -97,7 +107,7 @@ async function main(options: LoadOptions): Promise<void> {
 
     const idle: Partial<Record<TargetName, IdleResult>> = {};
     if (options.idleSessions > 0) {
-      for (const target of options.targets) {
+      for (const target of targets) {
         const { server, freshRssKiB } = await freshServer(target);
         try {
           const step = await runStep({ pool, server, target, variant: 'idle', options, wavPath: WAV, freshRssKiB, progress: (l) => progress(l) }, options.idleSessions);
@@ -111,7 +121,7 @@ async function main(options: LoadOptions): Promise<void> {
             eventLoopDelayMs: step.server.eventLoopDelayMs,
             machineCpuPercent: step.machineCpuPercent,
           };
-          progress(`${target.padEnd(8)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${idle[target]!.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%`, true);
+          progress(`${target.padEnd(10)} idle        ${options.idleSessions} sessions  server cpu ${step.server.cpuPercent}%  rss +${idle[target]!.rssPerSessionKiB} KiB/session  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%`, true);
         } finally {
           await server.stop();
         }
@@ -122,7 +132,7 @@ async function main(options: LoadOptions): Promise<void> {
     const result = {
       meta: {
         date: new Date().toISOString(),
-        command: `npm run bench:load${options.quick ? ' -- --quick' : ''}`,
+        command: `npm run bench:load${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
         argv: process.argv.slice(2),
         machine: machine(),
         revision: revision(),
@@ -137,19 +147,16 @@ async function main(options: LoadOptions): Promise<void> {
           pass: `opened all sessions, none closed early, p99 RTT ≤ frameMs + ${options.p99BudgetMs} = ${budget} ms, lost ≤ ${options.maxLossRatio * 100}%`,
           late: `frames whose RTT exceeded ${budget} ms`,
           lost: 'markers not back within 1 s, over warmup, hold and drain',
-          cpu: 'server: utime+stime from /proc/<pid>/stat over the hold; machine: /proc/stat; percent of ONE core',
+          cpu: 'server: utime+stime from /proc/<pid>/stat over the hold, summed over the server process and its descendants (a --workers gateway: primary + workers); machine: /proc/stat; percent of ONE core',
         },
       },
       ramps,
-      capacity: Object.fromEntries(Object.entries(ramps).map(([v, r]) => [v, { baseline: r?.baseline?.capacity, gateway: r?.gateway?.capacity }])),
+      capacity: perTarget(ramps, (r) => r?.capacity),
       ratios: ratios(ramps),
       ratiosFloorBudget: ratios(ramps, 'saturationCapacity'),
-      sessionsPerCore: Object.fromEntries(
-        Object.entries(ramps).map(([v, r]) => [v, { baseline: sessionsPerCore(r?.baseline, options), gateway: sessionsPerCore(r?.gateway, options) }]),
-      ),
-      sessionsPerCoreByFrames: Object.fromEntries(
-        Object.entries(ramps).map(([v, r]) => [v, { baseline: sessionsPerCoreByFrames(r?.baseline, options), gateway: sessionsPerCoreByFrames(r?.gateway, options) }]),
-      ),
+      sessionsPerCore: perTarget(ramps, (r) => sessionsPerCore(r, options)),
+      sessionsPerCoreByFrames: perTarget(ramps, (r) => sessionsPerCoreByFrames(r, options)),
+      workers: workersComparison(ramps, options),
       idle,
       targets: checkTargets(ramps, idle.gateway, options),
     };
@@ -157,9 +164,10 @@ async function main(options: LoadOptions): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     const chart = resolve(ROOT, options.chart);
-    writeFileSync(chart, renderChart(ramps, budget, `p99 round trip vs sessions — gateway (solid) and bare ws relay (dashed), ${machine().nproc} cores`));
+    writeFileSync(chart, renderChart(ramps, budget, `p99 round trip vs sessions — gateway (solid${options.gatewayWorkers > 1 ? `; ${options.gatewayWorkers} workers dash-dot` : ''}) and bare ws relay (dashed), ${machine().nproc} cores`));
 
-    process.stdout.write(`\n${capacityTable(ramps, options)}\n\n${markdownTable(ramps as Partial<Record<VariantName, Partial<Record<TargetName, RampResult>>>>)}\n\n`);
+    process.stdout.write(`\n${capacityTable(ramps, options)}\n\n${markdownTable(ramps)}\n\n`);
+    if (Object.keys(result.workers).length > 0) process.stdout.write(`${workersTable(result.workers)}\n\n`);
     if (idle.gateway) process.stdout.write(`idle: ${JSON.stringify(idle)}\n`);
     for (const t of result.targets) process.stdout.write(`${t.met === undefined ? '?' : t.met ? 'MET ' : 'MISS'}  ${t.goal}: ${t.value}\n`);
     process.stdout.write(`\nwrote ${relative(process.cwd(), out)} and ${relative(process.cwd(), chart)} in ${Math.round(elapsedS())} s\n`);

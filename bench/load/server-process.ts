@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { descendants, parentPids } from './process-tree.js';
+
+export { cpuPercent, procSample, systemCpuSample, type ProcSample, type SystemCpuSample } from './proc-stat.js';
 
 /** A server under test in its own process: the gateway's CLI or the bare relay. */
 export interface ServerProcess {
   readonly pid: number;
   readonly url: string;
   readonly wsUrl: string;
-  /** Garbage-collection time and count since the process started (from gc-probe.ts, preloaded). */
+  /**
+   * Garbage-collection time and count since each process started (from gc-probe.ts, preloaded), summed over
+   * the server's process tree (a `--workers N` gateway's primary and workers).
+   */
   gcSample(): Promise<GcSample>;
   stop(): Promise<void>;
 }
@@ -14,6 +20,8 @@ export interface ServerProcess {
 export interface GcSample {
   readonly gcMs: number;
   readonly gcCount: number;
+  /** Processes whose probe answered (the tree's node processes; absent on a single process's own answer). */
+  readonly processes?: number;
 }
 
 /** The node flags that preload the GC probe into a server under test. */
@@ -21,41 +29,19 @@ export function gcProbeArgs(): string[] {
   return ['--import', new URL('./gc-probe.js', import.meta.url).href];
 }
 
-export interface ProcSample {
-  /** performance.now() when read. */
-  readonly at: number;
-  /** utime + stime of every thread, seconds. */
-  readonly cpuS: number;
-  readonly rssKiB: number;
-  readonly hwmKiB: number;
-  /** Main thread: time on a CPU and time runnable but waiting for one, seconds (/proc/<pid>/schedstat). */
-  readonly mainRunS: number;
-  readonly mainWaitS: number;
-}
-
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; `getconf CLK_TCK` says 100 on this box
-
-/** CPU and memory of a process from /proc/<pid>/stat and /proc/<pid>/status (Linux only). */
-export function procSample(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name (which may itself contain spaces).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  const [run = Number.NaN, wait = Number.NaN] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-  return { at: performance.now(), cpuS: (utime + stime) / CLK_TCK, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM'), mainRunS: run / 1e9, mainWaitS: wait / 1e9 };
-}
-
-/** Percent of one core used between two samples. */
-export function cpuPercent(a: ProcSample, b: ProcSample): number {
-  return (100 * (b.cpuS - a.cpuS)) / ((b.at - a.at) / 1000);
+/** Whether a process was started with the GC probe preloaded (only those may get SIGUSR2: it kills others). */
+function hasGcProbe(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('gc-probe');
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Starts `node <args>` and waits for the line `… listening on http://HOST:PORT` (at most `timeoutMs`).
- * The child is the node process itself (no shell, no npm), so /proc/<pid> is the server.
+ * The child is the node process itself (no shell, no npm), so /proc/<pid> is the server (or, for a
+ * `--workers N` gateway, the root of its process tree: process-tree.ts).
  */
 export function startServer(args: readonly string[], wsPath: string, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
@@ -85,8 +71,8 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
       child.once('exit', (code, signal) => {
         if (!stopping) process.stderr.write(`\nserver ${args.join(' ')} exited with ${code ?? signal} during the run:\n${err}\n`);
       });
-      // After the banner, stdout carries the GC probe's answers (other lines are dropped).
-      let pendingGc: Array<(sample: GcSample) => void> = [];
+      // After the banner, stdout carries the GC probe's answers, one line per process (other lines are dropped).
+      let pendingGc: Array<(answer: { pid: number | undefined; sample: GcSample }) => void> = [];
       let tail = '';
       child.stdout!.on('data', (d: Buffer) => {
         tail += d.toString();
@@ -94,12 +80,10 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
         while ((nl = tail.indexOf('\n')) >= 0) {
           const line = tail.slice(0, nl);
           tail = tail.slice(nl + 1);
-          const gc = /^wg-gc-probe (\S+) (\d+)$/.exec(line);
+          const gc = /^wg-gc-probe (\S+) (\d+)(?: (\d+))?$/.exec(line);
           if (!gc) continue;
-          const sample = { gcMs: Number(gc[1]), gcCount: Number(gc[2]) };
-          const waiting = pendingGc;
-          pendingGc = [];
-          for (const done of waiting) done(sample);
+          const answer = { pid: gc[3] === undefined ? undefined : Number(gc[3]), sample: { gcMs: Number(gc[1]), gcCount: Number(gc[2]) } };
+          for (const listener of [...pendingGc]) listener(answer);
         }
         if (tail.length > 4096) tail = '';
       });
@@ -110,13 +94,29 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
         wsUrl: `${url.replace(/^http/, 'ws')}${wsPath}`,
         gcSample: () =>
           new Promise<GcSample>((done) => {
-            // A server that is saturated may not run its event loop for seconds: no reading (NaN), no failure.
-            const timer = setTimeout(() => done({ gcMs: Number.NaN, gcCount: Number.NaN }), 15_000);
-            pendingGc.push((sample) => {
+            const pids = descendants(child.pid!, parentPids()).filter(hasGcProbe);
+            const answers = new Map<number, GcSample>();
+            const finish = (sample: GcSample) => {
               clearTimeout(timer);
+              pendingGc = pendingGc.filter((l) => l !== listener);
               done(sample);
-            });
-            child.kill('SIGUSR2');
+            };
+            // A server that is saturated may not run its event loop for seconds: no reading (NaN), no failure.
+            const timer = setTimeout(() => finish({ gcMs: Number.NaN, gcCount: Number.NaN }), 15_000);
+            const listener = ({ pid, sample }: { pid: number | undefined; sample: GcSample }) => {
+              answers.set(pid ?? child.pid!, sample);
+              if (!pids.every((p) => answers.has(p))) return;
+              const all = [...answers.values()];
+              finish({ gcMs: all.reduce((n, a) => n + a.gcMs, 0), gcCount: all.reduce((n, a) => n + a.gcCount, 0), processes: all.length });
+            };
+            pendingGc.push(listener);
+            for (const pid of pids) {
+              try {
+                process.kill(pid, 'SIGUSR2');
+              } catch {
+                answers.set(pid, { gcMs: 0, gcCount: 0 }); // exited since the scan
+              }
+            }
           }),
         stop: () =>
           new Promise<void>((done) => {
@@ -157,20 +157,4 @@ export async function scrape(url: string): Promise<Map<string, number>> {
     }
   }
   return new Map();
-}
-
-export interface SystemCpuSample {
-  /** Time the cores ran anything (user, nice, system, irq, softirq), seconds. */
-  readonly busyS: number;
-  /** Time the hypervisor gave the cores to someone else (steal), seconds. */
-  readonly stealS: number;
-  readonly totalS: number;
-}
-
-/** Whole-machine CPU time from the first line of /proc/stat (all cores), seconds. */
-export function systemCpuSample(): SystemCpuSample {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-  const [, ...ticks] = line.trim().split(/\s+/);
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = ticks.map(Number);
-  return { busyS: (user + nice + system + irq + softirq) / CLK_TCK, stealS: steal / CLK_TCK, totalS: (user + nice + system + idle + iowait + irq + softirq + steal) / CLK_TCK };
 }

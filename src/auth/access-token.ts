@@ -14,6 +14,8 @@ export interface CreateTokenOptions {
   readonly sub?: string;
   /** The one call-signaling name it may use; omitted = any. */
   readonly name?: string;
+  /** The one room its sessions may join (docs/rooms.md); omitted = any room, or none. */
+  readonly room?: string;
   /** Caps on the client's `handlerOptions` (docs/security.md#handler-option-caps). */
   readonly handlerOptions?: Readonly<Record<string, HandlerOptionCap>>;
   /** Not valid before this many seconds from now (`nbf`). */
@@ -26,15 +28,15 @@ const encoder = new TextEncoder();
 
 /** Mints an access token: a JWT signed HS256 with the gateway's secret (docs/security.md). */
 export async function createToken(options: CreateTokenOptions): Promise<string> {
-  const { secret, scope, ttlS, sub, name, handlerOptions, notBeforeS } = options;
+  const { secret, scope, ttlS, sub, name, room, handlerOptions, notBeforeS } = options;
   if (typeof secret !== 'string' || secret.length < MIN_AUTH_SECRET_LENGTH) throw new TypeError(`Expected \`secret\` to be a string of at least ${MIN_AUTH_SECRET_LENGTH} characters`);
   if (!Array.isArray(scope) || scope.length === 0 || !scope.every(isTokenScope)) throw new TypeError(`Expected \`scope\` to be a non-empty array of ${TOKEN_SCOPES.join(', ')}, got ${JSON.stringify(scope)}`);
   if (typeof ttlS !== 'number' || !Number.isFinite(ttlS) || ttlS <= 0) throw new TypeError(`Expected \`ttlS\` to be a number > 0, got \`${String(ttlS)}\``);
   // The same rules the gateway applies on arrival, so a token that mints is a token that verifies.
-  const claims = grantFromClaims({ exp: 0, scope, sub, name, handlerOptions });
+  const claims = grantFromClaims({ exp: 0, scope, sub, name, room, handlerOptions });
   if (typeof claims === 'string') throw new TypeError(`Expected valid claims: ${claims}`);
   const nowS = Math.floor((options.now ?? Date.now()) / 1000);
-  const jwt = new SignJWT({ scope: [...scope], ...(name !== undefined && { name }), ...(handlerOptions !== undefined && { handlerOptions }) })
+  const jwt = new SignJWT({ scope: [...scope], ...(name !== undefined && { name }), ...(room !== undefined && { room }), ...(handlerOptions !== undefined && { handlerOptions }) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt(nowS)
     .setExpirationTime(nowS + Math.ceil(ttlS));

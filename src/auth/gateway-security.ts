@@ -4,6 +4,7 @@ import type { AccessCheckOptions } from '../http/access-check.js';
 import type { GatewayComponent } from '../http/routes.js';
 import { ClientLimits } from '../limits/client-limits.js';
 import { AccessGate } from './access-gate.js';
+import { RefusalLog } from './refusal-log.js';
 import { isLoopbackHost } from './loopback-host.js';
 
 export interface GatewaySecurity {
@@ -11,6 +12,8 @@ export interface GatewaySecurity {
   readonly http: AccessCheckOptions;
   /** Starts and stops the limits' Redis connection, if any. */
   readonly component: GatewayComponent;
+  /** Every coded refusal, one rate-bounded log line each (the session host's refusals are given to it too). */
+  readonly refusals: RefusalLog;
   /** The start-up warning when the gateway listens beyond loopback without access tokens. */
   warnIfOpen(host: string): void;
 }
@@ -26,6 +29,7 @@ export function gatewaySecurity(options: GatewayOptions, registry: Registry): Ga
     { requestsPerSecond: options.clientRequestsPerSecond, connectionsPerSecond: options.clientConnectionsPerSecond, sessions: options.clientSessions, redisUrl: options.redisUrl },
     registry,
   );
+  const refusals = new RefusalLog({ linesPerSecond: options.refusalLogPerSecond }, registry);
   const refused = new Counter({ name: 'wavegate_access_refused_total', help: 'Requests and WebSocket upgrades refused before their route ran, by error code (tokens, limits, origins).', labelNames: ['code'], registers: [registry] });
   return {
     http: {
@@ -36,8 +40,17 @@ export function gatewaySecurity(options: GatewayOptions, registry: Registry): Ga
       // Pages allowed to POST /webrtc/offer cross-origin are allowed origins too.
       allowedOrigins: options.allowedOrigins.length === 0 ? [] : [...options.allowedOrigins, ...options.webrtcAllowedOrigins],
       onRefusal: (code) => refused.inc({ code }),
+      refusals,
     },
-    component: { name: 'client-limits', start: () => limits.start(), close: () => limits.close() },
+    refusals,
+    component: {
+      name: 'client-limits',
+      start: () => limits.start(),
+      close: async () => {
+        refusals.flush();
+        await limits.close();
+      },
+    },
     warnIfOpen(host: string) {
       if (access !== undefined || isLoopbackHost(host)) return;
       console.warn(`wavegate: warning: listening on ${host} without access tokens: anyone who reaches the port can open sessions, post inputs and read recordings; set --auth-secret (docs/security.md)`);

@@ -17,11 +17,16 @@ export interface AccessGrant {
   readonly sub: string | undefined;
   /** The one call-signaling name it may log in as; undefined = any. */
   readonly name: string | undefined;
+  /** The one room its sessions may join (docs/rooms.md); undefined = any room, or none. */
+  readonly room: string | undefined;
   /** Caps on what the client may put in `handlerOptions`; undefined = only the gateway's own rules. */
   readonly handlerOptions: Readonly<Record<string, HandlerOptionCap>> | undefined;
   /** Expiry, ms since the epoch. */
   readonly expiresAtMs: number;
 }
+
+/** Room ids follow the session id pattern (docs/rooms.md), checked again where the room is joined. */
+const ROOM_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function isTokenScope(value: unknown): value is TokenScope {
   return typeof value === 'string' && (TOKEN_SCOPES as readonly string[]).includes(value);
@@ -29,14 +34,15 @@ export function isTokenScope(value: unknown): value is TokenScope {
 
 /** The grant of a verified payload, or the reason its claims are unusable. */
 export function grantFromClaims(payload: Readonly<Record<string, unknown>>): AccessGrant | string {
-  const { exp, sub, scope, name, handlerOptions } = payload;
+  const { exp, sub, scope, name, room, handlerOptions } = payload;
   if (typeof exp !== 'number') return 'exp claim missing';
   if (!Array.isArray(scope) || scope.length === 0 || !scope.every(isTokenScope)) return `scope must be a non-empty array of ${TOKEN_SCOPES.join(', ')}`;
   if (sub !== undefined && (typeof sub !== 'string' || sub.length === 0)) return 'sub must be a non-empty string';
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) return 'name must be a non-empty string';
+  if (room !== undefined && (typeof room !== 'string' || !ROOM_ID.test(room) || room.includes('..'))) return 'room must be a room id (1–128 of A–Z a–z 0–9 _ - . :)';
   const caps = handlerOptions === undefined ? undefined : checkCaps(handlerOptions);
   if (typeof caps === 'string') return caps;
-  return { scopes: new Set(scope), sub, name, handlerOptions: caps, expiresAtMs: exp * 1000 };
+  return { scopes: new Set(scope), sub, name, room, handlerOptions: caps, expiresAtMs: exp * 1000 };
 }
 
 function checkCaps(value: unknown): Record<string, HandlerOptionCap> | string {
@@ -56,6 +62,16 @@ function checkCaps(value: unknown): Record<string, HandlerOptionCap> | string {
 /** True when the grant may open or address session `id`. */
 export function allowsSession(grant: AccessGrant | undefined, id: string): boolean {
   return grant === undefined || grant.sub === undefined || grant.sub === id;
+}
+
+/**
+ * Undefined when the grant lets a session join `room` (undefined: the session joins none), else why
+ * not. A token with a `room` claim opens sessions in that room only: another room, or none (the
+ * gateway's own handler), is refused.
+ */
+export function roomRefusal(grant: AccessGrant | undefined, room: string | undefined): string | undefined {
+  if (grant?.room === undefined || grant.room === room) return undefined;
+  return room === undefined ? `the token is for room ${JSON.stringify(grant.room)}; this session joins no room` : `the token is for room ${JSON.stringify(grant.room)}, not ${JSON.stringify(room.slice(0, 140))}`;
 }
 
 /** True when the grant may log in to call signaling as `name`. */

@@ -9,6 +9,7 @@ Prints an access token (JWT, HS256) for a gateway run with --auth-secret (docs/s
   --scope SCOPE          ${TOKEN_SCOPES.join(', ')}; repeatable or comma-separated
   --id ID                the one session id (webrtc_id) it may open or address (claim sub; default any)
   --name NAME            the one call-signaling name it may log in as (default any)
+  --room ROOM            the one room its sessions may join (claim room; default any room, or none)
   --ttl S                lifetime in seconds (default 600)
   --cap KEY=JSON         handler option the client may set: KEY=true (any value), KEY=[1,2] (one of),
                          KEY={"min":-12,"max":12}; repeatable (default: no caps beyond the gateway's)
@@ -22,6 +23,7 @@ export async function runToken(argv: readonly string[]): Promise<number> {
       scope: { type: 'string', multiple: true },
       id: { type: 'string' },
       name: { type: 'string' },
+      room: { type: 'string' },
       ttl: { type: 'string', default: '600' },
       cap: { type: 'string', multiple: true },
       secret: { type: 'string' },
@@ -60,6 +62,7 @@ export async function runToken(argv: readonly string[]): Promise<number> {
     ttlS,
     ...(values.id !== undefined && { sub: values.id }),
     ...(values.name !== undefined && { name: values.name }),
+    ...(values.room !== undefined && { room: values.room }),
     ...(handlerOptions !== undefined && { handlerOptions }),
   });
   process.stdout.write(`${token}\n`);

@@ -42,7 +42,9 @@ const PER_WORKER = new Set(['wavegate_event_loop_delay_seconds', 'wavegate_event
 
 /**
  * What the primary's AggregatorRegistry gets from this worker: the session figures are read from the host at
- * scrape time (metrics-component.ts), so scrape first; per-worker figures get the `worker` label.
+ * scrape time (metrics-component.ts), so refresh them first (not a whole scrape: that would collect the
+ * event-loop delay window and reset it, and this collection would read ~0); per-worker figures get the
+ * `worker` label.
  */
 class ScrapedRegistry extends Registry {
   constructor(
@@ -53,7 +55,7 @@ class ScrapedRegistry extends Registry {
   }
 
   override async getMetricsAsJSON(): ReturnType<Registry['getMetricsAsJSON']> {
-    await this.component.scrape();
+    this.component.refresh();
     const all = await this.component.registry.getMetricsAsJSON();
     return all.map((metric) =>
       PER_WORKER.has(metric.name) ? { ...metric, values: metric.values.map((v) => ({ ...v, labels: { ...v.labels, worker: this.workerId } })) } : metric,

@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   WG_ERR_BAD_SEEK_POSITION: { message: 'pos must be a number of seconds within the recording', httpStatus: 400, closeCode: 1008 },
   WG_ERR_BAD_SIGNATURE: { message: 'recording URL signature missing, malformed or wrong', httpStatus: 403, closeCode: 1008 },
   WG_ERR_URL_EXPIRED: { message: 'signed recording URL has expired', httpStatus: 403, closeCode: 1008 },
-  WG_ERR_RECORDING_WRITE_FAILED: { message: 'writing the recording failed (disk full or I/O error); the recording ended, the session goes on', httpStatus: 500, closeCode: 1011 },
+  WG_ERR_RECORDING_WRITE_FAILED: { message: 'the recording could not be written (the cause follows); the recording ended, the session goes on', httpStatus: 500, closeCode: 1011 },
   WG_ERR_BAD_WAV: { message: 'not a readable WAV file (malformed header or unsupported encoding)', httpStatus: 422, closeCode: 1007 },
   WG_ERR_NOT_LOGGED_IN: { message: 'log in first: this call-signaling message needs a name', httpStatus: 409, closeCode: 1008 },
   WG_ERR_ALREADY_LOGGED_IN: { message: 'this connection is already logged in under another name', httpStatus: 409, closeCode: 1008 },

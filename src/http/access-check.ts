@@ -7,7 +7,8 @@ import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { clientAddress } from '../limits/client-address.js';
 import type { ClientLimits } from '../limits/client-limits.js';
 import { isOriginAllowed } from '../limits/origin-check.js';
-import { setRequestClient } from '../limits/request-client.js';
+import { requestClient, setRequestClient } from '../limits/request-client.js';
+import type { RefusalLog } from '../auth/refusal-log.js';
 import { sendError } from './respond.js';
 import type { RouteAccess } from './routes.js';
 
@@ -24,6 +25,8 @@ export interface AccessCheckOptions {
   readonly allowedOrigins?: readonly string[];
   /** Called with the code of every refusal (the gateway counts them on /metrics). */
   readonly onRefusal?: (code: ErrorCode) => void;
+  /** Every refusal as one structured, rate-bounded log line (src/auth/refusal-log.ts); routes' own refusals too. */
+  readonly refusals?: RefusalLog;
 }
 
 interface Refusal {
@@ -43,12 +46,19 @@ interface Refusal {
 export class AccessCheck {
   constructor(private readonly options: AccessCheckOptions = {}) {}
 
-  /** True = go on to the route; false = answered already (401/403/429). */
-  async request(req: IncomingMessage, res: ServerResponse, url: URL, access: RouteAccess | undefined): Promise<boolean> {
+  /**
+   * True = go on to the route; false = answered already (401/403/429). `cors`: the headers the route
+   * itself answers an allowed cross-origin request with; a refusal carries them too, so a page of an
+   * allowed origin can read why it was refused (docs/security.md#refusals).
+   */
+  async request(req: IncomingMessage, res: ServerResponse, url: URL, access: RouteAccess | undefined, cors?: Record<string, string>): Promise<boolean> {
+    this.#remember(req, url, access);
     if (!this.#active) return true;
     const refusal = await this.#admit(req, url, access, 'request');
     if (refusal) {
-      sendError(res, refusal.code, refusal.detail, refusal.headers);
+      // A page of an allowed origin reads the body, and the headers that say when or how to retry.
+      const readable = cors && refusal.code !== 'WG_ERR_ORIGIN_NOT_ALLOWED' ? { ...cors, 'access-control-expose-headers': 'retry-after, www-authenticate' } : {};
+      sendError(res, refusal.code, refusal.detail, { ...refusal.headers, ...readable });
       return false;
     }
     this.#expireWithToken(req, () => res.destroy(), res);
@@ -57,6 +67,7 @@ export class AccessCheck {
 
   /** True = upgrade now; false = refused on the HTTP response (or the socket is gone). */
   async upgrade(req: IncomingMessage, socket: Duplex, url: URL, access: RouteAccess | undefined): Promise<boolean> {
+    this.#remember(req, url, access);
     if (!this.#active) return true;
     const onError = () => socket.destroy();
     socket.on('error', onError);
@@ -68,6 +79,7 @@ export class AccessCheck {
         const hold = await this.options.limits.holdSession(clientAddress(req, this.options.trustProxyHops ?? 0));
         if (!hold.ok) {
           this.options.onRefusal?.(hold.code);
+          this.#log(req, url, hold.code, hold.detail);
           return refuseUpgrade(socket, hold);
         }
         socket.once('close', () => hold.release());
@@ -93,18 +105,38 @@ export class AccessCheck {
 
   async #admit(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
     const refusal = await this.#decide(req, url, access, kind);
-    if (refusal) this.options.onRefusal?.(refusal.code);
+    if (refusal) {
+      this.options.onRefusal?.(refusal.code);
+      this.#log(req, url, refusal.code, refusal.detail);
+    }
     return refusal;
   }
 
-  async #decide(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
+  /** The client of every routed request, for the limits, the refusal log and the routes (requestClient). */
+  #remember(req: IncomingMessage, url: URL, access: RouteAccess | undefined): void {
     const limits = this.options.limits;
     const address = clientAddress(req, this.options.trustProxyHops ?? 0);
     const exempt = isCarrierRoute(access);
     setRequestClient(req, {
       address,
-      holdSession: () => (limits && !exempt ? limits.holdSession(address) : Promise.resolve({ ok: true, release: () => {} })),
+      holdSession: async () => {
+        if (!limits || exempt) return { ok: true, release: () => {} };
+        const hold = await limits.holdSession(address);
+        if (!hold.ok) this.#log(req, url, hold.code, hold.detail);
+        return hold;
+      },
+      refused: (code, reason) => this.#log(req, url, code, reason),
     });
+  }
+
+  #log(req: IncomingMessage, url: URL, code: ErrorCode, reason: string): void {
+    this.options.refusals?.refused({ code, route: url.pathname, client: requestClient(req)?.address ?? clientAddress(req, this.options.trustProxyHops ?? 0), reason });
+  }
+
+  async #decide(req: IncomingMessage, url: URL, access: RouteAccess | undefined, kind: 'request' | 'upgrade'): Promise<Refusal | undefined> {
+    const limits = this.options.limits;
+    const address = requestClient(req)?.address ?? clientAddress(req, this.options.trustProxyHops ?? 0);
+    const exempt = isCarrierRoute(access);
     // CORS preflights carry no credentials (Fetch standard): the route answers them itself. Any other
     // OPTIONS request is checked like the rest.
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) return undefined;

@@ -77,7 +77,7 @@ export class GatewayRouter {
       req.url = full;
       Promise.resolve()
         .then(async () => {
-          if (await this.check.request(req, res, innerUrl, route.access)) return route.handle(req, res, innerUrl, match, { prefix: this.mountPrefix });
+          if (await this.check.request(req, res, innerUrl, route.access, route.cors?.(req))) return route.handle(req, res, innerUrl, match, { prefix: this.mountPrefix });
         })
         .catch((err: unknown) => {
           console.error(`wavegate: ${req.method} ${url.pathname} failed:`, err);

@@ -40,6 +40,12 @@ export interface HttpRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpMatchArray | null, mount: Mount): void | Promise<void>;
   /** Who may call it with access tokens on; default `'admin'` (see RouteAccess). */
   readonly access?: RouteAccess;
+  /**
+   * The CORS headers the route answers an allowed cross-origin request with (undefined: none, e.g. the
+   * origin is not allowed). Refusals decided before the route (401, 403, 429) carry the same, so a page
+   * of an allowed origin can read their body (docs/security.md#refusals).
+   */
+  readonly cors?: (req: IncomingMessage) => Record<string, string> | undefined;
 }
 
 /** One WebSocket endpoint, upgraded on an exact path (below the mount prefix). */

@@ -9,6 +9,8 @@ export interface RequestClient {
   readonly address: string;
   /** Takes one of the client's session slots (`--client-sessions`), for routes that open sessions outliving the request. */
   holdSession(): Promise<SessionHold>;
+  /** Logs a refusal the route decided itself (e.g. a token for another `sub`): src/http/refuse-request.ts. */
+  refused?(code: ErrorCode, reason: string): void;
 }
 
 /** Set by HttpServer on every request it routes; read by routes that open sessions (POST /webrtc/offer). */

@@ -21,6 +21,12 @@ export interface MetricsComponent extends GatewayComponent {
   readonly registry: Registry;
   /** The Prometheus text a scrape returns now. */
   scrape(): Promise<string>;
+  /**
+   * Reads the session figures from the source into the registry without collecting it. For a caller that
+   * collects the registry itself (a `--workers` worker, src/cluster/worker-metrics.ts): a scrape() first
+   * would reset the event-loop delay window, and the second collection would read an empty one.
+   */
+  refresh(): void;
 }
 
 /**
@@ -34,14 +40,16 @@ export function metricsComponent(source: MetricsSource, options: MetricsComponen
   const sessions = new SessionMetrics(registry);
   const eventLoop = new EventLoopDelayMetric(registry, { resolutionMs: o.eventLoopResolutionMs });
   registerProcessMetrics(registry);
+  const refresh = (): void => sessions.update(source.metricsSnapshot());
   const scrape = (): Promise<string> => {
-    sessions.update(source.metricsSnapshot());
+    refresh();
     return registry.metrics();
   };
   return {
     name: 'metrics',
     registry,
     scrape,
+    refresh,
     httpRoutes: [
       {
         method: ['GET', 'HEAD'],

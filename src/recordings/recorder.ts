@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { WavegateError } from '../errors/wavegate-error.js';
+import { fileErrorCause } from '../wav/file-error-cause.js';
 import { GrowingWavWriter } from '../wav/growing-wav-writer.js';
 import { GrowthSignal } from './growth-signal.js';
+import { makeWayForRecording } from './recording-archive.js';
 import { isValidRecordingId, recordingFileName } from './recording-file.js';
 import { claimRecording, releaseRecording } from './recording-owner.js';
 import type { RecordingStore } from './recording-store.js';
@@ -35,6 +37,17 @@ export interface SessionRecorderOptions {
   readonly store?: RecordingStore | undefined;
   /** Told once when the recording ends early (write error, disk full, file exists). */
   readonly onError?: ((error: WavegateError) => void) | undefined;
+  /**
+   * The earlier recording of this id in this process, still closing (a session id used again at once):
+   * the file is only moved aside and created once it settles (docs/recordings.md, "An id used again").
+   */
+  readonly previous?: Promise<unknown> | undefined;
+  /** Longest `previous` is waited for before this recording gives up (EEXIST), ms. */
+  readonly previousWaitMs: number;
+  /** A file of another host's gateway unchanged for this long is taken as abandoned and moved aside, ms. */
+  readonly staleAfterMs: number;
+  /** Told the folder entry the earlier recording of this id was moved to, when there was one. */
+  readonly onPreviousMoved?: ((name: string) => void) | undefined;
 }
 
 export const DEFAULT_RECORDER_OPTIONS = {
@@ -43,6 +56,8 @@ export const DEFAULT_RECORDER_OPTIONS = {
   gapToleranceMs: 10,
   maxGapMs: 60_000,
   maxPreOpenS: 10,
+  previousWaitMs: 10_000,
+  staleAfterMs: 30_000,
 } as const;
 
 export type SessionRecorderInput = Partial<SessionRecorderOptions> & Pick<SessionRecorderOptions, 'dir' | 'id' | 'mode' | 'sampleRate'>;
@@ -73,6 +88,10 @@ export interface SessionRecorder {
   close(): Promise<SessionRecorderStats>;
   /** Settles once the file exists and is announced to the store (or the recording failed); never rejects. */
   readonly ready: Promise<void>;
+  /** Settles once close() has finished (without calling it); never rejects. */
+  readonly finished: Promise<void>;
+  /** Where the earlier recording of this id was moved (a folder entry), once `ready`; undefined if none. */
+  readonly previousMovedTo: string | undefined;
   readonly stats: SessionRecorderStats;
 }
 
@@ -94,6 +113,8 @@ function resolve(input: SessionRecorderInput): SessionRecorderOptions {
   int('gapToleranceMs', 0, 1000);
   int('maxGapMs', 0, 3_600_000);
   int('maxPreOpenS', 0, 60);
+  int('previousWaitMs', 0, 600_000);
+  int('staleAfterMs', 0, 86_400_000);
   return o;
 }
 
@@ -102,7 +123,8 @@ function resolve(input: SessionRecorderInput): SessionRecorderOptions {
  * while open, flushed at least every `flushIntervalMs`, sizes patched on close). Synchronous to
  * create: frames that arrive while the file is being created wait (bounded). Any file error ends the
  * recording — counted, reported once through `onError` — and never the session: later frames are
- * counted as dropped.
+ * counted as dropped. An earlier file of the same id (the id used again) is moved aside first
+ * (recording-archive.ts), after `previous` (that session's recorder in this process) has finished.
  */
 export function createSessionRecorder(input: SessionRecorderInput): SessionRecorder {
   const o = resolve(input);
@@ -170,7 +192,26 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
     void w.close().then(() => finished(w));
   };
 
-  const opening = GrowingWavWriter.open(path, { sampleRate: o.sampleRate, channels, flushIntervalMs: o.flushIntervalMs }).then(
+  let previousMovedTo: string | undefined;
+  let markFinished: () => void = () => undefined;
+  const finishedClosing = new Promise<void>((resolve) => (markFinished = resolve));
+  // A session id used again: `${id}.wav` becomes this session's, the earlier file is moved aside first.
+  const makeWay = async (): Promise<void> => {
+    if (o.previous !== undefined && !(await settlesWithin(o.previous, o.previousWaitMs))) {
+      throw new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${path}: EEXIST: the earlier session of this id is still closing its recording (waited ${o.previousWaitMs} ms); this session is not recorded`);
+    }
+    if (o.store?.liveSignal(o.id) !== undefined) throw new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${path}: EEXIST: another recorder of this process is writing it; this session is not recorded`);
+    previousMovedTo = await makeWayForRecording(o.dir, o.id, { staleAfterMs: o.staleAfterMs, nowMs: Date.now() });
+    if (previousMovedTo !== undefined) {
+      try {
+        o.onPreviousMoved?.(previousMovedTo);
+      } catch {
+        // a failing listener must not take the session down
+      }
+    }
+  };
+
+  const opening = makeWay().then(() => GrowingWavWriter.open(path, { sampleRate: o.sampleRate, channels, flushIntervalMs: o.flushIntervalMs })).then(
     async (w) => {
       // The exclusive create made the id ours; the sidecar tells a later start who wrote it.
       await claimRecording(o.dir, o.id).catch(() => undefined);
@@ -195,7 +236,7 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
       if (state === 'failed') stopWriter(w); // a frame was refused while the file was being created
     },
     (err: unknown) => {
-      lastLocalError = err instanceof WavegateError ? err : new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', String(err));
+      lastLocalError = err instanceof WavegateError ? err : new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${path}: ${fileErrorCause(err)}`);
       localErrors++;
       state = 'failed';
       droppedBeforeOpen += preOpenSamples / channels;
@@ -247,6 +288,10 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
     id: o.id,
     path,
     ready: opening,
+    finished: finishedClosing,
+    get previousMovedTo() {
+      return previousMovedTo;
+    },
     writeInput(frame) {
       if (o.mode !== 'output') take(0, frame);
     },
@@ -277,9 +322,23 @@ export function createSessionRecorder(input: SessionRecorderInput): SessionRecor
           await finished(writer);
         }
         if (state !== 'failed') state = 'closed';
+        markFinished();
         return stats();
       })();
       return closing;
     },
   };
+}
+
+/** True when `promise` settles (either way) within `ms`. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
 }

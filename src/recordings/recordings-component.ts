@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WavegateError } from '../errors/wavegate-error.js';
+import { refuseRequest } from '../http/refuse-request.js';
 import { sendError, sendJson } from '../http/respond.js';
 import type { GatewayComponent, Mount, RouteAccess } from '../http/routes.js';
 import { requestGrant } from '../auth/request-grant.js';
@@ -84,7 +85,7 @@ export function createRecordingsHttp(store: RecordingStore, input: Partial<Recor
       return;
     }
     if (!allowsSession(requestGrant(req), id)) {
-      sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
+      refuseRequest(req, res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
       return;
     }
     if (!authorized(req, res, id, url.searchParams)) return;

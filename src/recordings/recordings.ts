@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { RecordingFinishedEvent } from '../gateway-events.js';
 import type { GatewayComponent } from '../http/routes.js';
 import type { SessionTap, SessionTapFactory } from '../session/session-tap.js';
 import { createSessionRecorder, DEFAULT_RECORDER_OPTIONS, RECORD_MODES, type RecordMode, type SessionRecorder } from './recorder.js';
 import { repairRecordings, type RepairReport } from './recording-repair.js';
+import { recordingFileName } from './recording-file.js';
 import { RecordingStore } from './recording-store.js';
 import { createRecordingsHttp, DEFAULT_RECORDINGS_HTTP_OPTIONS, recordingPath } from './recordings-component.js';
 
@@ -94,7 +96,11 @@ export function createRecordings(input: Partial<RecordingsOptions> & Pick<Record
       sampleRate: options.mode === 'output' ? info.outputSampleRate : info.inputSampleRate,
       flushIntervalMs: options.flushIntervalMs,
       store,
+      staleAfterMs: options.staleAfterMs,
+      // The id used again at once: the earlier session's recorder finishes before this one moves its file aside.
+      previous: active.get(info.id)?.finished,
       onError: (error) => console.warn(`wavegate: recording ${info.id} ended early: ${error.message}`),
+      onPreviousMoved: (name) => console.warn(`wavegate: recording ${info.id}: the session id was used again; ${recordingFileName(info.id)} is the new session's, the earlier recording was moved to ${name}`),
     });
     active.set(info.id, recorder);
     const tap: SessionTap = {
@@ -108,7 +114,15 @@ export function createRecordings(input: Partial<RecordingsOptions> & Pick<Record
         totals.droppedFrames += stats.droppedFrames;
         totals.frames += stats.frames;
         if (active.get(info.id) === recorder) active.delete(info.id);
-        onFinished?.({ id: info.id, path: stats.path, durationMs: stats.durationMs, state: stats.state === 'failed' ? 'failed' : 'closed', droppedFrames: stats.droppedFrames });
+        const moved = recorder.previousMovedTo;
+        onFinished?.({
+          id: info.id,
+          path: stats.path,
+          durationMs: stats.durationMs,
+          state: stats.state === 'failed' ? 'failed' : 'closed',
+          droppedFrames: stats.droppedFrames,
+          ...(moved !== undefined && { previousPath: join(store.realDir, moved) }),
+        });
       },
     };
     return tap;

@@ -6,6 +6,7 @@ import type { RoomMember } from './room-member.js';
 import type { SessionTapFactory } from '../session/session-tap.js';
 import type { HostCluster } from '../session/session-host.js';
 import { isValidSessionId } from '../transport/message-fields.js';
+import { roomRefusal, type AccessGrant } from '../auth/token-claims.js';
 import { Room } from './room.js';
 import type { RoomEvent } from './room-events.js';
 import type { RoomsOptions } from './room-options.js';
@@ -80,6 +81,16 @@ export class Rooms {
   /** The room a session names: its transport's `room`, a phone stream's `room` custom parameter, or `roomFor`. */
   roomOf(request: SeatRequest): string | undefined {
     return request.room ?? request.phone?.customParameters.room ?? this.options.roomFor?.({ id: request.id, carrier: request.carrier, phone: request.phone }) ?? undefined;
+  }
+
+  /**
+   * Undefined when the token that asked for the session (if any) lets it join the room it would join
+   * (`roomOf`: named, a phone's parameter, or `roomFor`), else why not: a token's `room` claim is
+   * the one room its sessions may join (docs/security.md, docs/rooms.md).
+   */
+  tokenRefusal(request: SeatRequest & { readonly requester?: { readonly grant?: AccessGrant | undefined } | undefined }): string | undefined {
+    const grant = request.requester?.grant;
+    return grant?.room === undefined ? undefined : roomRefusal(grant, this.roomOf(request));
   }
 
   /** undefined: the session joins no room. Else a seat, or the refusal. */

@@ -1,3 +1,4 @@
+import { checkMediaFormat } from '../codecs/codec-factory.js';
 import type { MediaFormat } from '../codecs/media-format.js';
 import { encoderOptionsOf, sessionOpusSettings, type OpusSettings } from '../codecs/opus-settings.js';
 import { WavegateError } from '../errors/wavegate-error.js';
@@ -12,6 +13,8 @@ import type { SessionSink } from '../media-path/session-sink.js';
 import type { SessionTap, SessionTapFactory } from './session-tap.js';
 import type { SessionDirectory } from '../cluster/session-directory.js';
 import type { RemoteSessions } from './remote-sessions.js';
+import type { SessionRequester } from '../auth/session-requester.js';
+import { allowsSession } from '../auth/token-claims.js';
 
 /** The cluster this host's sessions are registered in (docs/scale-out.md); set by the gateway. */
 export interface HostCluster {
@@ -35,6 +38,8 @@ export interface OpenSessionRequest {
   readonly sink: SessionSink;
   /** The room the session joins (FastRTC start, WebRTC offer; phones: the `room` custom parameter). */
   readonly room?: string | undefined;
+  /** Who asked: the token's grant (its `room` claim), client address and route (refusal log); docs/security.md. */
+  readonly requester?: SessionRequester | undefined;
 }
 
 /**
@@ -50,6 +55,8 @@ export interface RoomSeating {
     | undefined;
   /** With a cluster directory: the room is claimed for this node, or the join refused with its owner's URL. */
   claim?(request: OpenSessionRequest): Promise<{ ok: true } | { ok: false; code: ErrorCode; message: string }>;
+  /** Undefined when the requester's token lets the session join the room it would join (its `room` claim), else why not. */
+  tokenRefusal?(request: OpenSessionRequest): string | undefined;
 }
 
 export type OpenSessionResult =
@@ -110,7 +117,8 @@ export class SessionHost {
   private report(request: OpenSessionRequest, result: OpenSessionResult): void {
     const { events } = this;
     if (!result.ok) {
-      events.report('session-refused', { id: request.id, carrier: request.carrier, code: result.code, message: result.message });
+      const { client, route } = request.requester ?? {};
+      events.report('session-refused', { id: request.id, carrier: request.carrier, code: result.code, message: result.message, ...(client !== undefined && { client }), ...(route !== undefined && { route }) });
       return;
     }
     const { session } = result;
@@ -128,6 +136,13 @@ export class SessionHost {
 
   private admitAndBuild(request: OpenSessionRequest): OpenSessionResult | Promise<OpenSessionResult> {
     if (this.closing) return { ok: false, code: 'WG_ERR_SHUTTING_DOWN', message: 'server is shutting down' };
+    // The token's `sub` and `room` (docs/security.md), checked first, for every transport: a token for one
+    // session id opens that id only (FastRTC and WebRTC check it earlier too; phone streams here), a token
+    // naming a room opens sessions in that room only (docs/rooms.md).
+    const grant = request.requester?.grant;
+    if (!allowsSession(grant, request.id)) return { ok: false, code: 'WG_ERR_FORBIDDEN', message: `the token is for another session than ${JSON.stringify(request.id)}` };
+    const roomRefusal = this.rooms?.tokenRefusal?.(request);
+    if (roomRefusal !== undefined) return { ok: false, code: 'WG_ERR_FORBIDDEN', message: roomRefusal };
     const admission = this.registry.admit(request.id);
     if (!admission.ok) {
       return admission.reason === 'duplicate'
@@ -198,14 +213,19 @@ export class SessionHost {
       return seated;
     }
     const seat = seated?.seat;
+    let handler: Handler | undefined;
+    const taps: SessionTap[] = [];
     try {
-      const handler = seat ? seat.handler : definition.create({ ...options.handlerOptions, ...request.handlerOptions });
       const inputFormat = request.inputFormat ?? options.inputFormat;
       const outputFormat = request.outputFormat ?? options.outputFormat;
-      const handlerInputRate = seat ? this.rooms!.sampleRate : definition.inputSampleRate;
+      // The formats first (docs/protocol.md, `mediaFormat`): a rate or encoding no codec serves is the
+      // client's WG_ERR_UNSUPPORTED_FORMAT before a handler, a recorder or a codec is made for it.
+      checkMediaFormat(inputFormat);
+      checkMediaFormat(outputFormat);
       // Opus output: the gateway's encoder settings with the client's over them (docs/media.md).
       const encoder = outputFormat.encoding === 'audio/opus' ? encoderOptionsOf(sessionOpusSettings(options.opus, request.opus)) : undefined;
-      const taps: SessionTap[] = [];
+      handler = seat ? seat.handler : definition.create({ ...options.handlerOptions, ...request.handlerOptions });
+      const handlerInputRate = seat ? this.rooms!.sampleRate : definition.inputSampleRate;
       for (const factory of this.tapFactories) {
         const tap = factory({ id: request.id, inputSampleRate: handlerInputRate ?? inputFormat.sampleRate, outputSampleRate: outputFormat.sampleRate });
         if (tap) taps.push(tap);
@@ -235,6 +255,16 @@ export class SessionHost {
         inRoom: seat !== undefined,
       });
     } catch (err) {
+      // What was made before the failure is released (docs/architecture.md, "The handler runner": shutdown
+      // runs exactly once, here the only time, with no startUp before it): the taps
+      // (a recorder holds an open file and a flush timer) and a handler of our own (the seat's is the room's).
+      for (const tap of taps) void tap.close().catch(() => undefined);
+      if (!seat && handler?.shutdown) {
+        const made = handler;
+        void Promise.resolve()
+          .then(() => made.shutdown!('protocol_error'))
+          .catch(() => undefined);
+      }
       seat?.cancel();
       release();
       const code: ErrorCode = err instanceof WavegateError ? err.code : 'WG_ERR_HANDLER_UNAVAILABLE';

@@ -53,6 +53,8 @@ export class CallConsumer {
     /** The one name this connection's access token lets it log in as (`name` claim); undefined = any. */
     private readonly allowedName?: string,
     private readonly events?: CallEventSink,
+    /** A login refused by the token's `name`, for the refusal log (docs/security.md#what-is-logged). */
+    private readonly onRefused?: (code: 'WG_ERR_FORBIDDEN', reason: string) => void,
   ) {
     this.channel = layer.newChannel((m) => this.onChannelMessage(m), { onMembershipLost: (group) => this.onNameLost(group) });
     this.send({ type: 'connection', data: { message: 'Connected' } });
@@ -100,7 +102,11 @@ export class CallConsumer {
 
   private async login(name: string): Promise<void> {
     if (this.name === name) return this.send({ type: 'logged_in', data: { name } });
-    if (this.allowedName !== undefined && name !== this.allowedName) return this.sendError('WG_ERR_FORBIDDEN', 'login', `the token is for the name ${JSON.stringify(this.allowedName)}`, name);
+    if (this.allowedName !== undefined && name !== this.allowedName) {
+      const reason = `the token is for the name ${JSON.stringify(this.allowedName)}`;
+      this.onRefused?.('WG_ERR_FORBIDDEN', `login as ${JSON.stringify(name.slice(0, 140))}: ${reason}`);
+      return this.sendError('WG_ERR_FORBIDDEN', 'login', reason, name);
+    }
     if (this.name !== null) return this.sendError('WG_ERR_ALREADY_LOGGED_IN', 'login', `logged in as ${JSON.stringify(this.name)}`, name);
     const held = await this.layer.groupClaim(name, this.channel);
     if (this.closed) return;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { requestClient } from '../limits/request-client.js';
 import { requestGrant } from '../auth/request-grant.js';
 import type { WebSocket } from 'ws';
 import type { ChannelLayer } from '../channel-layer/channel-layer.js';
@@ -71,7 +72,7 @@ export function createSignalingComponent(input: Partial<SignalingOptions> = {}, 
           alive.add(socket);
           socket.on('pong', () => alive.add(socket));
           socket.on('error', () => socket.terminate());
-          const consumer = new CallConsumer(socket, layer, options, requestGrant(req)?.name, events);
+          const consumer = new CallConsumer(socket, layer, options, requestGrant(req)?.name, events, (code, reason) => requestClient(req)?.refused?.(code, reason));
           consumers.set(socket, consumer);
           void consumer.done.then(() => consumers.delete(socket));
         },

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { sessionRequester } from '../auth/session-requester.js';
 import { WebSocket, type RawData } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { WavegateError } from '../errors/wavegate-error.js';
@@ -18,7 +19,7 @@ export interface ConnectionOptions {
  * opens the session on `start`, forwards the rest, and answers bad input with a coded error
  * without closing (unless the error leaves no session to talk to).
  */
-export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: SessionHost, serializer: Serializer, options: ConnectionOptions): void {
+export function serveConnection(socket: WebSocket, req: IncomingMessage, host: SessionHost, serializer: Serializer, options: ConnectionOptions): void {
   const { maxPayloadBytes, maxMessagesPerSecond, idleTimeoutS } = host.options;
   let session: Session | undefined;
   let windowStart = 0;
@@ -73,6 +74,7 @@ export function serveConnection(socket: WebSocket, _req: IncomingMessage, host: 
       room: event.room,
       carrierConfirmsMarks: options.carrierConfirmsMarks,
       sink,
+      requester: sessionRequester(req),
     });
     if (!(result instanceof Promise)) return started(result);
     admitting = [];

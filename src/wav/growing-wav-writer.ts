@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { encodeL16 } from '../codecs/l16.js';
 import { WavegateError } from '../errors/wavegate-error.js';
+import { fileErrorCause } from './file-error-cause.js';
 import { parseWavHeader, WAV_HEADER_BYTES, WAV_MAX_DATA_BYTES, WAV_SIZE_UNKNOWN, wavHeader } from './wav-header.js';
 
 export interface GrowingWavWriterOptions {
@@ -100,7 +101,7 @@ export class GrowingWavWriter extends EventEmitter<GrowingWavWriterEvents> {
       await file.write(wavHeader({ sampleRate: o.sampleRate, channels: o.channels }), 0, WAV_HEADER_BYTES, 0);
     } catch (err) {
       await file?.close().catch(() => undefined);
-      throw new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${path}: ${(err as Error).message}`, { cause: err });
+      throw new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${path}: ${fileErrorCause(err)}`, { cause: err });
     }
     return new GrowingWavWriter(path, o, file);
   }
@@ -179,7 +180,7 @@ export class GrowingWavWriter extends EventEmitter<GrowingWavWriterEvents> {
         await this.#file.write(wavHeader({ sampleRate: this.sampleRate, channels: this.channels, dataBytes: this.#dataBytes }), 0, WAV_HEADER_BYTES, 0);
         await this.#file.truncate(WAV_HEADER_BYTES + this.#dataBytes);
       } catch (err) {
-        this.#fail(new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${this.path}: patching the header: ${(err as Error).message}`, { cause: err }));
+        this.#fail(new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${this.path}: patching the header: ${fileErrorCause(err)}`, { cause: err }));
       }
       await this.#file.close().catch(() => undefined);
       this.#closed = true;
@@ -208,7 +209,7 @@ export class GrowingWavWriter extends EventEmitter<GrowingWavWriterEvents> {
       // A partial write leaves bytes past #dataBytes; close() truncates them away.
       this.#diskFailed = true;
       this.#droppedFrames += chunk.length / (2 * this.channels);
-      this.#fail(new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${this.path}: ${(err as Error).message}`, { cause: err }));
+      this.#fail(new WavegateError('WG_ERR_RECORDING_WRITE_FAILED', `${this.path}: ${fileErrorCause(err)}`, { cause: err }));
     }
   }
 

@@ -1,33 +1,26 @@
-import { CHROMIUM_BASE_ARGS } from '../browser-call-helpers.js';
 // Test helper (not a test): Debian's Chromium with a WAV file as its microphone, on the talk page,
 // and what the page hears from the gateway reduced to a 10 ms RMS envelope in the page itself.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM } from '../browser-call-helpers.js';
+import type { Browser, Page } from 'playwright-core';
+import { FAKE_MEDIA_ARGS, launchChromiumWith } from '../browser-call-helpers.js';
 import { soxLoad } from './sox.js';
 
 export const ENVELOPE_MS = 10;
 
 /** Chromium whose fake microphone plays `wav` once (from when getUserMedia opens it), then silence. */
 export function launchWithMicrophoneFile(wav: string): Promise<Browser> {
-  return launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}%noloop`]);
+  return launchChromium([...FAKE_MEDIA_ARGS, `--use-file-for-fake-audio-capture=${wav}%noloop`]);
 }
 
 /** Debian's Chromium with the flags every talk page test uses, plus `media` (microphone flags). */
-export async function launchChromium(media: readonly string[]): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      ...CHROMIUM_BASE_ARGS,
-      ...media,
-      '--autoplay-policy=no-user-gesture-required',
-      // A loaded machine must not make Chromium throttle the page's timers and audio.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-    ],
-  });
+export function launchChromium(media: readonly string[]): Promise<Browser> {
+  return launchChromiumWith([
+    ...media,
+    '--autoplay-policy=no-user-gesture-required',
+    // A loaded machine must not make Chromium throttle the page's timers and audio.
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+  ]);
 }
 
 /**

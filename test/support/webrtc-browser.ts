@@ -1,30 +1,18 @@
-import { CHROMIUM_BASE_ARGS } from '../browser-call-helpers.js';
 // Test helper (not a test): real Chromium (Debian's, through playwright-core) speaking FastRTC's
 // WebRTC flow to the gateway. The fake microphone plays a WAV file once; a page script on the
 // gateway's own origin follows frontend/shared/webrtc_utils.ts (data channel `text` + `handshake`,
 // onicecandidate set before createOffer, candidates posted as they come or never, offer, answer) and
 // captures the remote track with MediaStreamTrackProcessor as 10 ms RMS envelopes.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import type { Browser, Page } from 'playwright-core';
+import { FAKE_MEDIA_ARGS, launchChromiumWith } from '../browser-call-helpers.js';
 
 /** Chromium whose fake microphone plays `wavPath` once from the moment getUserMedia opens it. */
-export async function launchChromiumWithAudio(wavPath: string): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      ...CHROMIUM_BASE_ARGS,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wavPath}%noloop`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+export function launchChromiumWithAudio(wavPath: string): Promise<Browser> {
+  return launchChromiumWith([...FAKE_MEDIA_ARGS, `--use-file-for-fake-audio-capture=${wavPath}%noloop`, '--autoplay-policy=no-user-gesture-required']);
 }
 
 /** A 48 kHz mono copy of `fixture` with `leadInS` of silence before and `tailS` after (sox), for the fake mic. */

@@ -9,12 +9,16 @@ import { FastRtcSerializer } from './fastrtc-serializer.js';
 import { grantCheckingSerializer } from '../../auth/grant-checking-serializer.js';
 import { requestGrant } from '../../auth/request-grant.js';
 import { allowsSession } from '../../auth/token-claims.js';
+import { refuseRequest } from '../../http/refuse-request.js';
+import { requestClient } from '../../limits/request-client.js';
+import { answerPreflight, corsHeaders } from '../webrtc/offer-cors.js';
 
 /**
  * FastRTC's endpoints: `WS /websocket/offer` (audio sessions), `POST /input` (set_input) and
  * `GET /outputs?webrtc_id=` (additional outputs as server-sent events).
  */
 export function fastRtcComponent(host: SessionHost): GatewayComponent {
+  const cors = (req: IncomingMessage) => corsHeaders(req, host.options.webrtcAllowedOrigins);
   return {
     name: 'fastrtc',
     wsRoutes: [
@@ -23,17 +27,26 @@ export function fastRtcComponent(host: SessionHost): GatewayComponent {
         access: 'talk',
         // ws enforces a hard cap; messages between maxPayloadBytes and the cap get a coded error instead.
         maxPayload: host.options.maxPayloadBytes * 4,
-        onConnection: (socket, req) => serveConnection(socket, req, host, grantCheckingSerializer(new FastRtcSerializer(), requestGrant(req)), { carrierConfirmsMarks: false }),
+        onConnection: (socket, req) =>
+          serveConnection(socket, req, host, grantCheckingSerializer(new FastRtcSerializer(), requestGrant(req), (code, reason) => requestClient(req)?.refused?.(code, reason)), { carrierConfirmsMarks: false }),
       },
     ],
+    // Pages allowed to post offers cross-origin (`--webrtc-allow-origin`) may steer and follow their sessions too.
     httpRoutes: [
-      { method: 'POST', path: '/input', access: 'input', handle: (req, res) => postInput(host, req, res) },
-      { method: 'GET', path: '/outputs', access: 'input', handle: (req, res, url) => getOutputs(host, req, res, url) },
+      {
+        method: ['POST', 'OPTIONS'],
+        path: '/input',
+        access: 'input',
+        cors,
+        handle: (req, res) => (req.method === 'OPTIONS' ? answerPreflight(req, res, host.options.webrtcAllowedOrigins) : postInput(host, req, res, cors(req))),
+      },
+      { method: 'GET', path: '/outputs', access: 'input', cors, handle: (req, res, url) => getOutputs(host, req, res, url, cors(req)) },
     ],
   };
 }
 
-async function postInput(host: SessionHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function postInput(host: SessionHost, req: IncomingMessage, res: ServerResponse, cors: Record<string, string> | undefined): Promise<void> {
+  for (const [name, value] of Object.entries(cors ?? {})) res.setHeader(name, value);
   const body = await readJsonBody(req, res, 64 * 1024);
   if (body === undefined) return;
   const id = body.webrtc_id;
@@ -41,7 +54,7 @@ async function postInput(host: SessionHost, req: IncomingMessage, res: ServerRes
     sendError(res, 'WG_ERR_INVALID_ID', `webrtc_id ${JSON.stringify(id ?? null)}`);
     return;
   }
-  if (!allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
+  if (!allowsSession(requestGrant(req), id)) return refuseRequest(req, res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
   const session = host.registry.get(id);
   const { webrtc_id: _, ...args } = body;
   if (!session) {
@@ -55,9 +68,10 @@ async function postInput(host: SessionHost, req: IncomingMessage, res: ServerRes
   sendJson(res, 200, { status: 'success' });
 }
 
-async function getOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function getOutputs(host: SessionHost, req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string> | undefined): Promise<void> {
+  for (const [name, value] of Object.entries(cors ?? {})) res.setHeader(name, value);
   const id = url.searchParams.get('webrtc_id') ?? '';
-  if (!allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
+  if (!allowsSession(requestGrant(req), id)) return refuseRequest(req, res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
   const session = isValidSessionId(id) ? host.registry.get(id) : undefined;
   if (!session && isValidSessionId(id) && host.remote) return remoteOutputs(host, req, res, id);
   if (!session) {

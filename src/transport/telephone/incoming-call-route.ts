@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidSessionId } from '../message-fields.js';
 import { WavegateError } from '../../errors/wavegate-error.js';
+import { refuseRequest } from '../../http/refuse-request.js';
 import { sendError } from '../../http/respond.js';
 import type { HttpRoute } from '../../http/routes.js';
 import { publicBaseFor, requestedUrl, webSocketUrl, type PublicBase } from './public-url.js';
@@ -64,7 +65,7 @@ async function answerIncomingCall(req: IncomingMessage, res: ServerResponse, opt
     { headers: req.headers, method: isPost ? 'POST' : 'GET', url: requestedUrl(base, target), rawBody, fields, now: (options.now ?? Date.now)() },
     { twilioAuthToken: options.twilioAuthToken, telnyxPublicKey: options.telnyxPublicKey ?? null, plivoAuthToken: options.plivoAuthToken ?? null },
   );
-  if (!verdict.ok) return sendError(res, verdict.code, verdict.detail);
+  if (!verdict.ok) return refuseRequest(req, res, verdict.code, verdict.detail); // logged (docs/security.md#what-is-logged)
   const parameters: Record<string, string> = {};
   for (const [name, value] of fields) {
     if ((FORWARDED_FIELDS as readonly string[]).includes(name) && value.length <= 256) parameters[name] = value;

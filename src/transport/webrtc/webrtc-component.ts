@@ -9,6 +9,8 @@ import { answerPreflight, corsHeaders } from './offer-cors.js';
 import { readOfferBody } from './read-offer-body.js';
 import { WebRtcPeer } from './webrtc-peer.js';
 import { requestGrant } from '../../auth/request-grant.js';
+import { refuseRequest } from '../../http/refuse-request.js';
+import { sessionRequester, type SessionRequester } from '../../auth/session-requester.js';
 import { allowsSession, type AccessGrant } from '../../auth/token-claims.js';
 import { sendError } from '../../http/respond.js';
 import { requestClient, type RequestClient } from '../../limits/request-client.js';
@@ -104,9 +106,12 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     setTimeout(() => void look(), 200).unref();
   };
 
-  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined, room?: string) => {
+  const offer = async (res: ServerResponse, id: string, sdp: string, grant: AccessGrant | undefined, client: RequestClient | undefined, room: string | undefined, requester: SessionRequester) => {
     if (closing) return sendJson200(res, offerFailure('WG_ERR_SHUTTING_DOWN'));
-    if (peers.has(id) || host.registry.get(id)) return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    if (peers.has(id) || host.registry.get(id)) {
+      client?.refused?.('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)} is already open`); // the refusal log (docs/security.md)
+      return sendJson200(res, offerFailure('WG_ERR_DUPLICATE_SESSION', `webrtc_id ${JSON.stringify(id)}`));
+    }
     // A peer holds one of its client's session slots (`--client-sessions`) until it ends.
     const hold = client ? await client.holdSession() : undefined;
     if (hold && !hold.ok) return sendJson200(res, offerFailure(hold.code, hold.detail));
@@ -122,7 +127,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     // Candidates that came first are applied as soon as the offer is (addCandidate waits for it).
     for (const request of waiting) void peer.addCandidate(request.candidate).then(request.answer);
     scheduleExpiry();
-    const result = await peer.negotiate(sdp, room);
+    const result = await peer.negotiate(sdp, room, requester);
     if (!result.ok) return sendJson200(res, result.failure);
     // `--enforce-exp-live`: the peer ends when the token that opened it expires (docs/security.md).
     if (grant !== undefined && options.enforceExpLive) {
@@ -162,14 +167,14 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     if (body === undefined) return;
     // The token's `sub` is checked on the id first, whatever else the body holds (docs/security.md).
     const id = body.webrtc_id;
-    if (typeof id === 'string' && !allowsSession(requestGrant(req), id)) return sendError(res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
+    if (typeof id === 'string' && !allowsSession(requestGrant(req), id)) return refuseRequest(req, res, 'WG_ERR_FORBIDDEN', `the token is for another session than ${JSON.stringify(id)}`);
     let request;
     try {
       request = parseOfferBody(body);
     } catch (err) {
       return sendJson200(res, offerFailureFromError(err));
     }
-    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req), requestClient(req), request.room);
+    if (request.kind === 'offer') await offer(res, request.id, request.sdp, requestGrant(req), requestClient(req), request.room, sessionRequester(req));
     else await candidate(res, request.id, request.candidate);
   };
 
@@ -181,7 +186,7 @@ export function webRtcComponent(host: SessionHost): WebRtcComponent {
     },
     heldFor: (id: string) => held.countFor(id),
     addLocalCandidate: (id: string, init: CandidateInit) => peers.get(id)?.addCandidate(init).then((failure) => failure ?? { status: 'success' }),
-    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', access: 'talk', handle }],
+    httpRoutes: [{ method: ['POST', 'OPTIONS'], path: '/webrtc/offer', access: 'talk', handle, cors: (req) => corsHeaders(req, options.webrtcAllowedOrigins) }],
     async close() {
       closing = true;
       clearTimeout(holdTimer);

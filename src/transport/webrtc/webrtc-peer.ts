@@ -1,4 +1,5 @@
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
+import type { SessionRequester } from '../../auth/session-requester.js';
 import type { ErrorCode } from '../../errors/error-codes.js';
 import type { CloseReason } from '../../handler/handler.js';
 import type { Session } from '../../session/session.js';
@@ -102,7 +103,7 @@ export class WebRtcPeer {
   }
 
   /** Offer → session (admission first) → answer with the server's gathered candidates. */
-  async negotiate(sdp: string, room?: string): Promise<NegotiateResult> {
+  async negotiate(sdp: string, room?: string, requester?: SessionRequester): Promise<NegotiateResult> {
     const refuse = (code: ErrorCode, detail?: string, extra: { limit?: number } = {}): NegotiateResult => {
       this.#remoteReady(false);
       this.#finish();
@@ -124,6 +125,7 @@ export class WebRtcPeer {
       carrierConfirmsMarks: false,
       sink: this.#sink(),
       room,
+      requester,
     });
     if (!opened.ok) return refuse(opened.code, opened.code === 'WG_ERR_CONCURRENCY_LIMIT' ? undefined : opened.message, opened.limit !== undefined ? { limit: opened.limit } : {});
     const session = opened.session;
