@@ -148,15 +148,15 @@ describe('InputPipeline (jitter buffer → decode → handler frames)', () => {
   });
 });
 
-describe('InputPipeline.lateMs (what a reply may catch up on)', () => {
+describe('InputPipeline.releasedLateMs (what a reply may catch up on)', () => {
   it('a stall: the first packet of the burst is as late as the stall; on cadence again, nothing', () => {
     const input = new InputPipeline(format, 8000, 20, 'realtime', 1000);
     const arrivals = Array.from({ length: 60 }, (_, i) => (i >= 20 && i < 35 ? 1700 : 1000 + i * 20));
     const late: number[] = [];
     arrivals.forEach((t, i) => {
       input.push({ payload: packet(i), seq: undefined, timestamp: undefined }, t);
-      late.push(input.lateMs(t));
       input.pull(t, 'arrival');
+      late.push(input.releasedLateMs);
     });
     expect(late[10]).toBe(0);
     expect(late[20]).toBe(300);
@@ -172,8 +172,8 @@ describe('InputPipeline.lateMs (what a reply may catch up on)', () => {
     let lateAtCatchUp = -1;
     for (const [i, t] of arrivals.entries()) {
       input.push({ payload: packet(i), seq: undefined, timestamp: undefined }, t);
-      const late = input.lateMs(t);
       const n = input.pull(t, 'arrival').length;
+      const late = input.releasedLateMs;
       if (n > 1 && lateAtCatchUp < 0 && t > 1300) lateAtCatchUp = late;
       released += n;
       for (let tick = t + 10; tick < t + 20; tick += 20) released += input.pull(tick, 'tick').length;

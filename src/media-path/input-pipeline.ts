@@ -116,15 +116,12 @@ export class InputPipeline {
   }
 
   /**
-   * How late the audio the next `pull` releases is, ms: held up by a stall of the gateway, the sender
-   * or the network, or held back while the sender seemed ahead. The handler's reply to it may catch up
-   * on that much (docs/architecture.md, "Timing rules").
+   * How late the audio the last `pull` released is, ms: held up by a stall of the gateway, the sender
+   * or the network, or held back while the sender seemed ahead (a sender running ahead is paced by the
+   * playhead, so what it releases is on time by definition). The handler's reply to it may catch up on
+   * that much (docs/architecture.md, "Timing rules").
    */
-  lateMs(now: number): number {
-    // A sender running ahead is paced by the playhead: what it releases is on time by definition.
-    if (this.lossless || this.pace.ahead(now)) return 0;
-    return this.pace.lateMs(now, this.playout.buffer.bufferedMs + this.playout.pendingMs);
-  }
+  releasedLateMs = 0;
 
   /** True while a whole frame of audio waits to be played out (the session stays on the clock). */
   get isActive(): boolean {
@@ -176,13 +173,17 @@ export class InputPipeline {
       return frames;
     }
     const slack = cause === 'arrival' ? this.frameMs / 2 : -this.frameMs;
+    this.releasedLateMs = 0;
     if (!this.isActive) return frames;
     // After a pause longer than the buffer would conceal, this is a new talk spurt: start afresh.
     if (this.playhead === undefined || this.playhead < now - this.playout.buffer.options.maxUnderrunMs) this.playhead = now;
     // A sender that is not ahead of real time has everything it sent released as it arrives, whatever
     // the phase of its packets against the playhead (anchored on a first packet that came late, every
     // later one would land just before it and wait a whole frame). The playhead paces the rest.
-    const onTime = cause === 'arrival' && !this.pace.ahead(now);
+    const ahead = this.pace.ahead(now);
+    const onTime = cause === 'arrival' && !ahead;
+    // How late the oldest audio held is, before any is released (see releasedLateMs).
+    if (!ahead) this.releasedLateMs = this.pace.lateMs(now, this.playout.buffer.bufferedMs + this.playout.pendingMs);
     // A full buffer releases its surplus at once rather than drop the earliest packet at the next push:
     // a burst after an event-loop stall longer than the buffer (64 packets) is audio delayed, not extra.
     while ((onTime || this.playhead <= now + slack || this.playout.buffer.bufferedPackets >= this.playout.buffer.options.capacity) && this.isActive) {

@@ -223,8 +223,9 @@ export class Session implements Paced, RoomMember {
   /** Shared clock tick: feed the handler what the jitter buffer releases, send what output is due. */
   onTick(now: number, onSchedule: boolean): boolean {
     if (this.closed) return false;
-    this.replyLateMs = this.input.lateMs(now);
-    for (const frame of this.input.pull(now, 'tick')) this.receive(frame, now);
+    const frames = this.input.pull(now, 'tick');
+    this.replyLateMs = this.input.releasedLateMs;
+    for (const frame of frames) this.receive(frame, now);
     this.replyLateMs = 0;
     this.output.onTick(now, onSchedule);
     if (onSchedule) this.sender.endSegmentIfDry(); // before sending: the tick that sends the last frame is not dry
@@ -272,8 +273,9 @@ export class Session implements Paced, RoomMember {
       return;
     }
     // A synchronous handler's reply to late input catches up instead of trailing real time (docs/architecture.md, "Timing rules").
-    this.replyLateMs = this.input.lateMs(now);
-    for (const frame of this.input.pull(now, 'arrival')) this.receive(frame, now);
+    const frames = this.input.pull(now, 'arrival');
+    this.replyLateMs = this.input.releasedLateMs;
+    for (const frame of frames) this.receive(frame, now);
     this.replyLateMs = 0;
     this.joinPacer();
   }
