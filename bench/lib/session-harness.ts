@@ -2,8 +2,8 @@
  * Whole sessions for `bench:paths`: the real Session (input pipeline, handler runner, output pipeline)
  * with the echo handler and the FastRTC serializer, in two set-ups.
  *
- * - In memory: a sink that serializes every outbound message (as the socket adapter does) and keeps
- *   only its length; a virtual clock advanced 20 ms per inbound message, and the session's clock tick
+ * - In memory (in-memory-session.ts, which loads no gateway or sockets): a sink that serializes every
+ *   outbound message (as the socket adapter does) and keeps only its length; a virtual clock advanced 20 ms per inbound message, and the session's clock tick
  *   called after each one, as the shared pacer would. Each message is its own turn of the event loop
  *   (a setImmediate), as a socket read is, so work the session left to promises runs before the next
  *   one. No sockets, no timers: the cost of the layers.
@@ -15,84 +15,9 @@
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
 import echo from '../../handlers/echo.js';
-import type { MediaFormat } from '../../src/codecs/media-format.js';
 import { createGateway } from '../../src/gateway.js';
-import type { SharedPacer } from '../../src/pacer/shared-pacer.js';
-import { Session } from '../../src/session/session.js';
-import type { SessionSink } from '../../src/media-path/session-sink.js';
-import { FastRtcSerializer } from '../../src/transport/fastrtc/fastrtc-serializer.js';
 
-export interface InMemorySession {
-  /** Handles `messages` once each (parse → session → serialized replies); returns frames handled. */
-  run(): Promise<number>;
-  /** One message (parse → session → tick → serialized replies), then a turn of the event loop. */
-  step(): Promise<void>;
-  readonly sentBytes: () => number;
-  close(): Promise<void>;
-}
-
-/** `messages`: inbound wire messages (JSON text or binary) of 20 ms each, in order, replayed in a loop. */
-export function inMemorySession(input: MediaFormat, output: MediaFormat, messages: readonly Buffer[], binary: boolean): InMemorySession {
-  const serializer = new FastRtcSerializer();
-  serializer.binaryOutput = output.encoding !== 'audio/x-mulaw' && output.encoding !== 'audio/x-alaw';
-  let clock = 0;
-  let bytes = 0;
-  const sink: SessionSink = {
-    send(message) {
-      // As the socket adapter does (socket-connection.ts): media as bytes, the rest through serialize.
-      if (message.type === 'media') {
-        bytes += serializer.serializeMedia(message.payload).bytes.length;
-        return true;
-      }
-      const data = serializer.serialize(message);
-      if (data !== undefined) bytes += data.length;
-      return true;
-    },
-    bufferedAmount: 0,
-    close() {},
-  };
-  const pacer = { join() {}, leave() {} } as unknown as SharedPacer;
-  const session = new Session({
-    id: 'bench',
-    carrier: 'fastrtc',
-    handler: echo.create({}),
-    handlerInputRate: undefined,
-    inputTiming: 'realtime',
-    inputFormat: input,
-    outputFormat: output,
-    phone: undefined,
-    carrierConfirmsMarks: false,
-    frameMs: 20,
-    outputLeadMs: 60,
-    outputCapacityFrames: 6000,
-    maxPendingFrames: 100,
-    maxBufferedBytes: 256 * 1024,
-    slowConsumerTimeoutMs: 5000,
-    shutdownTimeoutMs: 5000,
-    pacer,
-    sink,
-    taps: [],
-    now: () => clock,
-  });
-  session.start();
-  let at = 0;
-  const step = async (): Promise<void> => {
-    clock += 20;
-    session.onInbound(serializer.parse(messages[at]!, binary), binary);
-    session.onTick(clock, true);
-    at = (at + 1) % messages.length;
-    await new Promise(setImmediate);
-  };
-  return {
-    async run() {
-      for (let i = 0; i < messages.length; i++) await step();
-      return messages.length;
-    },
-    step,
-    sentBytes: () => bytes,
-    close: () => session.close('server_shutdown'),
-  };
-}
+export { inMemorySession, type InMemorySession } from './in-memory-session.js';
 
 export interface LoopbackResult {
   readonly framesEchoed: number;
