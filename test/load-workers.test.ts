@@ -31,6 +31,8 @@ describe('bench:load options', () => {
     expect(targetsOf(options(['--targets', 'gateway', '--workers', '3']))).toEqual(['gateway', 'gateway-w3']);
     expect(targetsOf(options(['--targets', 'baseline', '--workers', '3']))).toEqual(['baseline']);
     expect(USAGE).toContain('--load-threads N');
+    expect(options([]).pastLatency).toBe(false);
+    expect(options(['--past-latency']).pastLatency).toBe(true);
   });
 
   it('refuses a worker count that is not a positive integer', () => {

@@ -215,9 +215,13 @@ export interface WorkersRow {
   readonly workers: number;
   readonly capacity: number;
   readonly saturationCapacity: number;
-  /** CPU of the whole process tree at the capacity step, percent of one core (and per process, primary first). */
-  readonly cpuPercentAtCapacity: number | undefined;
-  readonly cpuPercentByProcessAtCapacity: readonly number[] | undefined;
+  /**
+   * CPU of the whole process tree at the floor-budget capacity step (saturationCapacity: the strict one is 0
+   * whenever other load lifts the first step's p99 over 40 ms), percent of one core, and per process,
+   * primary first.
+   */
+  readonly cpuPercentAtSaturationCapacity: number | undefined;
+  readonly cpuPercentByProcessAtSaturationCapacity: readonly number[] | undefined;
   readonly sessionsPerCore: ReturnType<typeof sessionsPerCore>;
   readonly sessionsPerCoreByFrames: ReturnType<typeof sessionsPerCoreByFrames>;
 }
@@ -238,14 +242,14 @@ export function workersComparison(ramps: Ramps, options: LoadOptions): Partial<R
     for (const [target, ramp] of Object.entries(byTarget ?? {}) as Array<[TargetName, RampResult | undefined]>) {
       const workers = gatewayWorkersOf(target);
       if (workers === undefined || !ramp) continue;
-      const atCapacity = ramp.steps.find((s) => s.sessions === ramp.capacity);
+      const atCapacity = ramp.steps.find((s) => s.sessions === ramp.saturationCapacity);
       rows.push({
         target,
         workers,
         capacity: ramp.capacity,
         saturationCapacity: ramp.saturationCapacity,
-        cpuPercentAtCapacity: atCapacity?.server.cpuPercent,
-        cpuPercentByProcessAtCapacity: atCapacity?.server.cpuPercentByProcess,
+        cpuPercentAtSaturationCapacity: atCapacity?.server.cpuPercent,
+        cpuPercentByProcessAtSaturationCapacity: atCapacity?.server.cpuPercentByProcess,
         sessionsPerCore: sessionsPerCore(ramp, options),
         sessionsPerCoreByFrames: sessionsPerCoreByFrames(ramp, options),
       });
@@ -266,12 +270,13 @@ export function workersComparison(ramps: Ramps, options: LoadOptions): Partial<R
 /** The README's "One and two workers" table. */
 export function workersTable(comparison: Partial<Record<VariantName, WorkersComparison>>): string {
   const rows = [
-    '| variant | gateway | capacity | capacity, floor budget | CPU at capacity (per process) | sessions per core (sessions, CPU) | sessions per core by frames |',
+    '| variant | gateway | capacity | capacity, floor budget | CPU there (per process) | sessions per core (sessions, CPU) | sessions per core by frames |',
     '|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const [variant, c] of Object.entries(comparison) as Array<[VariantName, WorkersComparison]>) {
     for (const r of c.rows) {
-      const cpu = r.cpuPercentAtCapacity === undefined ? '–' : `${f(r.cpuPercentAtCapacity, 0)}%${(r.cpuPercentByProcessAtCapacity?.length ?? 0) > 1 ? ` (${r.cpuPercentByProcessAtCapacity!.map((x) => f(x, 0)).join(' + ')})` : ''}`;
+      const byProcess = r.cpuPercentByProcessAtSaturationCapacity ?? [];
+      const cpu = r.cpuPercentAtSaturationCapacity === undefined ? '–' : `${f(r.cpuPercentAtSaturationCapacity, 0)}%${byProcess.length > 1 ? ` (${byProcess.map((x) => f(x, 0)).join(' + ')})` : ''}`;
       const pc = r.sessionsPerCore ? `${r.sessionsPerCore.perCore} (${r.sessionsPerCore.sessions}, ${f(r.sessionsPerCore.cpuPercent, 0)}%)` : '–';
       rows.push(`| ${variant} | ${targetLabel(r.target)} | ${r.capacity} | ${r.saturationCapacity} | ${cpu} | ${pc} | ${r.sessionsPerCoreByFrames?.perCore ?? '–'} |`);
     }

@@ -26,7 +26,9 @@ interface Lane {
 /**
  * One variant, every target side by side: both servers run (each in its own process, the idle one
  * costs nothing) and the ramp alternates between them at every session count, so a burst of load from
- * elsewhere on the machine hits both alike. A target stops at its first step over its floor budget.
+ * elsewhere on the machine hits both alike. A target stops at its first step over its floor budget (with
+ * `--past-latency`, at its first step that loses markers or sessions; capacities still end at the first
+ * step over budget).
  */
 export async function rampVariant(env: RampEnvironment, variant: VariantName): Promise<Partial<Record<TargetName, RampResult>>> {
   const { options } = env;
@@ -53,7 +55,10 @@ export async function rampVariant(env: RampEnvironment, variant: VariantName): P
           true,
         );
         lane.budgetMs = floorBudget(lane.steps[0], options);
-        if (!passesFloorBudget(step, lane.budgetMs, options)) lane.stoppedBy = `${judge(step, lane.budgetMs, options.maxLossRatio)} (floor budget)`;
+        const overBudget = judge(step, lane.budgetMs, options.maxLossRatio);
+        // --past-latency: on, while every session opened and kept up with the media (CPU per session at larger counts).
+        const fellBehind = judge(step, Number.POSITIVE_INFINITY, options.maxLossRatio);
+        if (options.pastLatency ? fellBehind !== undefined : overBudget !== undefined) lane.stoppedBy = options.pastLatency ? `${fellBehind} (past latency)` : `${overBudget} (floor budget)`;
       }
     }
   } finally {
