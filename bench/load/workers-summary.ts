@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LoadOptions } from './load-options.js';
-import { sessionsPerCore, sessionsPerCoreByFrames, workersComparison, type Ramps } from './load-report.js';
+import { sessionsPerCore, sessionsPerCoreByFrames, workersComparison, type RampResult, type Ramps } from './load-report.js';
 import type { VariantName } from './media-variants.js';
 
 interface RunFile {
@@ -20,6 +20,24 @@ export function median(xs: readonly number[]): number | undefined {
   if (s.length === 0) return undefined;
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Sessions one core carries at the marginal cost: 100 ÷ the slope of a least-squares line through
+ * (sessions, server CPU %) over the steps that kept up (all opened, loss ≤ maxLossRatio), with its
+ * intercept (the fixed cost: each worker's own timers and event loop). Needs two such steps.
+ */
+export function marginalPerCore(ramp: RampResult | undefined, maxLossRatio: number): { perCore: number; fixedCpuPercent: number } | undefined {
+  const steps = (ramp?.steps ?? []).filter((s) => s.opened === s.sessions && s.lossRatio <= maxLossRatio);
+  if (steps.length < 2) return undefined;
+  const n = steps.length;
+  const mx = steps.reduce((a, s) => a + s.sessions, 0) / n;
+  const my = steps.reduce((a, s) => a + s.server.cpuPercent, 0) / n;
+  const sxy = steps.reduce((a, s) => a + (s.sessions - mx) * (s.server.cpuPercent - my), 0);
+  const sxx = steps.reduce((a, s) => a + (s.sessions - mx) ** 2, 0);
+  const slope = sxy / sxx;
+  if (!(slope > 0)) return undefined;
+  return { perCore: Math.round(100 / slope), fixedCpuPercent: Math.round((my - slope * mx) * 10) / 10 };
 }
 
 const COLUMNS = [
@@ -36,6 +54,11 @@ const COLUMNS = [
   'N / 1 capacity',
   'N / 1 per core',
   'N / 1 per core by frames',
+  '1 worker marginal per core (fit)',
+  'N workers marginal per core (fit)',
+  'N / 1 marginal per core',
+  'kept-up steps, 1 worker',
+  'kept-up steps, N workers',
   'other load at N workers’ top step',
 ] as const;
 
@@ -47,6 +70,10 @@ function row(run: RunFile, variant: VariantName): number[] | undefined {
   const many = comparison.rows.filter((r) => r.workers > 1).at(-1)!;
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? Number.NaN : Math.round((a / b) * 100) / 100);
   const manySteps = byTarget[many.target]?.steps ?? [];
+  const maxLoss = run.meta.options.maxLossRatio;
+  const marginalOne = marginalPerCore(byTarget[one.target], maxLoss);
+  const marginalMany = marginalPerCore(byTarget[many.target], maxLoss);
+  const keptUp = (ramp: RampResult | undefined) => (ramp?.steps ?? []).filter((s) => s.opened === s.sessions && s.lossRatio <= maxLoss).length;
   return [
     byTarget.baseline?.saturationCapacity ?? Number.NaN,
     sessionsPerCore(byTarget.baseline, run.meta.options)?.perCore ?? Number.NaN,
@@ -61,6 +88,11 @@ function row(run: RunFile, variant: VariantName): number[] | undefined {
     ratio(many.saturationCapacity, one.saturationCapacity),
     ratio(many.sessionsPerCore?.perCore, one.sessionsPerCore?.perCore),
     ratio(many.sessionsPerCoreByFrames?.perCore, one.sessionsPerCoreByFrames?.perCore),
+    marginalOne?.perCore ?? Number.NaN,
+    marginalMany?.perCore ?? Number.NaN,
+    ratio(marginalMany?.perCore, marginalOne?.perCore),
+    keptUp(byTarget[one.target]),
+    keptUp(byTarget[many.target]),
     manySteps.at(-1)?.machineCpuPercent.other ?? Number.NaN,
   ];
 }
