@@ -283,6 +283,8 @@ async function main(): Promise<void> {
   // What the gateway's own trimmer did (src/memory/, --memory-trim): its lines of /metrics.
   const trimMetrics = crashed ? undefined : await memoryTrimMetrics(gateway.url);
   const internalFailures = (gateway.stderr().match(/failed:|Error: |at .*\(/g) ?? []).length;
+  // The lines those matches are on (the first 20, cut at 400 characters): what to look at when it is not 0.
+  const internalFailureLines = gateway.stderr().split('\n').filter((line) => /failed:|Error: |at .*\(/.test(line)).slice(0, 20).map((line) => line.slice(0, 400));
   // Under a heap profiler, SIGKILL: the profile then ends with what was live after the run, not after shutdown.
   gateway.child.kill(process.env.WG_FUZZ_GATEWAY_LD_PRELOAD ? 'SIGKILL' : 'SIGTERM');
   rmSync(recordDir, { recursive: true, force: true });
@@ -296,6 +298,7 @@ async function main(): Promise<void> {
     crashes: crashed ? 1 : 0,
     gatewayExit: gateway.exited,
     internalFailuresLogged: internalFailures,
+    internalFailureLines,
     stderrTail: gateway.stderr().slice(-2000),
     memory: {
       rssBeforeMB: before.rss / 2 ** 20,
