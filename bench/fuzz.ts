@@ -282,16 +282,19 @@ async function main(): Promise<void> {
   }
   // What the gateway's own trimmer did (src/memory/, --memory-trim): its lines of /metrics.
   const trimMetrics = crashed ? undefined : await memoryTrimMetrics(gateway.url);
-  const internalFailures = (gateway.stderr().match(/failed:|Error: |at .*\(/g) ?? []).length;
-  // The lines those matches are on (the first 20, cut at 400 characters): what to look at when it is not 0.
-  const internalFailureLines = gateway.stderr().split('\n').filter((line) => /failed:|Error: |at .*\(/.test(line)).slice(0, 20).map((line) => line.slice(0, 400));
+  // Lines that look like a failure or a stack frame, refusal lines aside: a coded refusal's reason can
+  // read like one ("unsupported media format (encoding…" matched `at .*\(`).
+  const failureLines = gateway.stderr().split('\n').filter((line) => /failed:|Error: |at .*\(/.test(line) && !line.startsWith('wavegate: refus'));
+  const internalFailures = failureLines.length;
+  // The first 20 of them, cut at 400 characters: what to look at when the count is not 0.
+  const internalFailureLines = failureLines.slice(0, 20).map((line) => line.slice(0, 400));
   // Under a heap profiler, SIGKILL: the profile then ends with what was live after the run, not after shutdown.
   gateway.child.kill(process.env.WG_FUZZ_GATEWAY_LD_PRELOAD ? 'SIGKILL' : 'SIGTERM');
   rmSync(recordDir, { recursive: true, force: true });
   const result = {
     bench: 'fuzz',
     startedAt,
-    command: `npm run fuzz -- ${process.argv.slice(2).join(" ")}`.trimEnd(),
+    command: `npm run fuzz -- ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`.trimEnd(),
     options: { messages: totalMessages, parallel, seed, sampleEvery },
     durationS: Math.round(durationS),
     ...stats,
