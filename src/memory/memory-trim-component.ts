@@ -52,6 +52,8 @@ function registerMemoryTrimMetrics(registry: Registry, trimmer: MemoryTrimmer | 
     name: 'wavegate_memory_trim_enabled',
     help: "1 when this process gives the allocator's free memory back to the OS (glibc malloc_trim through koffi; --memory-trim auto), else 0.",
     registers,
+    // `--workers` (src/cluster/worker-metrics.ts sums the workers' registries): 1 only when every worker trims.
+    aggregator: 'min',
     collect() {
       this.set(trimmer ? 1 : 0);
     },
@@ -76,19 +78,21 @@ function registerMemoryTrimMetrics(registry: Registry, trimmer: MemoryTrimmer | 
         this.inc(read());
       },
     });
-  const gauge = (name: string, help: string, read: () => number) =>
+  // Per process: with `--workers` the last trim's RSS readings are left out of the box's sum ('omit').
+  const gauge = (name: string, help: string, read: () => number, aggregator: 'sum' | 'max' | 'omit' = 'sum') =>
     new Gauge({
       name,
       help,
       registers,
+      aggregator,
       collect() {
         this.set(read());
       },
     });
   counter('wavegate_memory_trim_released_bytes_total', 'RSS the trims released (RSS before − after each trim), summed.', () => stats()?.releasedBytes ?? 0);
   counter('wavegate_memory_trim_seconds_total', 'Time the event loop spent inside malloc_trim, summed.', () => stats()?.trimSeconds ?? 0);
-  gauge('wavegate_memory_trim_max_seconds', 'The longest single malloc_trim so far.', () => stats()?.maxTrimSeconds ?? 0);
-  gauge('wavegate_memory_trim_last_rss_before_bytes', 'RSS just before the last trim (0: none yet).', () => stats()?.last?.rssBefore ?? 0);
-  gauge('wavegate_memory_trim_last_rss_after_bytes', 'RSS just after the last trim (0: none yet).', () => stats()?.last?.rssAfter ?? 0);
+  gauge('wavegate_memory_trim_max_seconds', 'The longest single malloc_trim so far.', () => stats()?.maxTrimSeconds ?? 0, 'max');
+  gauge('wavegate_memory_trim_last_rss_before_bytes', 'RSS just before the last trim (0: none yet).', () => stats()?.last?.rssBefore ?? 0, 'omit');
+  gauge('wavegate_memory_trim_last_rss_after_bytes', 'RSS just after the last trim (0: none yet).', () => stats()?.last?.rssAfter ?? 0, 'omit');
   gauge('wavegate_memory_allocator_free_bytes', "Bytes free inside glibc's arenas at the last check (mallinfo2 fordblks; 0 when unknown).", () => stats()?.freeBytes ?? 0);
 }
