@@ -38,12 +38,26 @@ interface Gateway {
   exited: { code: number | null; signal: string | null } | undefined;
 }
 
-function startGateway(recordDir: string): Promise<Gateway> {
+/**
+ * Environment for the gateway alone: each `WG_FUZZ_GATEWAY_<NAME>` of ours becomes `<NAME>` there
+ * (diagnosis, docs/security.md "Fuzzing": e.g. `WG_FUZZ_GATEWAY_LD_PRELOAD=…libheaptrack_preload.so`
+ * with `WG_FUZZ_GATEWAY_DUMP_HEAPTRACK_OUTPUT=<fifo>` profiles the gateway and not this driver).
+ */
+function gatewayEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('WG_FUZZ_GATEWAY_')) out[k.slice('WG_FUZZ_GATEWAY_'.length)] = v;
+    else out[k] = v;
+  }
+  return out;
+}
+
+function startGateway(recordDir: string, extraArgs: string[]): Promise<Gateway> {
   const hook = new URL('./fuzz/force-gc-hook.js', import.meta.url).href;
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', hook, join(ROOT, 'bin/wavegate.js'), 'serve', '--port', '0', '--handler', 'echo', '--record-dir', recordDir, '--idle-timeout', '5'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--expose-gc', '--import', hook, join(ROOT, 'bin/wavegate.js'), 'serve', '--port', '0', '--handler', 'echo', '--record-dir', recordDir, '--idle-timeout', '5', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: gatewayEnv(process.env) },
   );
   let err = '';
   let out = '';
@@ -126,6 +140,21 @@ async function settledMemory(gateway: Gateway): Promise<MemoryReading> {
   return last;
 }
 
+/** The gateway's `wavegate_memory_trim*` and `wavegate_memory_allocator*` samples from /metrics, by name and labels. */
+async function memoryTrimMetrics(url: string): Promise<Record<string, number> | undefined> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const out: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const m = /^(wavegate_memory_(?:trim|allocator)\S*)\s+(\S+)$/.exec(line);
+      if (m) out[m[1]!] = Number(m[2]);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 const count = (map: Record<string, number>, key: string | number) => (map[key] = (map[key] ?? 0) + 1);
 
 async function main(): Promise<void> {
@@ -137,7 +166,10 @@ async function main(): Promise<void> {
   const probeMalloc = arg('malloc-probe', 0) === 1;
   const sampleEvery = arg('sample-every', Math.max(10_000, Math.round(totalMessages / 10)));
   const recordDir = mkdtempSync(join(tmpdir(), 'wg-fuzz-rec-'));
-  const gateway = await startGateway(recordDir);
+  // `--gateway-args "--memory-trim off"`: options added to the gateway's command line.
+  const gatewayArgsAt = process.argv.indexOf('--gateway-args');
+  const gatewayArgs = gatewayArgsAt >= 0 ? process.argv[gatewayArgsAt + 1]!.split(/\s+/).filter(Boolean) : [];
+  const gateway = await startGateway(recordDir, gatewayArgs);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const stats = {
@@ -248,19 +280,28 @@ async function main(): Promise<void> {
     malloc = { beforeRun: mallocBefore, afterRun, afterTrim, memoryAfterTrim: memoryMB(await gateway.memory()) };
     process.stderr.write(`fuzz: malloc ${JSON.stringify(malloc)}\n`);
   }
-  const internalFailures = (gateway.stderr().match(/failed:|Error: |at .*\(/g) ?? []).length;
-  gateway.child.kill('SIGTERM');
+  // What the gateway's own trimmer did (src/memory/, --memory-trim): its lines of /metrics.
+  const trimMetrics = crashed ? undefined : await memoryTrimMetrics(gateway.url);
+  // Lines that look like a failure or a stack frame, refusal lines aside: a coded refusal's reason can
+  // read like one ("unsupported media format (encoding…" matched `at .*\(`).
+  const failureLines = gateway.stderr().split('\n').filter((line) => /failed:|Error: |at .*\(/.test(line) && !line.startsWith('wavegate: refus'));
+  const internalFailures = failureLines.length;
+  // The first 20 of them, cut at 400 characters: what to look at when the count is not 0.
+  const internalFailureLines = failureLines.slice(0, 20).map((line) => line.slice(0, 400));
+  // Under a heap profiler, SIGKILL: the profile then ends with what was live after the run, not after shutdown.
+  gateway.child.kill(process.env.WG_FUZZ_GATEWAY_LD_PRELOAD ? 'SIGKILL' : 'SIGTERM');
   rmSync(recordDir, { recursive: true, force: true });
   const result = {
     bench: 'fuzz',
     startedAt,
-    command: `npm run fuzz -- ${process.argv.slice(2).join(" ")}`.trimEnd(),
+    command: `npm run fuzz -- ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`.trimEnd(),
     options: { messages: totalMessages, parallel, seed, sampleEvery },
     durationS: Math.round(durationS),
     ...stats,
     crashes: crashed ? 1 : 0,
     gatewayExit: gateway.exited,
     internalFailuresLogged: internalFailures,
+    internalFailureLines,
     stderrTail: gateway.stderr().slice(-2000),
     memory: {
       rssBeforeMB: before.rss / 2 ** 20,
@@ -274,6 +315,7 @@ async function main(): Promise<void> {
       during,
       // --malloc-probe 1: glibc's malloc_stats() before and after malloc_trim(0), and the reading after it.
       malloc: malloc ?? null,
+      trim: trimMetrics ?? null,
       mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
       ldPreload: process.env.LD_PRELOAD ?? null,
     },
@@ -286,7 +328,9 @@ async function main(): Promise<void> {
       bystanderWithin1pct: bystanderResult.ratio >= 0.99 && bystanderResult.ratio <= 1.01,
     },
   };
-  const out = join(ROOT, 'bench/results/fuzz.json');
+  // `--out <file>`: diagnosis runs write elsewhere than the committed result.
+  const outAt = process.argv.indexOf('--out');
+  const out = outAt >= 0 ? process.argv[outAt + 1]! : join(ROOT, 'bench/results/fuzz.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   const { stderrTail: _, ...summary } = result;

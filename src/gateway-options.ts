@@ -1,4 +1,5 @@
 import { MIN_AUTH_SECRET_LENGTH } from './auth/access-token.js';
+import type { MemoryTrimMode } from './memory/memory-trim-component.js';
 import type { HandlerDefinition } from './handler/handler.js';
 import { DEFAULT_ROOMS_OPTIONS, resolveRoomsOptions, type RoomsOptions } from './rooms/room-options.js';
 import { checkTelnyxPublicKey } from './transport/telephone/telnyx-signature.js';
@@ -84,6 +85,8 @@ export interface GatewayOptions extends WebRtcOptions {
   allowedOrigins: readonly string[];
   /** Refusals logged line by line per second at most; beyond, one summary line a second (docs/security.md#what-is-logged). 0 = summaries only. */
   refusalLogPerSecond: number;
+  /** 'auto': give the allocator's free memory back to the OS after load (glibc malloc_trim through the optional koffi; docs/security.md, "Where the RSS goes"); 'off': never. */
+  memoryTrim: MemoryTrimMode;
   /** With `redisUrl`: a node's sessions stay in the cluster's directory this long without renewal (seconds; docs/scale-out.md). */
   sessionLeaseS: number;
   /** With `redisUrl`: most sessions across the cluster (`concurrencyLimit` stays per process); null = no limit. */
@@ -138,6 +141,7 @@ export const DEFAULT_GATEWAY_OPTIONS = {
   trustProxy: 0,
   allowedOrigins: [],
   refusalLogPerSecond: 10,
+  memoryTrim: 'auto',
   rooms: DEFAULT_ROOMS_OPTIONS,
 } as const satisfies Omit<GatewayOptions, 'handler'>;
 
@@ -207,6 +211,7 @@ export function resolveGatewayOptions(options: GatewayOptionsInput): GatewayOpti
   check(limit(o.clientConnectionsPerSecond), 'clientConnectionsPerSecond', o.clientConnectionsPerSecond, 'null or an integer ≥ 1');
   check(limit(o.clientSessions), 'clientSessions', o.clientSessions, 'null or an integer ≥ 1');
   check(Number.isInteger(o.trustProxy) && o.trustProxy >= 0 && o.trustProxy <= 10, 'trustProxy', o.trustProxy, 'an integer from 0 to 10');
+  check(o.memoryTrim === 'auto' || o.memoryTrim === 'off', 'memoryTrim', o.memoryTrim, "'auto' or 'off'");
   check(Number.isInteger(o.refusalLogPerSecond) && o.refusalLogPerSecond >= 0 && o.refusalLogPerSecond <= 10_000, 'refusalLogPerSecond', o.refusalLogPerSecond, 'an integer from 0 to 10000');
   check(Array.isArray(o.allowedOrigins) && o.allowedOrigins.every((v) => v === '*' || (typeof v === 'string' && /^https?:\/\/[^/]+$/.test(v))), 'allowedOrigins', o.allowedOrigins, "an array of origins like 'https://app.example.com' (or '*')");
   return o;

@@ -27,6 +27,7 @@ import { isGatewayWorker, primaryLink } from './cluster/worker-ipc.js';
 import { Rooms } from './rooms/rooms.js';
 import { roomsComponent } from './rooms/rooms-component.js';
 import { registerRoomsMetrics } from './rooms/rooms-metrics.js';
+import { memoryTrimComponent } from './memory/memory-trim-component.js';
 
 export interface Gateway {
   readonly options: GatewayOptions;
@@ -113,7 +114,9 @@ export function createGateway(input: CreateGatewayOptions): Gateway {
   const metrics = isGatewayWorker() ? boxMetrics(ownMetrics, sessions, primaryLink(), process.env.WAVEGATE_WORKER_ID ?? '') : ownMetrics;
   if (cluster.directory && cluster.router) registerClusterMetrics(metrics.registry, cluster.directory, cluster.router);
   registerRoomsMetrics(metrics.registry, rooms);
-  const components: GatewayComponent[] = [health, metrics, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, roomsComponent(rooms), fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
+  // Free memory back to the OS after load (docs/security.md, "Where the RSS goes"); one trimmer per process.
+  const memoryTrim = memoryTrimComponent(options.memoryTrim, metrics.registry);
+  const components: GatewayComponent[] = [health, metrics, memoryTrim, ...(recordings ? [withRecordingProxy(recordings.component, sessions)] : []), cluster, sessionsComponent, roomsComponent(rooms), fastRtcComponent(sessions), webrtc, telephone, signaling, talkPageComponent(options)];
   // Access tokens, per-client limits, origins (docs/security.md): one check over every route's `access`.
   const security = gatewaySecurity(options, metrics.registry);
   components.push(security.component);
