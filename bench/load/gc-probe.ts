@@ -4,24 +4,32 @@
  * stdout with the totals since the process started (node:cluster workers inherit the preload and the
  * primary's stdout, so a `--workers N` gateway answers once per process). server-process.ts reads it, so GC time over a hold is
  * the difference of two readings (and the same probe runs in the bare relay, so both are measured alike).
+ * The line then goes on with `<longest pause ms> <pauses ≥ 4 ms>` since the previous reading (a pause
+ * holds every socket read behind it: what it adds to the round trips of the frames queued meanwhile).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 
+/** A pause this long or longer counts as long. */
+const LONG_PAUSE_MS = 4;
 let totalMs = 0;
 let count = 0;
+let longestMs = 0;
+let longPauses = 0;
+const add = (durationMs: number): void => {
+  totalMs += durationMs;
+  count++;
+  if (durationMs > longestMs) longestMs = durationMs;
+  if (durationMs >= LONG_PAUSE_MS) longPauses++;
+};
 const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    totalMs += entry.duration;
-    count++;
-  }
+  for (const entry of list.getEntries()) add(entry.duration);
 });
 observer.observe({ entryTypes: ['gc'] });
 
 process.on('SIGUSR2', () => {
   // Entries still buffered in the observer count too.
-  for (const entry of observer.takeRecords()) {
-    totalMs += entry.duration;
-    count++;
-  }
-  process.stdout.write(`wg-gc-probe ${totalMs.toFixed(3)} ${count} ${process.pid}\n`);
+  for (const entry of observer.takeRecords()) add(entry.duration);
+  process.stdout.write(`wg-gc-probe ${totalMs.toFixed(3)} ${count} ${process.pid} ${longestMs.toFixed(3)} ${longPauses}\n`);
+  longestMs = 0;
+  longPauses = 0;
 });

@@ -64,6 +64,9 @@ export interface StepResult {
     /** Garbage-collection pause time during the hold (perf_hooks gc entries, gc-probe.ts), ms and collections. */
     readonly gcMs: number;
     readonly gcCount: number;
+    /** The longest GC pause during the hold, and the pauses ≥ 4 ms (gc-probe.ts). */
+    readonly gcLongestPauseMs?: number;
+    readonly gcLongPauses?: number;
     /**
      * GC CPU time as a share of the server's CPU time over the hold, percent. perf_hooks gives each
      * pause's wall-clock duration, which grows when the machine is short of CPU and the thread waits
@@ -295,6 +298,9 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
       eventLoopDelayMs: { p50: eventLoopDelayMs(during, '0.5'), p99: eventLoopDelayMs(during, '0.99'), max: eventLoopDelayMs(during, '1') },
       gcMs: Math.round((gc1.gcMs - gc0.gcMs) * 10) / 10,
       gcCount: gc1.gcCount - gc0.gcCount,
+      // The probe's longest pause restarts at every reading: gc1's covers the hold.
+      gcLongestPauseMs: Math.round((gc1.longestPauseMs ?? Number.NaN) * 100) / 100,
+      gcLongPauses: gc1.longPauses ?? Number.NaN,
       gcPercentOfCpu: serverCpuS > 0 ? Math.round((((gc1.gcMs - gc0.gcMs) * share) / 10 / serverCpuS) * 100) / 100 : 0,
       cpuShare: Math.round(share * 1000) / 1000,
     },

@@ -51,7 +51,7 @@ export async function rampVariant(env: RampEnvironment, variant: VariantName): P
         lane.steps.push(step);
         const r = step.rttMs;
         env.progress(
-          `${lane.target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%${(step.server.cpuPercentByProcess?.length ?? 0) > 1 ? ` (${step.server.cpuPercentByProcess!.join(' + ')})` : ''} gc ${step.server.gcPercentOfCpu}% (share ${step.server.cpuShare})  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%  ${step.pass ? 'ok' : `over ${options.frameMs + options.p99BudgetMs} ms budget: ${step.failReason}`}`,
+          `${lane.target.padEnd(8)} ${variant.padEnd(11)} ${String(n).padStart(5)} sessions  rtt p50 ${r.p50} p99 ${r.p99} max ${r.max} ms  lost ${step.lost}  dropped ${step.serverDropped}  cpu ${step.server.cpuPercent}%${(step.server.cpuPercentByProcess?.length ?? 0) > 1 ? ` (${step.server.cpuPercentByProcess!.join(' + ')})` : ''} gc ${step.server.gcPercentOfCpu}% (share ${step.server.cpuShare}, longest pause ${step.server.gcLongestPauseMs} ms, ${step.server.gcLongPauses} ≥ 4 ms)  rss ${Math.round(step.server.rssKiB / 1024)} MiB  gen ${step.generatorCpuPercent}%  other ${step.machineCpuPercent.other}% steal ${step.machineCpuPercent.steal}%  ${step.pass ? 'ok' : `over ${options.frameMs + options.p99BudgetMs} ms budget: ${step.failReason}`}`,
           true,
         );
         lane.budgetMs = floorBudget(lane.steps[0], options);

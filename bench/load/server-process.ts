@@ -20,6 +20,9 @@ export interface ServerProcess {
 export interface GcSample {
   readonly gcMs: number;
   readonly gcCount: number;
+  /** The longest pause and the pauses ≥ 4 ms since the previous sample (of any process of the tree). */
+  readonly longestPauseMs?: number;
+  readonly longPauses?: number;
   /** Processes whose probe answered (the tree's node processes; absent on a single process's own answer). */
   readonly processes?: number;
 }
@@ -80,9 +83,9 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
         while ((nl = tail.indexOf('\n')) >= 0) {
           const line = tail.slice(0, nl);
           tail = tail.slice(nl + 1);
-          const gc = /^wg-gc-probe (\S+) (\d+)(?: (\d+))?$/.exec(line);
+          const gc = /^wg-gc-probe (\S+) (\d+)(?: (\d+))?(?: (\S+) (\d+))?$/.exec(line);
           if (!gc) continue;
-          const answer = { pid: gc[3] === undefined ? undefined : Number(gc[3]), sample: { gcMs: Number(gc[1]), gcCount: Number(gc[2]) } };
+          const answer = { pid: gc[3] === undefined ? undefined : Number(gc[3]), sample: { gcMs: Number(gc[1]), gcCount: Number(gc[2]), ...(gc[4] !== undefined && { longestPauseMs: Number(gc[4]), longPauses: Number(gc[5]) }) } };
           for (const listener of [...pendingGc]) listener(answer);
         }
         if (tail.length > 4096) tail = '';
@@ -107,7 +110,13 @@ export function startServer(args: readonly string[], wsPath: string, timeoutMs =
               answers.set(pid ?? child.pid!, sample);
               if (!pids.every((p) => answers.has(p))) return;
               const all = [...answers.values()];
-              finish({ gcMs: all.reduce((n, a) => n + a.gcMs, 0), gcCount: all.reduce((n, a) => n + a.gcCount, 0), processes: all.length });
+              finish({
+                gcMs: all.reduce((n, a) => n + a.gcMs, 0),
+                gcCount: all.reduce((n, a) => n + a.gcCount, 0),
+                longestPauseMs: all.reduce((n, a) => Math.max(n, a.longestPauseMs ?? 0), 0),
+                longPauses: all.reduce((n, a) => n + (a.longPauses ?? 0), 0),
+                processes: all.length,
+              });
             };
             pendingGc.push(listener);
             for (const pid of pids) {
