@@ -7,7 +7,8 @@
  * The line then goes on with `<longest pause ms> <pauses ≥ 4 ms>` since the previous reading (a pause
  * holds every socket read behind it: what it adds to the round trips of the frames queued meanwhile).
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { appendFileSync } from 'node:fs';
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 
 /** A pause this long or longer counts as long. */
 const LONG_PAUSE_MS = 4;
@@ -15,6 +16,19 @@ let totalMs = 0;
 let count = 0;
 let longestMs = 0;
 let longPauses = 0;
+/** Debugging: WAVEGATE_GC_LOG=FILE appends every long pause (time, ms, kind) to FILE. */
+const LOG = process.env.WAVEGATE_GC_LOG;
+const KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental-marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+};
+const log = (entry: PerformanceEntry): void => {
+  if (LOG === undefined || entry.duration < LONG_PAUSE_MS) return;
+  const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1;
+  appendFileSync(LOG, `${process.pid} ${Math.round(entry.startTime)} ${entry.duration.toFixed(2)} ${KINDS[kind] ?? kind}\n`);
+};
 const add = (durationMs: number): void => {
   totalMs += durationMs;
   count++;
@@ -22,13 +36,19 @@ const add = (durationMs: number): void => {
   if (durationMs >= LONG_PAUSE_MS) longPauses++;
 };
 const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) add(entry.duration);
+  for (const entry of list.getEntries()) {
+    add(entry.duration);
+    log(entry);
+  }
 });
 observer.observe({ entryTypes: ['gc'] });
 
 process.on('SIGUSR2', () => {
   // Entries still buffered in the observer count too.
-  for (const entry of observer.takeRecords()) add(entry.duration);
+  for (const entry of observer.takeRecords()) {
+    add(entry.duration);
+    log(entry);
+  }
   process.stdout.write(`wg-gc-probe ${totalMs.toFixed(3)} ${count} ${process.pid} ${longestMs.toFixed(3)} ${longPauses}\n`);
   longestMs = 0;
   longPauses = 0;
