@@ -26,8 +26,8 @@ export class FastRtcSerializer implements Serializer {
   binaryOutput = false;
 
   /** Where exact-shape media payloads are decoded (fastrtc-media-fast-path.ts), and the event reused for them. */
-  #scratch = new Uint8Array(0);
-  #view = this.#scratch;
+  #scratch = Buffer.alloc(0);
+  #view: Uint8Array = this.#scratch;
   readonly #media: MediaEvent = { type: 'media', payload: this.#scratch, seq: undefined, timestamp: undefined };
   /** Outbound media as bytes (serializeMedia): JSON written into one reused Buffer, and the result object. */
   readonly #mediaJson = new MediaJsonBytes(PLAIN_MEDIA_JSON);
@@ -46,7 +46,7 @@ export class FastRtcSerializer implements Serializer {
   #parseMediaFast(data: Buffer): InboundEvent | undefined {
     let n = decodeMediaPayloadInto(data, this.#scratch);
     if (n === OUT_TOO_SMALL) {
-      this.#scratch = new Uint8Array(Math.max(maxPayloadBytes(data.length), 2 * this.#scratch.length));
+      this.#scratch = Buffer.alloc(Math.max(maxPayloadBytes(data.length), 2 * this.#scratch.length));
       n = decodeMediaPayloadInto(data, this.#scratch);
     }
     if (n < 0) return undefined;
