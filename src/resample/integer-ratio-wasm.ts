@@ -102,13 +102,17 @@ export function firBody(accs: number, unroll: number): number[] {
 }
 const FIR_BODY = firBody(FIR_STEP / 4, 1);
 
-// firSym locals: 0 $x, 1 $h, 2 $half, 3 $y, 4 $count, 5 $acc; 6–9 $a0–$a3, 10 $hv (v128); 11 $yend, 12 $xp, 13 $xq, 14 $hp, 15 $hend.
-const FIR_SYM_BODY: number[] = (() => {
+/** Outputs per turn of `firSym`'s outer loop (four accumulators; eight spill registers in V8's code and cost 2× the instructions): the caller leaves room for count rounded up to this. */
+export const FIR_SYM_STEP = 16;
+
+// firSym locals: 0 $x, 1 $h, 2 $half, 3 $y, 4 $count, 5 $acc; 6… $a0…$a(ACCS−1), then $hv (v128); then $yend, $xp, $xq, $hp, $hend.
+export function firSymBody(accs: number): number[] {
   const [X, H, HALF, Y, COUNT, ACC] = [0, 1, 2, 3, 4, 5];
-  const A = [6, 7, 8, 9];
-  const [HV, YEND, XP, XQ, HP, HEND] = [10, 11, 12, 13, 14, 15];
+  const A = Array.from({ length: accs }, (_, j) => 6 + j);
+  const HV = 6 + accs;
+  const [YEND, XP, XQ, HP, HEND] = [HV + 1, HV + 2, HV + 3, HV + 4, HV + 5];
   return [
-    2, 5, V128, 5, I32,
+    2, accs + 1, V128, 5, I32,
     ...endOf(YEND, Y, COUNT, 2),
     ...endOf(HEND, H, HALF, 2),
     BLOCK, EMPTY_BLOCK,
@@ -135,14 +139,15 @@ const FIR_SYM_BODY: number[] = (() => {
     LOCAL_GET, HP, I32_CONST, ...sleb(4), I32_ADD, LOCAL_TEE, HP, LOCAL_GET, HEND, I32_LT_U, BR_IF, 0,
     END,
     ...A.flatMap((a, j) => [LOCAL_GET, Y, LOCAL_GET, a, ...V128_STORE(16 * j)]),
-    ...addTo(Y, 64),
-    ...addTo(X, 64),
+    ...addTo(Y, 16 * accs),
+    ...addTo(X, 16 * accs),
     BR, 0,
     END,
     END,
     END,
   ];
-})();
+}
+const FIR_SYM_BODY = firSymBody(FIR_SYM_STEP / 4);
 
 // split2 locals: 0 $src, 1 $groups, 2 $d0, 3 $d1; 4 $a, 5 $b (v128); 6 $end.
 const SPLIT2_BODY: number[] = (() => {
