@@ -73,7 +73,7 @@ export class PcmFrameRing {
    * slots after the tail without growing the ring or dropping a frame. It is written contiguously from
    * the tail, into the spill area after the last slot when it runs past the end, and what spilled is
    * then moved to the start of the buffer (slot 0 onwards) with copyWithin: no view, no per-sample loop
-   * (which cost ~40 instructions a sample in V8; docs/media.md, "Output path"). Returns the frames that
+   * (which cost ~40 instructions a sample in V8; docs/media.md, "Per-frame cost"). Returns the frames that
    * joined, or -1, with nothing done, when it does not fit that way.
    */
   private appendWhole(samples: Int16Array): number {

@@ -2,7 +2,7 @@
  * G.711 encoding in WebAssembly: the same table lookup as g711.ts (the standard's quantiser, tabulated
  * once at load over the top bits of the sample), run as a small hand-written module instead of a
  * JavaScript loop. V8 spends ~30 instructions a sample on the JavaScript loop over Int16Array and
- * Uint8Array elements; the module spends ~6 (docs/media.md, "Output path"). Two functions,
+ * Uint8Array elements; the module ~7 (docs/media.md, "Per-frame cost"). Two functions,
  *
  *   (func (export "mulaw") (param $src i32) (param $n i32) (param $dst i32))
  *   (func (export "alaw")  (param $src i32) (param $n i32) (param $dst i32))

@@ -26,9 +26,9 @@ export class MediaJson {
 
 /**
  * The same messages as bytes, for the socket (docs/architecture.md, "Who owns which bytes"): the fixed
- * parts and the base64 payload written into one reused Buffer, so a frame makes no string at all (the
- * text path makes three: the base64, the joined message, and its flattened copy that `ws` measures and
- * the socket encodes to UTF-8). The Buffer is lent: valid until the next `write`, unless `kept()` says
+ * parts and the base64 payload written into one reused Buffer, so a frame makes one short-lived string,
+ * the base64 from Node's native encoder (the text path makes three: the base64, the joined message, and
+ * its flattened copy that `ws` measures and the socket encodes to UTF-8). The Buffer is lent: valid until the next `write`, unless `kept()` says
  * the transport still holds it (its socket has not written it yet), and the next message then gets a
  * fresh Buffer.
  */
@@ -81,7 +81,7 @@ const nativeLatin1Write = (Buffer.prototype as unknown as { latin1Write(this: Ui
  * Writes the padded base64 of `src` (RFC 4648 §4, what Buffer's 'base64' makes) into `out` at `at`;
  * returns the end. Node's native encoder makes the text (one short-lived one-byte string) and a native
  * latin1 write copies it in: on a 480-byte payload ~1/10 of the instructions of a JavaScript loop
- * writing the characters one by one (docs/media.md, "Output path").
+ * writing the characters one by one (docs/media.md, "Per-frame cost").
  */
 export function encodeBase64Into(src: Uint8Array, out: Uint8Array, at: number): number {
   const text = nativeBase64Slice.call(src, 0, src.length);

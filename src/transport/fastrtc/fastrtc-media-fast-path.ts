@@ -1,7 +1,7 @@
 /**
  * The one FastRTC message that arrives 50 times a second per session, `{"event":"media","media":{"payload":"…"}}`,
- * read without building a JSON tree or a base64 string (docs/architecture.md, "Allocation-free steady
- * state"). Only that exact byte shape is taken: the fixed prefix, base64 characters, the fixed suffix,
+ * read without building a JSON tree (docs/architecture.md, "Allocation-free steady state"; the one
+ * short-lived string it makes, the base64 text for Node's native decoder, is no typed array). Only that exact byte shape is taken: the fixed prefix, base64 characters, the fixed suffix,
  * nothing else (no spaces, no other keys, no escapes). Everything else returns -1 and goes through
  * JSON.parse and the strict base64 check in message-fields.ts, so the fast path can only accept what
  * the strict path accepts, with the same bytes (test/fastrtc-serializer-fast-path.test.ts checks it on
@@ -36,7 +36,7 @@ export const OUT_TOO_SMALL = -2;
  * which reports the error), or OUT_TOO_SMALL.
  *
  * Node's native decoder does the work (a JavaScript loop over the characters cost ~35k instructions a
- * 20 ms frame of 48 kHz μ-law, the native decoder a fraction: docs/media.md, "Input path"), on the
+ * 20 ms frame of 48 kHz μ-law, the native decoder a fraction: docs/media.md, "Per-frame cost"), on the
  * payload's bytes as a one-byte string. Strictness is checked as message-fields.ts `decodeBase64` does:
  * Node skips characters outside both base64 alphabets and stops at a '=', so any of them anywhere
  * yields fewer bytes than 3/4 of the length minus the final padding; the URL-safe '-' and '_' it
