@@ -86,7 +86,7 @@ describe('FastRTC media fast path', () => {
   });
 
   it('refuses padding anywhere but the end, and lengths that are not a multiple of 4', () => {
-    const out = new Uint8Array(64);
+    const out = Buffer.alloc(64);
     const msg = (p: string) => Buffer.from(`{"event":"media","media":{"payload":"${p}"}}`);
     expect(decodeMediaPayloadInto(msg('AAE='), out)).toBe(2);
     expect(decodeMediaPayloadInto(msg('AQ=='), out)).toBe(1);

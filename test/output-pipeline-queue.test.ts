@@ -117,13 +117,29 @@ describe('PcmFrameRing', () => {
     expect(expected + ring.partial).toBe(next);
   });
 
+  it('keeps a stream of frame-sized chunks behind a short lead in order as it wraps (the resampler output path)', () => {
+    const ring = new PcmFrameRing(480, 6000);
+    let next = 0;
+    let expected = 0;
+    const chunk = (n: number) => Int16Array.from({ length: n }, () => next++ & 0x7fff);
+    ring.append(chunk(33));
+    for (let round = 0; round < 40; round++) {
+      expect(ring.append(chunk(480))).toBe(1);
+      const frame = ring.peek()!;
+      for (let i = 0; i < 480; i++) expect(frame[i]).toBe((expected + i) & 0x7fff);
+      expected += 480;
+      ring.shift();
+    }
+    expect(ring.partial).toBe(33);
+  });
+
   it('holds no memory until audio comes, and gives a long reply back once empty', () => {
     const ring = new PcmFrameRing(480, 6000);
     expect(ring.allocatedSamples).toBe(0);
     ring.append(new Int16Array(480 * 3 + 10));
     const small = ring.allocatedSamples;
     expect(small).toBeGreaterThan(0);
-    expect(small).toBeLessThanOrEqual(480 * 4);
+    expect(small).toBeLessThanOrEqual(480 * 5); // four slots and one frame of spill area
     while (ring.length > 0) ring.shift();
     ring.dropPartial();
     expect(ring.allocatedSamples).toBe(small); // a short reply keeps its slots: no churn

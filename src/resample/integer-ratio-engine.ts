@@ -35,11 +35,6 @@ function storedBranches(kernel: IntegerKernel, mode: string, factor: number, spe
   return at;
 }
 
-/** history[0 … n) = f32[from … from + n) (a loop: a few dozen samples, and no view allocated). */
-function keep(f32: Float32Array, from: number, n: number, history: Float32Array): void {
-  for (let i = 0; i < n; i++) history[i] = f32[from + i]!;
-}
-
 const PAD = 32; // slots after every scratch array: the kernel's rounded-up counts write and read there
 
 /**
@@ -75,6 +70,8 @@ export class IntegerRatioEngine implements ResampleEngine {
   private readonly streamSlots: number;
   private readonly outputSlots: number;
   private view: Int16Array | undefined;
+  private viewOf: Int16Array | undefined;
+  private viewAt = -1;
   private inputFrames = 0;
   /** Outputs (decimation) or output groups of L (interpolation) produced since reset. */
   private produced = 0;
@@ -156,17 +153,24 @@ export class IntegerRatioEngine implements ResampleEngine {
     const len = this.historyLength;
     for (let p = 0; p < M; p++) f32.set(this.history[p]!, base + p * this.streamSlots); // whole arrays: no view to allocate
     const n = chunk.length;
-    f32.set(chunk, raw);
+    // PCM16 input for 2:1 is copied in as it is (a memcpy) and converted while split2I16 deals it out;
+    // anything else is converted on the way in (TypedArray.set from Int16 to Float32: a scalar loop in V8).
+    const from16 = M === 2 && chunk instanceof Int16Array;
+    const src = from16 ? k.i16 : f32;
+    const at0 = from16 ? 2 * raw : raw;
+    src.set(chunk, at0);
     // Deal the samples out to their streams: sample at time t goes to stream t mod M.
     let i = 0;
     let t = this.inputFrames;
     for (; i < n && t % M !== 0; i++, t++) {
       const p = t % M;
-      f32[base + p * this.streamSlots + len[p]!++] = f32[raw + i]!;
+      f32[base + p * this.streamSlots + len[p]!++] = src[at0 + i]!;
     }
     const groups = Math.floor((n - i) / M);
     if (groups > 0) {
-      if (M === 2) {
+      if (from16) {
+        k.split2I16(at0 + i, groups, base + len[0]!, base + this.streamSlots + len[1]!);
+      } else if (M === 2) {
         k.split2(raw + i, groups, base + len[0]!, base + this.streamSlots + len[1]!);
       } else {
         for (let p = 0; p < M; p++) {
@@ -180,7 +184,7 @@ export class IntegerRatioEngine implements ResampleEngine {
     }
     for (; i < n; i++, t++) {
       const p = t % M;
-      f32[base + p * this.streamSlots + len[p]!++] = f32[raw + i]!;
+      f32[base + p * this.streamSlots + len[p]!++] = src[at0 + i]!;
     }
     this.inputFrames += n;
     const count = Math.max(0, Math.min(this.allowed(this.inputFrames) - this.produced, limit));
@@ -195,17 +199,40 @@ export class IntegerRatioEngine implements ResampleEngine {
       this.produced += count;
     }
     for (let p = 0; p < M; p++) {
-      keep(f32, base + p * this.streamSlots + count, len[p]! - count, this.history[p]!);
+      this.keep(p, f32, base + p * this.streamSlots + count, len[p]! - count);
       len[p]! -= count;
     }
     return count;
   }
 
+  /**
+   * history[s][0 … n) = f32[from … from + n). One TypedArray.set (a memcpy) from a view of the kernel's
+   * memory that is kept per stream while the same: in steady state each call keeps the same span, so no
+   * view is made (a JavaScript loop over the few dozen samples cost more than the copy itself).
+   */
+  private keep(s: number, f32: Float32Array, from: number, n: number): void {
+    let v = this.keepViews[s];
+    if (v === undefined || this.keepOf[s] !== f32 || this.keepFrom[s] !== from || v.length !== n) {
+      v = f32.subarray(from, from + n);
+      this.keepViews[s] = v;
+      this.keepOf[s] = f32;
+      this.keepFrom[s] = from;
+    }
+    this.history[s]!.set(v);
+  }
+
+  private readonly keepViews: (Float32Array | undefined)[] = [];
+  private readonly keepOf: (Float32Array | undefined)[] = [];
+  private readonly keepFrom: number[] = [];
+
   /** A view of `count` samples of the kernel's int16 memory, reused while the same (steady state: no allocation per call). */
   private outputView(i16: Int16Array, at: number, count: number): Int16Array {
     const v = this.view;
-    if (v && v.buffer === i16.buffer && v.byteOffset === at * 2 && v.length === count) return v;
+    // The kernel's i16 array itself is compared (replaced when its memory grows), not `.buffer`, a call into C++.
+    if (v && this.viewOf === i16 && this.viewAt === at && v.length === count) return v;
     this.view = i16.subarray(at, at + count);
+    this.viewOf = i16;
+    this.viewAt = at;
     return this.view;
   }
 
@@ -248,7 +275,7 @@ export class IntegerRatioEngine implements ResampleEngine {
       }
       this.produced += groups;
     }
-    keep(f32, base + groups, len - groups, this.history[0]!);
+    this.keep(0, f32, base + groups, len - groups);
     this.historyLength[0] = len - groups;
     return groups * L;
   }

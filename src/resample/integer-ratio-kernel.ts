@@ -29,6 +29,8 @@ export interface IntegerKernel {
   firSym(x: number, h: number, half: number, y: number, count: number, acc: boolean): void;
   /** f32[d0 + j] = f32[src + 2j], f32[d1 + j] = f32[src + 2j + 1] for j < groups (room for groups rounded up to 4). */
   split2(src: number, groups: number, d0: number, d1: number): void;
+  /** split2 from int16 slots: f32[d0 + j] = i16[src + 2j], f32[d1 + j] = i16[src + 2j + 1] (room for groups rounded up to 4). */
+  split2I16(src: number, groups: number, d0: number, d1: number): void;
   /** i16[dst + i] = roundToInt16(f32[src + i]) for i < n (dst even; room for n rounded up to 8). */
   toI16(src: number, n: number, dst: number): void;
   /** i16[dst + 2i] = roundToInt16(f32[p0 + i]), i16[dst + 2i + 1] = roundToInt16(f32[p1 + i]) for i < n (room for n rounded up to 8). */
@@ -113,6 +115,10 @@ class WasmIntegerKernel extends KernelMemory implements IntegerKernel {
     this.wasm.split2(src * 4, groups, d0 * 4, d1 * 4);
   }
 
+  split2I16(src: number, groups: number, d0: number, d1: number): void {
+    this.wasm.split2I16(src * 2, groups, d0 * 4, d1 * 4);
+  }
+
   toI16(src: number, n: number, dst: number): void {
     this.wasm.toI16(src * 4, n, dst * 2);
   }
@@ -150,6 +156,15 @@ class JsIntegerKernel extends KernelMemory implements IntegerKernel {
     for (let j = 0; j < groups; j++) {
       m[d0 + j] = m[src + 2 * j]!;
       m[d1 + j] = m[src + 2 * j + 1]!;
+    }
+  }
+
+  split2I16(src: number, groups: number, d0: number, d1: number): void {
+    const m = this.f32;
+    const s = this.i16;
+    for (let j = 0; j < groups; j++) {
+      m[d0 + j] = s[src + 2 * j]!;
+      m[d1 + j] = s[src + 2 * j + 1]!;
     }
   }
 

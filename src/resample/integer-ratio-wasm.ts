@@ -9,6 +9,7 @@
  *   firSym(x, h, half, y, count, acc)   fir of a symmetric even-length filter from its first half:
  *                                 y[i] (+)= Σ_{k<half} h[k]·(x[i+k] + x[i+2·half−1−k])  (half the multiplies)
  *   interleave2(p0, p1, n, dst)   dst[2i] = toI16(p0[i]), dst[2i+1] = toI16(p1[i])   for i < n (1:2 output)
+ *   split2I16(src, groups, d0, d1)   split2 from PCM16 samples (converted to f32 on the way: exact)
  *
  * `fir` is vectorised across outputs rather than across taps: each turn of its outer loop computes 16
  * consecutive outputs in four f32x4 accumulators, the inner loop multiplying one coefficient (splat)
@@ -57,6 +58,9 @@ const I16X8_NARROW_I32X4_S = simd(0x85);
 const F32X4_ADD = simd(0xe4);
 const F32X4_MUL = simd(0xe6);
 const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8);
+const I32X4_EXTEND_LOW_I16X8_S = simd(0xa7);
+const I32X4_EXTEND_HIGH_I16X8_S = simd(0xa8);
+const F32X4_CONVERT_I32X4_S = simd(0xfa);
 
 const addTo = (local: number, bytes: number): number[] => [LOCAL_GET, local, I32_CONST, ...sleb(bytes), I32_ADD, LOCAL_SET, local];
 /** $end = $base + ($count << shift) */
@@ -102,13 +106,17 @@ export function firBody(accs: number, unroll: number): number[] {
 }
 const FIR_BODY = firBody(FIR_STEP / 4, 1);
 
-// firSym locals: 0 $x, 1 $h, 2 $half, 3 $y, 4 $count, 5 $acc; 6–9 $a0–$a3, 10 $hv (v128); 11 $yend, 12 $xp, 13 $xq, 14 $hp, 15 $hend.
-const FIR_SYM_BODY: number[] = (() => {
+/** Outputs per turn of `firSym`'s outer loop (four accumulators; eight spill registers in V8's code and cost 2× the instructions): the caller leaves room for count rounded up to this. */
+export const FIR_SYM_STEP = 16;
+
+// firSym locals: 0 $x, 1 $h, 2 $half, 3 $y, 4 $count, 5 $acc; 6… $a0…$a(ACCS−1), then $hv (v128); then $yend, $xp, $xq, $hp, $hend.
+export function firSymBody(accs: number): number[] {
   const [X, H, HALF, Y, COUNT, ACC] = [0, 1, 2, 3, 4, 5];
-  const A = [6, 7, 8, 9];
-  const [HV, YEND, XP, XQ, HP, HEND] = [10, 11, 12, 13, 14, 15];
+  const A = Array.from({ length: accs }, (_, j) => 6 + j);
+  const HV = 6 + accs;
+  const [YEND, XP, XQ, HP, HEND] = [HV + 1, HV + 2, HV + 3, HV + 4, HV + 5];
   return [
-    2, 5, V128, 5, I32,
+    2, accs + 1, V128, 5, I32,
     ...endOf(YEND, Y, COUNT, 2),
     ...endOf(HEND, H, HALF, 2),
     BLOCK, EMPTY_BLOCK,
@@ -135,14 +143,15 @@ const FIR_SYM_BODY: number[] = (() => {
     LOCAL_GET, HP, I32_CONST, ...sleb(4), I32_ADD, LOCAL_TEE, HP, LOCAL_GET, HEND, I32_LT_U, BR_IF, 0,
     END,
     ...A.flatMap((a, j) => [LOCAL_GET, Y, LOCAL_GET, a, ...V128_STORE(16 * j)]),
-    ...addTo(Y, 64),
-    ...addTo(X, 64),
+    ...addTo(Y, 16 * accs),
+    ...addTo(X, 16 * accs),
     BR, 0,
     END,
     END,
     END,
   ];
-})();
+}
+const FIR_SYM_BODY = firSymBody(FIR_SYM_STEP / 4);
 
 // split2 locals: 0 $src, 1 $groups, 2 $d0, 3 $d1; 4 $a, 5 $b (v128); 6 $end.
 const SPLIT2_BODY: number[] = (() => {
@@ -159,6 +168,32 @@ const SPLIT2_BODY: number[] = (() => {
     LOCAL_GET, D0, LOCAL_GET, VA, LOCAL_GET, VB, ...I8X16_SHUFFLE(lanes(0)), ...V128_STORE(0),
     LOCAL_GET, D1, LOCAL_GET, VA, LOCAL_GET, VB, ...I8X16_SHUFFLE(lanes(4)), ...V128_STORE(0),
     ...addTo(SRC, 32),
+    ...addTo(D0, 16),
+    ...addTo(D1, 16),
+    BR, 0,
+    END,
+    END,
+    END,
+  ];
+})();
+
+// split2I16 locals: 0 $src, 1 $groups, 2 $d0, 3 $d1; 4 $a, 5 $b, 6 $v (v128); 7 $end.
+// Per turn 8 PCM16 samples: sign-extended to i32 and converted to f32 (exact), then dealt out as split2 does.
+const SPLIT2_I16_BODY: number[] = (() => {
+  const [SRC, GROUPS, D0, D1, VA, VB, VV, ENDP] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const lanes = (first: number): number[] => [first, first + 8, first + 16, first + 24].flatMap((f) => [f, f + 1, f + 2, f + 3]);
+  return [
+    2, 3, V128, 1, I32,
+    ...endOf(ENDP, D0, GROUPS, 2),
+    BLOCK, EMPTY_BLOCK,
+    LOOP, EMPTY_BLOCK,
+    LOCAL_GET, D0, LOCAL_GET, ENDP, I32_GE_U, BR_IF, 1,
+    LOCAL_GET, SRC, ...V128_LOAD(0), LOCAL_SET, VV,
+    LOCAL_GET, VV, ...I32X4_EXTEND_LOW_I16X8_S, ...F32X4_CONVERT_I32X4_S, LOCAL_SET, VA,
+    LOCAL_GET, VV, ...I32X4_EXTEND_HIGH_I16X8_S, ...F32X4_CONVERT_I32X4_S, LOCAL_SET, VB,
+    LOCAL_GET, D0, LOCAL_GET, VA, LOCAL_GET, VB, ...I8X16_SHUFFLE(lanes(0)), ...V128_STORE(0),
+    LOCAL_GET, D1, LOCAL_GET, VA, LOCAL_GET, VB, ...I8X16_SHUFFLE(lanes(4)), ...V128_STORE(0),
+    ...addTo(SRC, 16),
     ...addTo(D0, 16),
     ...addTo(D1, 16),
     BR, 0,
@@ -220,10 +255,10 @@ export const moduleBytes = (fir: number[], firSym: number[] = FIR_SYM_BODY): Uin
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
   // types: 0 = (i32 ×6) → (), 1 = (i32 ×4) → (), 2 = (i32 ×3) → ()
   ...section(1, [3, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 3, I32, I32, I32, 0]),
-  ...section(3, [5, 0, 1, 2, 0, 1]), // functions
+  ...section(3, [6, 0, 1, 2, 0, 1, 1]), // functions
   ...section(5, [1, 0x00, 1]), // memory: one, min 1 page
-  ...section(7, [6, ...name('memory'), 0x02, 0, ...name('fir'), 0x00, 0, ...name('split2'), 0x00, 1, ...name('toI16'), 0x00, 2, ...name('firSym'), 0x00, 3, ...name('interleave2'), 0x00, 4]),
-  ...section(10, [5, ...code(fir), ...code(SPLIT2_BODY), ...code(TO_I16_BODY), ...code(firSym), ...code(INTERLEAVE2_BODY)]),
+  ...section(7, [7, ...name('memory'), 0x02, 0, ...name('fir'), 0x00, 0, ...name('split2'), 0x00, 1, ...name('toI16'), 0x00, 2, ...name('firSym'), 0x00, 3, ...name('interleave2'), 0x00, 4, ...name('split2I16'), 0x00, 5]),
+  ...section(10, [6, ...code(fir), ...code(SPLIT2_BODY), ...code(TO_I16_BODY), ...code(firSym), ...code(INTERLEAVE2_BODY), ...code(SPLIT2_I16_BODY)]),
 ]);
 
 export const INTEGER_RATIO_WASM = moduleBytes(FIR_BODY);
@@ -235,12 +270,13 @@ export interface IntegerRatioWasm {
   readonly toI16: (src: number, n: number, dst: number) => void;
   readonly firSym: (x: number, h: number, half: number, y: number, count: number, acc: number) => void;
   readonly interleave2: (p0: number, p1: number, n: number, dst: number) => void;
+  readonly split2I16: (src: number, groups: number, d0: number, d1: number) => void;
 }
 
 /** Instantiates the module, or returns undefined where WebAssembly or its SIMD is unavailable. */
 export function instantiateIntegerRatioWasm(): IntegerRatioWasm | undefined {
   if (typeof WebAssembly !== 'object' || !WebAssembly.validate(INTEGER_RATIO_WASM)) return undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(INTEGER_RATIO_WASM));
-  const { memory, fir, split2, toI16, firSym, interleave2 } = instance.exports as unknown as IntegerRatioWasm;
-  return { memory, fir, split2, toI16, firSym, interleave2 };
+  const { memory, fir, split2, toI16, firSym, interleave2, split2I16 } = instance.exports as unknown as IntegerRatioWasm;
+  return { memory, fir, split2, toI16, firSym, interleave2, split2I16 };
 }

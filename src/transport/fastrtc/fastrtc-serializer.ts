@@ -26,12 +26,15 @@ export class FastRtcSerializer implements Serializer {
   binaryOutput = false;
 
   /** Where exact-shape media payloads are decoded (fastrtc-media-fast-path.ts), and the event reused for them. */
-  #scratch = new Uint8Array(0);
-  #view = this.#scratch;
+  #scratch = Buffer.alloc(0);
+  #view: Uint8Array = this.#scratch;
+  #viewOf = this.#scratch;
   readonly #media: MediaEvent = { type: 'media', payload: this.#scratch, seq: undefined, timestamp: undefined };
   /** Outbound media as bytes (serializeMedia): JSON written into one reused Buffer, and the result object. */
   readonly #mediaJson = new MediaJsonBytes(PLAIN_MEDIA_JSON);
   readonly #wire: { bytes: Buffer; binary: boolean } = { bytes: Buffer.alloc(0), binary: false };
+  /** The payload `#wire.bytes` views (binary output). */
+  #wireOf: Uint8Array | undefined;
 
   /**
    * One inbound message. A media event's payload is only valid until the next `parse` on this
@@ -46,11 +49,15 @@ export class FastRtcSerializer implements Serializer {
   #parseMediaFast(data: Buffer): InboundEvent | undefined {
     let n = decodeMediaPayloadInto(data, this.#scratch);
     if (n === OUT_TOO_SMALL) {
-      this.#scratch = new Uint8Array(Math.max(maxPayloadBytes(data.length), 2 * this.#scratch.length));
+      this.#scratch = Buffer.alloc(Math.max(maxPayloadBytes(data.length), 2 * this.#scratch.length));
       n = decodeMediaPayloadInto(data, this.#scratch);
     }
     if (n < 0) return undefined;
-    if (this.#view.buffer !== this.#scratch.buffer || this.#view.length !== n) this.#view = this.#scratch.subarray(0, n);
+    // The scratch Buffer itself is compared, not `.buffer` (a call into C++ per message).
+    if (this.#viewOf !== this.#scratch || this.#view.length !== n) {
+      this.#view = this.#scratch.subarray(0, n);
+      this.#viewOf = this.#scratch;
+    }
     this.#media.payload = this.#view;
     return this.#media;
   }
@@ -105,12 +112,14 @@ export class FastRtcSerializer implements Serializer {
     const wire = this.#wire;
     wire.binary = this.binaryOutput;
     if (this.binaryOutput) {
-      const view = wire.bytes;
-      if (view.buffer !== payload.buffer || view.byteOffset !== payload.byteOffset || view.length !== payload.byteLength) {
+      // The same payload array as last time has the same view (compared by identity: `.buffer` is a call into C++).
+      if (this.#wireOf !== payload) {
         wire.bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        this.#wireOf = payload;
       }
     } else {
       wire.bytes = this.#mediaJson.write(payload);
+      this.#wireOf = undefined;
     }
     return wire;
   }
