@@ -127,7 +127,7 @@ describe('a 48 kHz μ-law client and a 16 kHz handler: WER and SNR through the g
     console.log(
       `μ-law 48 kHz client, 16 kHz handler: ` +
         `pocketsphinx WER on the handler's input ${wer.errors}/${wer.referenceWords} (clean 16 kHz fixtures ${cleanWer.errors}/${cleanWer.referenceWords}); ` +
-        `echo SNR against the received μ-law audio: min ${sorted[0]!.toFixed(2)} dB, median ${sorted[sorted.length >> 1]!.toFixed(2)} dB, lags ${[...new Set(snrs.map((s) => s.lag))].join(',')}`,
+        `echo SNR against the received μ-law audio: min ${sorted[0]!.toFixed(2)} dB, median ${sorted[sorted.length >> 1]!.toFixed(2)} dB, lags ${[...new Set(snrs.map((s) => s.lag))].join(",")}; all ${snrs.map((s) => s.snr.toFixed(1)).join(" ")}`,
     );
     expect(cleanWer.referenceWords).toBeGreaterThan(150);
     // μ-law by itself costs pocketsphinx ~5 points on these fixtures (24/206 at 16 kHz, test/echo-word-error-rate.test.ts).
