@@ -21,7 +21,7 @@
  *       [--frames N] [--interval-ms MS] [--warmup-interval-ms MS] [--idle-ms MS] [--threads] [--node-flags 'F …'] [--keep DIR] [--out FILE]   (FILE in bench/results/)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,7 +177,7 @@ function callgrindControl(args: string[], pid: number): void {
   execFileSync('callgrind_control', [...args, String(pid)], { stdio: 'ignore' });
 }
 
-/** callgrind_annotate's self counts, per echoed frame, by `file:function`; functions under 100 Ir per frame dropped. */
+/** callgrind_annotate's self counts, per echoed frame, by `file:function`. */
 function selfByFunction(file: string, echoed: number): Record<string, number> {
   const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const out: Record<string, number> = {};
@@ -189,7 +189,6 @@ function selfByFunction(file: string, echoed: number): Record<string, number> {
     const perFrame = Number(m[1]!.replace(/,/g, '')) / echoed;
     out[name] = (out[name] ?? 0) + perFrame;
   }
-  for (const k of Object.keys(out)) if (out[k]! < 100) delete out[k];
   for (const k of Object.keys(out)) out[k] = Math.round(out[k]!);
   return out;
 }
@@ -206,6 +205,34 @@ function inclusiveOf(file: string, wanted: Record<string, string>): Record<strin
       const m = /^\s*([\d,]+) /.exec(line);
       if (m) out[label] = Number(m[1]!.replace(/,/g, ''));
     }
+  }
+  return out;
+}
+
+/**
+ * Self counts summed by where the code comes from: our compiled sources by folder (dist/src/session, …),
+ * ws, node's own JS, and native code split into TurboFan, garbage collection, V8 builtins, libc and the rest.
+ */
+export function bySource(selfPerFrame: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of Object.entries(selfPerFrame)) {
+    let source = 'native: other (V8 runtime, node C++, libuv)';
+    if (/^0x[0-9a-f]+/.test(name)) source = 'unnamed JIT or wasm code';
+    else if (/v8::internal::compiler::|v8::internal::Pipeline|v8::internal::maglev::/.test(name)) source = 'native: TurboFan compiling';
+    else if (/Mark(ing|Compact)|Scaveng|Sweep|Evacuat|BodyDescriptor|RememberedSet|SlotSet|v8::internal::Heap::|IncrementalMarking|MemoryChunk|ConcurrentMarking/.test(name)) source = 'native: garbage collection';
+    else if (/^Builtins_/.test(name)) source = 'native: V8 builtins (ICs, typed arrays, …)';
+    else if (/\/malloc\/|\/string\/|libc\.so|^(malloc|free)\b/.test(name)) source = 'native: libc (malloc, memcpy, memset)';
+    else if (name.startsWith('JS:')) {
+      const ours = /\/dist\/(src\/[^/]+(?:\/[^/]+(?=\/))?|bench|handlers)\//.exec(name);
+      const mediaPathFile = /\/dist\/src\/(media-path|transport)\/([^/.]+)\.js/.exec(name);
+      if (mediaPathFile) source = `src/${mediaPathFile[1]}/${mediaPathFile[2]}.ts`;
+      else if (ours) source = ours[1]!;
+      else if (name.includes('node_modules/ws/')) source = 'ws';
+      else if (name.includes('node_modules/')) source = 'other node_modules';
+      else if (name.includes('node:')) source = "node's JS (streams, net, events, timers)";
+      else source = 'other JS';
+    }
+    out[source] = (out[source] ?? 0) + n;
   }
   return out;
 }
@@ -248,6 +275,7 @@ async function measure(target: Target, o: Options, dir: string): Promise<Run> {
     const perfMap = `/tmp/perf-${pid}.map`;
     const named = `${outFile}.named`;
     symbolizeCallgrind(`${outFile}.2`, perfMap, named);
+    if (o.keep !== '') copyFileSync(perfMap, join(dir, `perf-${target}.map`));
     rmSync(perfMap, { force: true });
     const selfPerFrame = selfByFunction(named, echoed);
     const inclusive = inclusiveOf(named, INCLUSIVE);
@@ -325,6 +353,10 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\n${run.target}: top self instructions per echoed frame`);
     for (const [name, n] of top(run.selfPerFrame, TOP)) console.log(`${String(n).padStart(9)}  ${name}`);
   }
+  for (const run of runs) {
+    console.log(`\n${run.target}: self instructions per echoed frame by source`);
+    for (const [name, n] of top(bySource(run.selfPerFrame), 40)) console.log(`${String(n).padStart(9)}  ${name}`);
+  }
   let beyondRelay: [string, number][] | undefined;
   if (gateway && relay) {
     const diff: Record<string, number> = {};
@@ -347,7 +379,7 @@ async function main(argv: string[]): Promise<void> {
       nodeFlags: [...NODE_FLAGS, ...o.nodeFlags, ...(o.threads ? [] : ['--single-threaded'])],
       method: 'server under valgrind --tool=callgrind --instr-atstart=no; counting on (callgrind_control -i on) after the warm-up, a dump (-d) after idleMs with the sessions open and no frames (idle Ir/s), then one after the measured frames were echoed; Ir / echoed media frames, and the same less idle Ir/s × the active seconds; user-space instructions of every server thread, idle time between frames included, kernel not counted',
     };
-    await writeFile(new URL(o.out, RESULTS), `${JSON.stringify({ meta, runs: runs.map(({ callgrindFile: _, selfPerFrame, ...r }) => ({ ...r, topSelfPerFrame: Object.fromEntries(top(selfPerFrame, TOP)) })), gatewayMinusRelay: extra, ...(beyondRelay && { gatewayBeyondRelaySelfPerFrame: Object.fromEntries(beyondRelay) }) }, null, 2)}\n`);
+    await writeFile(new URL(o.out, RESULTS), `${JSON.stringify({ meta, runs: runs.map(({ callgrindFile: _, selfPerFrame, ...r }) => ({ ...r, topSelfPerFrame: Object.fromEntries(top(selfPerFrame, TOP)), selfPerFrameBySource: Object.fromEntries(top(bySource(selfPerFrame), 40)) })), gatewayMinusRelay: extra, ...(beyondRelay && { gatewayBeyondRelaySelfPerFrame: Object.fromEntries(beyondRelay) }) }, null, 2)}\n`);
   }
 }
 

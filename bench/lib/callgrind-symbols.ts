@@ -7,27 +7,23 @@ interface PerfEntry {
   readonly name: string;
 }
 
+/** The entries in the order node logged them (a later entry may reuse the address range of code since freed). */
 function readPerfMap(file: string): PerfEntry[] {
   const entries: PerfEntry[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^([0-9a-f]+) ([0-9a-f]+) (.+)$/.exec(line);
     if (m) entries.push({ start: parseInt(m[1]!, 16), end: parseInt(m[1]!, 16) + parseInt(m[2]!, 16), name: m[3]! });
   }
-  return entries.sort((a, b) => a.start - b.start);
+  return entries;
 }
 
+/** The code object logged last that covers `address` (what was there at the end of the run). */
 function lookup(entries: readonly PerfEntry[], address: number): string | undefined {
-  let lo = 0;
-  let hi = entries.length - 1;
-  let found: PerfEntry | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (entries[mid]!.start <= address) {
-      found = entries[mid];
-      lo = mid + 1;
-    } else hi = mid - 1;
+  for (let k = entries.length - 1; k >= 0; k--) {
+    const e = entries[k]!;
+    if (e.start <= address && address < e.end) return e.name;
   }
-  return found !== undefined && address < found.end ? found.name : undefined;
+  return undefined;
 }
 
 /**
