@@ -12,10 +12,17 @@
  * waits for their echoes to stop arriving, and `callgrind_control -d` dumps: that dump's Ir over the
  * echoed media frames (replies whose event is "media") is the figure; a dump over --idle-ms before it (sessions
  * open, no frames) gives the idle rate, and the figure less that rate over the active seconds is shown too. User-space instructions only:
- * the kernel's share of a syscall is not counted. Sessions send at a slow clock (--interval-ms, default
- * 60 ms per session) so a 50× slower server keeps up; idle work between frames (timers) is included. The
+ * the kernel's share of a syscall is not counted. Sessions send in real time (--interval-ms, default 20 ms
+ * per session), few of them (--sessions, default 2) so the ~50× slower server keeps up: a server that falls
+ * behind reads frames in bursts and its jitter buffer does more (time-stretch, concealment), which shows as
+ * src/jitter. Idle work between frames (timers) is included, and shown apart (--idle-ms). The
  * warm-up is sent faster (--warmup-interval-ms, default 10 ms: frames may queue) until TurboFan has tiered
- * the hot code up: under --single-threaded its compiles run on the counted thread.
+ * the hot code up: under --single-threaded its compiles run on the counted thread (reported apart, as is GC).
+ *
+ * Self counts by function: JIT code is named from node's --perf-basic-prof map. TurboFan inlines, so a
+ * function's self count holds what was inlined into it (ws's receiver getData holds the JS unmask; run with
+ * --node-flags --no-turbo-inlining to see callees apart, which changes the totals). `NODE_PATH=DIR` with
+ * ws's optional `bufferutil` installed in DIR/node_modules measures ws with its native unmask.
  *
  *   node dist/bench/socket-instructions.js [--targets gateway,relay] [--sessions K] [--warmup W]
  *       [--frames N] [--interval-ms MS] [--warmup-interval-ms MS] [--idle-ms MS] [--threads] [--node-flags 'F …'] [--keep DIR] [--out FILE]   (FILE in bench/results/)
@@ -307,7 +314,7 @@ async function measure(target: Target, o: Options, dir: string): Promise<Run> {
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { targets: ['gateway', 'relay'], sessions: 10, warmup: 300, frames: 300, intervalMs: 60, idleMs: 5000, warmupIntervalMs: 10, threads: false, nodeFlags: [], keep: '', out: '' };
+  const o: Options = { targets: ['gateway', 'relay'], sessions: 2, warmup: 3000, frames: 500, intervalMs: 20, idleMs: 4000, warmupIntervalMs: 10, threads: false, nodeFlags: [], keep: '', out: '' };
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
     const value = argv[k + 1] ?? '';
