@@ -16,7 +16,7 @@
  * The tables are copied in from g711.ts by the caller (G711WasmEncoder), so both paths give the same
  * codes by construction; test/codecs-g711-encode-wasm.test.ts checks every sample value.
  */
-import { BR_IF, EMPTY_BLOCK, END, I32, I32_ADD, I32_CONST, I32_LT_U, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
+import { BR_IF, EMPTY_BLOCK, END, I32, I32_ADD, I32_CONST, I32_LT_U, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, mulawAlawModule, sleb, uleb } from '../wasm/wasm-encoding.js';
 
 /** Samples encoded per turn of the loop; the caller leaves room for n rounded up to this. */
 export const G711_ENCODE_STEP = 4;
@@ -56,14 +56,7 @@ function body(table: number, shift: number, mask: number): number[] {
 const MULAW_BODY = body(MULAW_TABLE, 2, 0x3fff);
 const ALAW_BODY = body(ALAW_TABLE, 4, 0x0fff);
 
-export const G711_ENCODE_WASM: Uint8Array<ArrayBuffer> = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  ...section(1, [1, 0x60, 3, I32, I32, I32, 0]), // types: (i32 i32 i32) → ()
-  ...section(3, [2, 0, 0]), // functions: two, both of type 0
-  ...section(5, [1, 0x00, 1]), // memory: one, min 1 page, no max
-  ...section(7, [3, ...name('mulaw'), 0x00, 0, ...name('alaw'), 0x00, 1, ...name('memory'), 0x02, 0]), // exports
-  ...section(10, [2, ...uleb(MULAW_BODY.length), ...MULAW_BODY, ...uleb(ALAW_BODY.length), ...ALAW_BODY]), // code
-]);
+export const G711_ENCODE_WASM: Uint8Array<ArrayBuffer> = mulawAlawModule(MULAW_BODY, ALAW_BODY);
 
 export interface G711EncodeExports {
   readonly memory: WebAssembly.Memory;

@@ -28,7 +28,7 @@
  * checks every code at many lengths and offsets. WebAssembly SIMD is on by default in V8 since Node 16.4;
  * where it is missing (e.g. --jitless) `instantiateG711Simd` returns undefined and g711.ts uses its tables.
  */
-import { BR_IF, EMPTY_BLOCK, END, I32, I32_ADD, I32_CONST, I32_LT_U, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128, name, section, sleb, uleb } from '../wasm/wasm-encoding.js';
+import { BR_IF, EMPTY_BLOCK, END, I32, I32_ADD, I32_CONST, I32_LT_U, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128, mulawAlawModule, sleb, uleb } from '../wasm/wasm-encoding.js';
 
 /** Codes decoded per turn of the loop; the caller leaves room for n rounded up to this. */
 export const G711_SIMD_STEP = 32;
@@ -128,14 +128,7 @@ function decodeBody(law: LawConstants): number[] {
 const MULAW_BODY = decodeBody(MULAW);
 const ALAW_BODY = decodeBody(ALAW);
 
-export const G711_SIMD_WASM: Uint8Array<ArrayBuffer> = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  ...section(1, [1, 0x60, 3, I32, I32, I32, 0]), // types: (i32 i32 i32) → ()
-  ...section(3, [2, 0, 0]), // functions: two, both of type 0
-  ...section(5, [1, 0x00, 1]), // memory: one, min 1 page, no max
-  ...section(7, [3, ...name('mulaw'), 0x00, 0, ...name('alaw'), 0x00, 1, ...name('memory'), 0x02, 0]), // exports
-  ...section(10, [2, ...uleb(MULAW_BODY.length), ...MULAW_BODY, ...uleb(ALAW_BODY.length), ...ALAW_BODY]), // code
-]);
+export const G711_SIMD_WASM: Uint8Array<ArrayBuffer> = mulawAlawModule(MULAW_BODY, ALAW_BODY);
 
 export interface G711SimdExports {
   readonly memory: WebAssembly.Memory;

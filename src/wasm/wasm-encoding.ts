@@ -48,3 +48,18 @@ export const LOOP = 0x03;
 export const EMPTY_BLOCK = 0x40;
 export const BR_IF = 0x0d;
 export const END = 0x0b;
+
+/**
+ * A whole module of two functions of type (i32 i32 i32) → (), exported as `mulaw` and `alaw`, and one
+ * exported memory of at least one page: the shape both G.711 modules have (docs/media.md, "G.711 μ-law and A-law").
+ */
+export function mulawAlawModule(mulawBody: number[], alawBody: number[]): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    ...section(1, [1, 0x60, 3, I32, I32, I32, 0]), // types: (i32 i32 i32) → ()
+    ...section(3, [2, 0, 0]), // functions: two, both of type 0
+    ...section(5, [1, 0x00, 1]), // memory: one, min 1 page, no max
+    ...section(7, [3, ...name('mulaw'), 0x00, 0, ...name('alaw'), 0x00, 1, ...name('memory'), 0x02, 0]), // exports
+    ...section(10, [2, ...uleb(mulawBody.length), ...mulawBody, ...uleb(alawBody.length), ...alawBody]), // code
+  ]);
+}
