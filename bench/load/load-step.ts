@@ -227,7 +227,6 @@ export async function runStep(ctx: StepContext, sessions: number): Promise<StepR
   const gen0 = process.cpuUsage();
   const sys0 = systemCpuSample();
   const genT0 = performance.now();
-  await scrapeOrEmpty(); // starts the event-loop delay window
   await sleepUntil(measureUntil);
   const proc1 = treeSample(server.pid);
   const genUs = process.cpuUsage(gen0);

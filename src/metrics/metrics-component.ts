@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { sendError } from '../http/respond.js';
 import type { GatewayComponent, RouteAccess } from '../http/routes.js';
-import { EventLoopDelayMetric } from './event-loop-delay.js';
+import { DEFAULT_EVENT_LOOP_RESOLUTION_MS, EventLoopDelayMetric } from './event-loop-delay.js';
 import type { MetricsSource } from './metrics-snapshot.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { SessionMetrics } from './session-metrics.js';
@@ -15,7 +15,7 @@ export interface MetricsComponentOptions {
   access?: RouteAccess;
 }
 
-const DEFAULTS = { path: '/metrics', eventLoopResolutionMs: 10 } as const;
+const DEFAULTS = { path: '/metrics', eventLoopResolutionMs: DEFAULT_EVENT_LOOP_RESOLUTION_MS } as const;
 
 export interface MetricsComponent extends GatewayComponent {
   readonly registry: Registry;
