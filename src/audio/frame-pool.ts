@@ -85,22 +85,40 @@ export class BytePool {
   }
 
   copy(src: Uint8Array): Uint8Array {
-    const out = this.#idle.get(src.length)?.pop() ?? this.#make(src.length);
+    const out = this.#idleOf(src.length).pop() ?? this.#make(src.length);
     out.set(src);
     return out;
   }
 
   release(bytes: Uint8Array): void {
-    let idle = this.#idle.get(bytes.length);
-    if (idle === undefined) {
-      idle = [];
-      this.#idle.set(bytes.length, idle);
-    }
+    const idle = this.#idleOf(bytes.length);
     if (idle.length < this.maxIdle && !idle.includes(bytes)) idle.push(bytes);
   }
+
+  /** The idle list for `length`; the last one asked for is kept apart (a stream's payloads have one size: no Map lookup per packet). */
+  #idleOf(length: number): Uint8Array[] {
+    if (length === this.#lastLength) return this.#lastIdle;
+    let idle = this.#idle.get(length);
+    if (idle === undefined) {
+      idle = [];
+      this.#idle.set(length, idle);
+    }
+    this.#lastLength = length;
+    this.#lastIdle = idle;
+    return idle;
+  }
+
+  #lastLength = -1;
+  #lastIdle: Uint8Array[] = [];
 
   #make(length: number): Uint8Array {
     this.created++;
     return new Uint8Array(length);
   }
 }
+
+/**
+ * The payload pool of every input pipeline of the process: a payload given back by one session is the
+ * next one another session copies into, still in cache (shared-scratch.ts says why). Last in, first out.
+ */
+export const sharedBytePool = new BytePool(64);

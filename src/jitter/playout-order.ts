@@ -137,7 +137,9 @@ export class PlayoutOrder<T> {
     if (this.#wasPlayed(pos)) return this.#outcome('duplicate');
     if (this.#nextPos !== undefined && pos < this.#nextPos - this.#tolerance()) return this.#outcome('late');
     const entries = this.#entries;
-    const last = entries[entries.length - 1];
+    // Not entries[-1] on an empty buffer (the steady case): an index that is no array index is a
+    // property lookup by the string "-1" up the prototype chain, in V8's runtime, once per packet.
+    const last = entries.length === 0 ? undefined : entries[entries.length - 1];
     const entry = this.#entry(pos, packet.payload, durationMs, now);
     if (last === undefined || last.pos < pos) {
       entries.push(entry); // in order: the fast path

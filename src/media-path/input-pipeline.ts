@@ -1,5 +1,6 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
-import { BytePool, FramePool } from '../audio/frame-pool.js';
+import { FramePool, sharedBytePool } from '../audio/frame-pool.js';
+import { ScratchArea, ScratchView } from '../audio/shared-scratch.js';
 import type { PayloadDecoder } from '../codecs/codec.js';
 import { createDecoder } from '../codecs/codec-factory.js';
 import { decodeAlawInto, decodeMulawInto } from '../codecs/g711.js';
@@ -41,10 +42,11 @@ export class InputPipeline {
   /** What `pull` returns; reused, so read it before the next pull. */
   private readonly out: AudioFrame[] = [];
   private readonly frames: FramePool;
-  private readonly payloads = new BytePool();
-  /** Decoded PCM of one payload (G.711/L16 decode into it), and one frame at the wire rate. */
-  private decoded = new Int16Array(0);
-  private readonly wireFrame: Int16Array;
+  private readonly payloads = sharedBytePool;
+  /** Decoded PCM of one payload (G.711/L16 decode into it), and one frame at the wire rate: scratch shared by every pipeline. */
+  private readonly decoded = new ScratchView(DECODED);
+  private readonly wireView = new ScratchView(WIRE_FRAME);
+  private readonly frameSamples: number;
   /** The packet handed to the jitter buffer (it reads the fields during push): one object, reused. */
   private readonly packet: { payload: Uint8Array; seq: number | undefined; timestamp: number | undefined; durationMs: number } = {
     payload: new Uint8Array(0),
@@ -76,7 +78,7 @@ export class InputPipeline {
       ...(decoder.conceal && { conceal: (samples: number, next: Uint8Array | undefined) => decoder.conceal!(samples, next) }),
     });
     this.resampler = handlerRate === format.sampleRate ? undefined : resamplerFor(format.sampleRate, handlerRate, format.encoding);
-    this.wireFrame = new Int16Array(this.playout.frameSamples);
+    this.frameSamples = this.playout.frameSamples;
     this.pace = new SenderPace({ leewayMs: 3 * frameMs });
   }
 
@@ -95,18 +97,18 @@ export class InputPipeline {
     const { encoding } = this.format;
     if (encoding === 'audio/opus') return this.decoder.decode(payload);
     const samples = encoding === 'audio/x-l16' ? l16SampleCount(payload.length) : payload.length;
-    if (this.decoded.length !== samples) this.decoded = new Int16Array(samples);
-    if (encoding === 'audio/x-mulaw') decodeMulawInto(payload, this.decoded);
-    else if (encoding === 'audio/x-alaw') decodeAlawInto(payload, this.decoded);
-    else decodeL16Into(payload, this.decoded);
-    return this.decoded;
+    const decoded = this.decoded.take(samples);
+    if (encoding === 'audio/x-mulaw') decodeMulawInto(payload, decoded);
+    else if (encoding === 'audio/x-alaw') decodeAlawInto(payload, decoded);
+    else decodeL16Into(payload, decoded);
+    return decoded;
   }
 
   /** `pcm` (audio at the wire rate) → a pooled frame at the handler's rate, or undefined while the resampler fills. */
   private toFrame(pcm: Int16Array): AudioFrame | undefined {
     const length = this.resampler ? this.resampler.outputLength(pcm.length) : pcm.length;
     if (length === 0) {
-      this.resampler?.processInto(pcm, this.wireFrame.subarray(0, 0));
+      this.resampler?.processInto(pcm, EMPTY_PCM);
       return undefined;
     }
     const frame = this.frames.acquire(length, this.streamMs);
@@ -188,14 +190,15 @@ export class InputPipeline {
     // a burst after an event-loop stall longer than the buffer (64 packets) is audio delayed, not extra.
     while ((onTime || this.playhead <= now + slack || this.playout.buffer.bufferedPackets >= this.playout.buffer.options.capacity) && this.isActive) {
       // At the wire rate the handler's frame is the played frame: pulled straight into a pooled one.
-      const direct = this.resampler === undefined ? this.frames.acquire(this.wireFrame.length, this.streamMs) : undefined;
-      if (!this.playout.pullInto(now, direct?.samples ?? this.wireFrame)) {
+      const direct = this.resampler === undefined ? this.frames.acquire(this.frameSamples, this.streamMs) : undefined;
+      const target = direct?.samples ?? this.wireView.take(this.frameSamples);
+      if (!this.playout.pullInto(now, target)) {
         if (direct !== undefined) this.frames.release(direct);
         this.playhead = undefined;
         break;
       }
       this.playhead += this.frameMs;
-      const frame = direct ?? this.toFrame(this.wireFrame);
+      const frame = direct ?? this.toFrame(target);
       if (frame !== undefined) frames.push(frame);
       this.streamMs += this.frameMs;
     }
@@ -211,6 +214,11 @@ export class InputPipeline {
     this.decoder.close();
   }
 }
+
+/** Scratch shared by every input pipeline (shared-scratch.ts): decoder output, and the played frame at the wire rate before resampling. */
+const DECODED = new ScratchArea();
+const WIRE_FRAME = new ScratchArea();
+const EMPTY_PCM = new Int16Array(0);
 
 /** −50 dBFS: quiet enough that dropping 20 ms of it to cut latency cannot remove speech. */
 const SILENCE_RMS = 32768 * 10 ** (-50 / 20);

@@ -1,4 +1,5 @@
 import { mixToMono } from '../audio/mix-to-mono.js';
+import { ScratchArea, ScratchView } from '../audio/shared-scratch.js';
 import type { AudioFrame } from '../audio/audio-frame.js';
 import { samplesPerFrame } from '../audio/audio-frame.js';
 import type { EncoderOptions, PayloadEncoder } from '../codecs/codec.js';
@@ -34,8 +35,8 @@ export class OutputPipeline {
   private readonly queue: OutputQueue;
   private readonly frameSamples: number;
   private resampler: { rate: number; stream: StreamingResampler; lead: Int16Array } | undefined;
-  /** The resampler's output, reused (grown when a handler sends a longer chunk). */
-  private scratch = new Int16Array(0);
+  /** The resampler's output before it is queued: scratch shared by every output pipeline (shared-scratch.ts). */
+  private readonly scratch = new ScratchView(RESAMPLED);
   /** G.711/L16 payloads are encoded into this (made at the first frame; Opus packets come from libopus). */
   private payload: Uint8Array | undefined;
   private pcm: Int16Array | undefined;
@@ -90,10 +91,9 @@ export class OutputPipeline {
     // frame completes an output frame at once (else each waits for the next: +1 frame of latency).
     if (!this.resamplerHolds) this.pushAll(resampler.lead, now, lateMs);
     this.resamplerHolds = true;
-    const need = resampler.stream.outputLength(samples.length);
-    if (this.scratch.length < need) this.scratch = new Int16Array(need);
-    const n = resampler.stream.processInto(samples, this.scratch);
-    this.queue.pushSamples(this.scratch, 0, n, now, lateMs);
+    const out = this.scratch.take(resampler.stream.outputLength(samples.length));
+    const n = resampler.stream.processInto(samples, out);
+    this.queue.pushSamples(out, 0, n, now, lateMs);
   }
 
   pushMark(name: string, origin: 'client' | 'handler'): void {
@@ -193,3 +193,4 @@ export class OutputPipeline {
 }
 
 const EMPTY = new Uint8Array(0);
+const RESAMPLED = new ScratchArea();

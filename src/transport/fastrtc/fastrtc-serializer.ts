@@ -17,6 +17,14 @@ import { decodeMediaPayloadInto, maxPayloadBytes, OUT_TOO_SMALL } from './fastrt
 type MediaEvent = { type: 'media'; payload: Uint8Array; seq: number | undefined; timestamp: number | undefined };
 
 /**
+ * Where exact-shape media payloads are decoded: one Buffer for every serializer of the process, so the
+ * bytes land in memory the previous message just used, still in cache, not in a buffer of this
+ * session's that 100 others have pushed out since (docs/architecture.md, "Who owns which bytes": the
+ * payload is lent for the duration of the parse's caller, and the input pipeline copies what it keeps).
+ */
+const shared = { scratch: Buffer.alloc(0) };
+
+/**
  * FastRTC's WebSocket protocol (docs/protocol.md) with wavegate's extensions. Binary messages carry raw
  * L16/Opus payloads; output in L16/Opus goes out binary too, G.711 as base64 JSON like FastRTC.
  */
@@ -25,11 +33,11 @@ export class FastRtcSerializer implements Serializer {
   /** Set from `start`: binary output for L16/Opus. */
   binaryOutput = false;
 
-  /** Where exact-shape media payloads are decoded (fastrtc-media-fast-path.ts), and the event reused for them. */
-  #scratch = Buffer.alloc(0);
-  #view: Uint8Array = this.#scratch;
-  #viewOf = this.#scratch;
-  readonly #media: MediaEvent = { type: 'media', payload: this.#scratch, seq: undefined, timestamp: undefined };
+  /** This serializer's view of the shared scratch (fastrtc-media-fast-path.ts), and the events reused for media. */
+  #view: Uint8Array = shared.scratch;
+  #viewOf = shared.scratch;
+  readonly #media: MediaEvent = { type: 'media', payload: shared.scratch, seq: undefined, timestamp: undefined };
+  readonly #binaryMedia: MediaEvent = { type: 'media', payload: shared.scratch, seq: undefined, timestamp: undefined };
   /** Outbound media as bytes (serializeMedia): JSON written into one reused Buffer, and the result object. */
   readonly #mediaJson = new MediaJsonBytes(PLAIN_MEDIA_JSON);
   readonly #wire: { bytes: Buffer; binary: boolean } = { bytes: Buffer.alloc(0), binary: false };
@@ -37,26 +45,31 @@ export class FastRtcSerializer implements Serializer {
   #wireOf: Uint8Array | undefined;
 
   /**
-   * One inbound message. A media event's payload is only valid until the next `parse` on this
-   * serializer (exact-shape media messages reuse one event and one payload buffer): the session copies
-   * what it keeps (docs/architecture.md, "Who owns which bytes").
+   * One inbound message. A media event (and its payload) is only valid until the next `parse` on any
+   * FastRTC serializer: media messages reuse one event per serializer, and exact-shape ones decode into
+   * one buffer shared by all of them. The session copies what it keeps (docs/architecture.md, "Who owns
+   * which bytes").
    */
   parse(data: Buffer, isBinary: boolean): InboundEvent {
-    if (isBinary) return { type: 'media', payload: data, seq: undefined, timestamp: undefined };
+    if (isBinary) {
+      this.#binaryMedia.payload = data;
+      return this.#binaryMedia;
+    }
     return this.#parseMediaFast(data) ?? this.parseJson(data);
   }
 
   #parseMediaFast(data: Buffer): InboundEvent | undefined {
-    let n = decodeMediaPayloadInto(data, this.#scratch);
+    let n = decodeMediaPayloadInto(data, shared.scratch);
     if (n === OUT_TOO_SMALL) {
-      this.#scratch = Buffer.alloc(Math.max(maxPayloadBytes(data.length), 2 * this.#scratch.length));
-      n = decodeMediaPayloadInto(data, this.#scratch);
+      shared.scratch = Buffer.alloc(Math.max(maxPayloadBytes(data.length), 2 * shared.scratch.length));
+      n = decodeMediaPayloadInto(data, shared.scratch);
     }
     if (n < 0) return undefined;
+    const scratch = shared.scratch;
     // The scratch Buffer itself is compared, not `.buffer` (a call into C++ per message).
-    if (this.#viewOf !== this.#scratch || this.#view.length !== n) {
-      this.#view = this.#scratch.subarray(0, n);
-      this.#viewOf = this.#scratch;
+    if (this.#viewOf !== scratch || this.#view.length !== n) {
+      this.#view = scratch.subarray(0, n);
+      this.#viewOf = scratch;
     }
     this.#media.payload = this.#view;
     return this.#media;
