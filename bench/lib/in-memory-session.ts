@@ -29,12 +29,13 @@ export function inMemorySession(input: MediaFormat, output: MediaFormat, message
   let clock = 0;
   let bytes = 0;
   const sink: SessionSink = {
-    send(message) {
+    sendMedia(payload) {
       // As the socket adapter does (socket-connection.ts): media as bytes, the rest through serialize.
-      if (message.type === 'media') {
-        bytes += serializer.serializeMedia(message.payload).bytes.length;
-        return true;
-      }
+      bytes += serializer.serializeMedia(payload).bytes.length;
+      return true;
+    },
+    send(message) {
+      if (message.type === 'media') return this.sendMedia!(message.payload);
       const data = serializer.serialize(message);
       if (data !== undefined) bytes += data.length;
       return true;

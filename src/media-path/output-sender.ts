@@ -29,7 +29,8 @@ export class OutputSender {
   private readonly taps: TapFeed;
   private readonly policy: SendPolicy;
   private readonly segments: SegmentMarks | undefined;
-  private readonly media: { readonly type: 'media'; payload: Uint8Array } = { type: 'media', payload: new Uint8Array(0) };
+  /** `sink.sendMedia`, or `sink.send` of a media message for a sink without it. */
+  private readonly sendMedia: (payload: Uint8Array) => boolean;
 
   constructor(output: OutputPipeline, sink: SessionSink, counters: SessionCounters, taps: TapFeed, options: OutputSenderOptions) {
     this.output = output;
@@ -38,6 +39,15 @@ export class OutputSender {
     this.taps = taps;
     this.policy = new SendPolicy(options.maxBufferedBytes, options.slowConsumerTimeoutMs);
     this.segments = options.carrierConfirmsMarks ? new SegmentMarks() : undefined;
+    if (sink.sendMedia !== undefined) {
+      this.sendMedia = sink.sendMedia.bind(sink);
+    } else {
+      const media: { readonly type: 'media'; payload: Uint8Array } = { type: 'media', payload: new Uint8Array(0) };
+      this.sendMedia = (payload) => {
+        media.payload = payload;
+        return sink.send(media);
+      };
+    }
   }
 
   /** A phone reply segment is open (the session stays on the clock to end it). */
@@ -63,12 +73,12 @@ export class OutputSender {
         if (verdict === 'drop') continue;
         return 'slow_consumer';
       }
+      // A socket may still hold the last payload's bytes (binary output goes out as a view of them, and
+      // is written at the end of the turn or once the socket drains): that buffer is then the socket's.
+      if (sink.holdsMedia?.()) output.payloadKept();
       const payload = output.takeFrame();
-      this.media.payload = payload;
-      if (!sink.send(this.media)) continue;
-      // A socket that could not write the message at once may still hold the payload's bytes (binary
-      // output goes out as a view of them): that buffer is then the socket's, not reused.
-      if (sink.bufferedAmount > 0) output.payloadKept();
+      if (!this.sendMedia(payload)) continue;
+      if (sink.holdsMedia === undefined && sink.bufferedAmount > 0) output.payloadKept();
       this.counters.framesOut++;
       this.counters.bytesOut += payload.byteLength;
       this.segments?.sent();

@@ -4,6 +4,18 @@ import type { OutboundMessage } from '../transport/wire-events.js';
 export interface SessionSink {
   /** Sends now; false when the message was not sent (the client is not reading: backpressure). */
   send(message: OutboundMessage): boolean;
+  /**
+   * The 50-a-second case of `send({ type: 'media', payload })`, where a sink has a faster way (the
+   * socket adapter: no message object, and one shape at the call site instead of every message type's).
+   * `payload` is only read during the call.
+   */
+  sendMedia?(payload: Uint8Array): boolean;
+  /**
+   * Whether the socket still holds the bytes of the payload last given to `sendMedia` (it sent a view of
+   * them, and has not written them yet): the payload must not be written over. Without `sendMedia`,
+   * `bufferedAmount > 0` right after `send` stands for it.
+   */
+  holdsMedia?(): boolean;
   /** Bytes queued in the socket, not yet written (ws `bufferedAmount`). */
   readonly bufferedAmount: number;
   /** Ends the connection with a WebSocket close code. */

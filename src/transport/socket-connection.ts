@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { sessionRequester } from '../auth/session-requester.js';
 import { WebSocket, type RawData } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
@@ -6,6 +7,7 @@ import { WavegateError } from '../errors/wavegate-error.js';
 import type { Session } from '../session/session.js';
 import type { SessionHost } from '../session/session-host.js';
 import type { SessionSink } from '../media-path/session-sink.js';
+import { turnWrites } from './turn-writes.js';
 import type { InboundEvent, OutboundMessage, Serializer } from './wire-events.js';
 
 export interface ConnectionOptions {
@@ -28,21 +30,39 @@ export function serveConnection(socket: WebSocket, req: IncomingMessage, host: S
   /** Messages that arrive while a cluster directory decides on the start (docs/scale-out.md); bounded. */
   let admitting: Array<[RawData, boolean]> | undefined;
   let socketClosed = false;
+  /** The TCP (or TLS) socket under the WebSocket, whose media writes are batched per turn (turn-writes.ts). */
+  const raw = corkable(req.socket);
+  /** What the last media message lent the socket: its JSON bytes (the serializer's) or a binary payload (the caller's). */
+  let lent: 'json' | 'payload' | undefined;
+  const holdsLent = (): boolean => raw !== undefined ? turnWrites.holds(raw) : socket.bufferedAmount > 0;
 
   const sink: SessionSink = {
     send(message: OutboundMessage): boolean {
+      if (message.type === 'media') return sink.sendMedia!(message.payload);
       if (socket.readyState !== WebSocket.OPEN) return false;
-      if (message.type === 'media' && serializer.serializeMedia !== undefined) {
-        // Media as bytes, sent as they are: no string per frame (wire-events.ts, serializeMedia).
-        const wire = serializer.serializeMedia(message.payload);
-        if (wire === undefined) return true;
-        socket.send(wire.bytes, wire.binary ? BINARY_FRAME : TEXT_FRAME);
-        if (socket.bufferedAmount > 0) serializer.mediaKept?.();
-        return true;
-      }
       const data = serializer.serialize(message);
       if (data !== undefined) socket.send(data);
       return true;
+    },
+    sendMedia(payload: Uint8Array): boolean {
+      if (socket.readyState !== WebSocket.OPEN) return false;
+      if (serializer.serializeMedia === undefined) {
+        const data = serializer.serialize({ type: 'media', payload });
+        if (data !== undefined) socket.send(data);
+        return true;
+      }
+      // The serializer's reused JSON bytes are not written over while the socket still holds them.
+      if (lent === 'json' && holdsLent()) serializer.mediaKept?.();
+      // Media as bytes, sent as they are: no string per frame (wire-events.ts, serializeMedia).
+      const wire = serializer.serializeMedia(payload);
+      if (wire === undefined) return true;
+      if (raw !== undefined) turnWrites.cork(raw);
+      socket.send(wire.bytes, wire.binary ? BINARY_FRAME : TEXT_FRAME);
+      lent = wire.binary ? 'payload' : 'json';
+      return true;
+    },
+    holdsMedia(): boolean {
+      return lent === 'payload' && holdsLent();
     },
     get bufferedAmount() {
       return socket.bufferedAmount;
@@ -154,6 +174,12 @@ export function serveConnection(socket: WebSocket, req: IncomingMessage, host: S
   socket.on('error', (err) => {
     console.error('wavegate: socket error', err.message);
   });
+}
+
+/** The socket when it can be corked (a net or TLS socket; a framework may upgrade on something else). */
+function corkable(socket: unknown): Socket | undefined {
+  const s = socket as Partial<Socket> | undefined;
+  return typeof s?.cork === 'function' && typeof s.uncork === 'function' && typeof s.writableCorked === 'number' ? (s as Socket) : undefined;
 }
 
 /** ws `send` options, made once (ws copies them per call anyway). */
