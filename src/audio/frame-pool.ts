@@ -44,7 +44,7 @@ export class FramePool {
 
   /** A frame of `length` samples (interleaved); its contents are whatever it held last: overwrite them. */
   acquire(length: number, timestamp: number): PooledFrame {
-    const frame = this.#idle.get(length)?.pop() ?? this.#make(length);
+    const frame = this.#idleOf(length).pop() ?? this.#make(length);
     frame.idle = false;
     frame.timestamp = timestamp;
     return frame;
@@ -52,15 +52,27 @@ export class FramePool {
 
   release(frame: AudioFrame): void {
     if (!(frame instanceof PooledFrame) || frame.pool !== this || frame.idle) return;
-    let idle = this.#idle.get(frame.samples.length);
-    if (idle === undefined) {
-      idle = [];
-      this.#idle.set(frame.samples.length, idle);
-    }
+    const idle = this.#idleOf(frame.samples.length);
     if (idle.length >= this.maxIdle) return;
     frame.idle = true;
     idle.push(frame);
   }
+
+  /** The idle frames of `length`; the last length asked for is kept apart (a stream's frames have one: no Map lookup per frame). */
+  #idleOf(length: number): PooledFrame[] {
+    if (length === this.#lastLength) return this.#lastIdle;
+    let idle = this.#idle.get(length);
+    if (idle === undefined) {
+      idle = [];
+      this.#idle.set(length, idle);
+    }
+    this.#lastLength = length;
+    this.#lastIdle = idle;
+    return idle;
+  }
+
+  #lastLength = -1;
+  #lastIdle: PooledFrame[] = [];
 
   #make(length: number): PooledFrame {
     this.created++;

@@ -168,7 +168,8 @@ export class InputPipeline {
    */
   pull(now: number, cause: 'arrival' | 'tick'): readonly AudioFrame[] {
     const frames = this.out;
-    frames.length = 0;
+    // pop, not `length = 0`: setting the length is a call into V8's runtime (seen in perf), pop is inlined.
+    while (frames.length > 0) frames.pop();
     if (this.lossless) {
       for (const frame of this.ready) frames.push(frame);
       this.ready.length = 0;

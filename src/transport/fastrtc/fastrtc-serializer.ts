@@ -37,7 +37,6 @@ export class FastRtcSerializer implements Serializer {
   #view: Uint8Array = shared.scratch;
   #viewOf = shared.scratch;
   readonly #media: MediaEvent = { type: 'media', payload: shared.scratch, seq: undefined, timestamp: undefined };
-  readonly #binaryMedia: MediaEvent = { type: 'media', payload: shared.scratch, seq: undefined, timestamp: undefined };
   /** Outbound media as bytes (serializeMedia): JSON written into one reused Buffer, and the result object. */
   readonly #mediaJson = new MediaJsonBytes(PLAIN_MEDIA_JSON);
   readonly #wire: { bytes: Buffer; binary: boolean } = { bytes: Buffer.alloc(0), binary: false };
@@ -51,10 +50,10 @@ export class FastRtcSerializer implements Serializer {
    * which bytes").
    */
   parse(data: Buffer, isBinary: boolean): InboundEvent {
-    if (isBinary) {
-      this.#binaryMedia.payload = data;
-      return this.#binaryMedia;
-    }
+    // A new event for binary media: ws hands over a new Buffer per message, and storing that young
+    // object into a long-lived event takes the write barrier's slow path (a remembered-set entry) every
+    // message; perf showed it in onMessage when the event was reused.
+    if (isBinary) return { type: 'media', payload: data, seq: undefined, timestamp: undefined };
     return this.#parseMediaFast(data) ?? this.parseJson(data);
   }
 
