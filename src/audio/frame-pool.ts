@@ -1,6 +1,28 @@
 import type { AudioFrame } from './audio-frame.js';
 
 /**
+ * Idle lists keyed by length. The last length asked for is kept apart: a stream's frames and payloads
+ * have one length, so the steady state does no Map lookup per frame.
+ */
+class IdleLists<T> {
+  readonly #byLength = new Map<number, T[]>();
+  #lastLength = -1;
+  #last: T[] = [];
+
+  of(length: number): T[] {
+    if (length === this.#lastLength) return this.#last;
+    let idle = this.#byLength.get(length);
+    if (idle === undefined) {
+      idle = [];
+      this.#byLength.set(length, idle);
+    }
+    this.#lastLength = length;
+    this.#last = idle;
+    return idle;
+  }
+}
+
+/**
  * Recycled AudioFrames for the input path, so a steady stream allocates no samples per frame
  * (docs/architecture.md, "Who owns which bytes"). A frame is taken with `acquire`, filled, handed to
  * the handler, and given back with `release` once the handler is done with it (its `receive` returned,
@@ -32,7 +54,7 @@ export class FramePool {
   readonly sampleRate: number;
   readonly channels: number;
   readonly maxIdle: number;
-  readonly #idle = new Map<number, PooledFrame[]>();
+  readonly #idle = new IdleLists<PooledFrame>();
   /** Frames made so far (a steady stream stops making them). */
   created = 0;
 
@@ -44,7 +66,7 @@ export class FramePool {
 
   /** A frame of `length` samples (interleaved); its contents are whatever it held last: overwrite them. */
   acquire(length: number, timestamp: number): PooledFrame {
-    const frame = this.#idleOf(length).pop() ?? this.#make(length);
+    const frame = this.#idle.of(length).pop() ?? this.#make(length);
     frame.idle = false;
     frame.timestamp = timestamp;
     return frame;
@@ -52,27 +74,11 @@ export class FramePool {
 
   release(frame: AudioFrame): void {
     if (!(frame instanceof PooledFrame) || frame.pool !== this || frame.idle) return;
-    const idle = this.#idleOf(frame.samples.length);
+    const idle = this.#idle.of(frame.samples.length);
     if (idle.length >= this.maxIdle) return;
     frame.idle = true;
     idle.push(frame);
   }
-
-  /** The idle frames of `length`; the last length asked for is kept apart (a stream's frames have one: no Map lookup per frame). */
-  #idleOf(length: number): PooledFrame[] {
-    if (length === this.#lastLength) return this.#lastIdle;
-    let idle = this.#idle.get(length);
-    if (idle === undefined) {
-      idle = [];
-      this.#idle.set(length, idle);
-    }
-    this.#lastLength = length;
-    this.#lastIdle = idle;
-    return idle;
-  }
-
-  #lastLength = -1;
-  #lastIdle: PooledFrame[] = [];
 
   #make(length: number): PooledFrame {
     this.created++;
@@ -88,7 +94,7 @@ export class FramePool {
  */
 export class BytePool {
   readonly maxIdle: number;
-  readonly #idle = new Map<number, Uint8Array[]>();
+  readonly #idle = new IdleLists<Uint8Array>();
   created = 0;
 
   /** 32 idle arrays hold a 640 ms burst of 20 ms packets (a stalled sender catching up) for reuse. */
@@ -97,31 +103,15 @@ export class BytePool {
   }
 
   copy(src: Uint8Array): Uint8Array {
-    const out = this.#idleOf(src.length).pop() ?? this.#make(src.length);
+    const out = this.#idle.of(src.length).pop() ?? this.#make(src.length);
     out.set(src);
     return out;
   }
 
   release(bytes: Uint8Array): void {
-    const idle = this.#idleOf(bytes.length);
+    const idle = this.#idle.of(bytes.length);
     if (idle.length < this.maxIdle && !idle.includes(bytes)) idle.push(bytes);
   }
-
-  /** The idle list for `length`; the last one asked for is kept apart (a stream's payloads have one size: no Map lookup per packet). */
-  #idleOf(length: number): Uint8Array[] {
-    if (length === this.#lastLength) return this.#lastIdle;
-    let idle = this.#idle.get(length);
-    if (idle === undefined) {
-      idle = [];
-      this.#idle.set(length, idle);
-    }
-    this.#lastLength = length;
-    this.#lastIdle = idle;
-    return idle;
-  }
-
-  #lastLength = -1;
-  #lastIdle: Uint8Array[] = [];
 
   #make(length: number): Uint8Array {
     this.created++;
