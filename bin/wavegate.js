@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Entry point for `npx wavegate`: runs the compiled CLI under plain node.
-import { main } from '../dist/src/cli/main.js';
+// V8 is tuned before anything else is loaded (docs/performance.md, "Heap tuning").
+import { tuneHeapForMedia } from '../dist/src/cli/heap-tuning.js';
+
+tuneHeapForMedia();
+const { main } = await import('../dist/src/cli/main.js');
 
 main(process.argv.slice(2)).then(
   (code) => { if (typeof code === 'number') process.exitCode = code; },
