@@ -6,9 +6,8 @@ import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { Session } from '../session/session.js';
 import type { SessionHost } from '../session/session-host.js';
-import type { SessionSink } from '../media-path/session-sink.js';
-import { turnWrites } from './turn-writes.js';
-import type { InboundEvent, OutboundMessage, Serializer } from './wire-events.js';
+import { WebSocketSink } from './websocket-sink.js';
+import type { InboundEvent, Serializer } from './wire-events.js';
 
 export interface ConnectionOptions {
   readonly carrierConfirmsMarks: boolean;
@@ -30,47 +29,7 @@ export function serveConnection(socket: WebSocket, req: IncomingMessage, host: S
   /** Messages that arrive while a cluster directory decides on the start (docs/scale-out.md); bounded. */
   let admitting: Array<[RawData, boolean]> | undefined;
   let socketClosed = false;
-  /** The TCP (or TLS) socket under the WebSocket, whose media writes are batched per turn (turn-writes.ts). */
-  const raw = corkable(req.socket);
-  /** What the last media message lent the socket: its JSON bytes (the serializer's) or a binary payload (the caller's). */
-  let lent: 'json' | 'payload' | undefined;
-  const holdsLent = (): boolean => raw !== undefined ? turnWrites.holds(raw) : socket.bufferedAmount > 0;
-
-  const sink: SessionSink = {
-    send(message: OutboundMessage): boolean {
-      if (message.type === 'media') return sink.sendMedia!(message.payload);
-      if (socket.readyState !== WebSocket.OPEN) return false;
-      const data = serializer.serialize(message);
-      if (data !== undefined) socket.send(data);
-      return true;
-    },
-    sendMedia(payload: Uint8Array): boolean {
-      if (socket.readyState !== WebSocket.OPEN) return false;
-      if (serializer.serializeMedia === undefined) {
-        const data = serializer.serialize({ type: 'media', payload });
-        if (data !== undefined) socket.send(data);
-        return true;
-      }
-      // The serializer's reused JSON bytes are not written over while the socket still holds them.
-      if (lent === 'json' && holdsLent()) serializer.mediaKept?.();
-      // Media as bytes, sent as they are: no string per frame (wire-events.ts, serializeMedia).
-      const wire = serializer.serializeMedia(payload);
-      if (wire === undefined) return true;
-      if (raw !== undefined) turnWrites.cork(raw);
-      socket.send(wire.bytes, wire.binary ? BINARY_FRAME : TEXT_FRAME);
-      lent = wire.binary ? 'payload' : 'json';
-      return true;
-    },
-    holdsMedia(): boolean {
-      return lent === 'payload' && holdsLent();
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    close(code: number, reason: string) {
-      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason.slice(0, 120));
-    },
-  };
+  const sink = new WebSocketSink(socket, serializer, corkable(req.socket));
 
   const report = (code: ErrorCode, message: string, fatal: boolean): void => {
     sink.send({ type: 'error', code, message });
@@ -176,15 +135,11 @@ export function serveConnection(socket: WebSocket, req: IncomingMessage, host: S
   });
 }
 
-/** The socket when it can be corked (a net or TLS socket; a framework may upgrade on something else). */
+/** The TCP or TLS socket under the WebSocket when it can be corked, so media writes batch per turn (turn-writes.ts); a framework may upgrade on something else. */
 function corkable(socket: unknown): Socket | undefined {
   const s = socket as Partial<Socket> | undefined;
   return typeof s?.cork === 'function' && typeof s.uncork === 'function' && typeof s.writableCorked === 'number' ? (s as Socket) : undefined;
 }
-
-/** ws `send` options, made once (ws copies them per call anyway). */
-const BINARY_FRAME = { binary: true } as const;
-const TEXT_FRAME = { binary: false } as const;
 
 function isStartAttempt(buffer: Buffer, isBinary: boolean): boolean {
   return !isBinary && buffer.includes('"start"');
