@@ -1,3 +1,4 @@
+import { LentBuffer } from './lent-buffer.js';
 import { encodeBase64 } from './message-fields.js';
 
 /**
@@ -35,11 +36,7 @@ export class MediaJson {
 export class MediaJsonBytes {
   readonly #before: Buffer;
   readonly #after: Buffer;
-  #buffer: Buffer = Buffer.alloc(0);
-  /** `#buffer[0, length)`, kept while frames keep their size, so a frame makes no view either. */
-  #view = this.#buffer;
-  /** The Buffer `#view` is of (compared instead of `.buffer`, a call into C++ per frame). */
-  #viewOf = this.#buffer;
+  readonly #out = new LentBuffer();
 
   constructor(json: MediaJson) {
     this.#before = Buffer.from(json.before, 'utf8');
@@ -48,23 +45,16 @@ export class MediaJsonBytes {
 
   write(payload: Uint8Array): Buffer {
     const length = this.#before.length + base64Length(payload.length) + this.#after.length;
-    if (this.#buffer.length < length) this.#buffer = Buffer.allocUnsafe(Math.max(length, 2 * this.#buffer.length));
-    const buffer = this.#buffer;
+    const buffer = this.#out.space(length);
     this.#before.copy(buffer, 0);
     const at = encodeBase64Into(payload, buffer, this.#before.length);
     this.#after.copy(buffer, at);
-    if (this.#viewOf !== buffer || this.#view.length !== length) {
-      this.#view = buffer.subarray(0, length);
-      this.#viewOf = buffer;
-    }
-    return this.#view;
+    return this.#out.view(length);
   }
 
   /** The transport still holds the last Buffer `write` returned: it is not written over. */
   kept(): void {
-    this.#buffer = Buffer.alloc(0);
-    this.#view = this.#buffer;
-    this.#viewOf = this.#buffer;
+    this.#out.kept();
   }
 }
 
