@@ -6,6 +6,7 @@ import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { WavegateError } from '../errors/wavegate-error.js';
 import type { Session } from '../session/session.js';
 import type { SessionHost } from '../session/session-host.js';
+import { receiveDirectly } from './direct-receive.js';
 import { WebSocketSink } from './websocket-sink.js';
 import type { InboundEvent, Serializer } from './wire-events.js';
 
@@ -123,7 +124,9 @@ export function serveConnection(socket: WebSocket, req: IncomingMessage, host: S
       sink.close(1000, 'stop');
     }
   };
+  // ws's 'message' carries whatever its receiver reads: everything, or what receiveDirectly hands it.
   socket.on('message', onMessage);
+  receiveDirectly(socket, onMessage);
 
   socket.on('close', () => {
     socketClosed = true;
