@@ -40,7 +40,6 @@ async function serve(options: ServerOptions = {}): Promise<{ url: string; receiv
         taken: false,
         closed: new Promise((done) => socket.once('close', (code) => done(code))),
       };
-      const label = (data: Buffer, isBinary: boolean): string => `${isBinary ? 'b' : 't'}:${data.length}:${data.subarray(0, 8).toString('hex')}`;
       socket.on('message', (data, isBinary) => r.viaWs.push(label(data as Buffer, isBinary)));
       socket.on('error', (err) => r.errors.push((err as Error & { code?: string }).code ?? err.message));
       r.taken = receiveDirectly(socket, (data, isBinary) => r.direct.push(label(data, isBinary)));
