@@ -1,6 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=16
 // Entry point for `npx wavegate`: runs the compiled CLI under plain node.
-// V8 is tuned before anything else is loaded (docs/performance.md, "Heap tuning").
+// V8 is tuned before anything else is loaded (docs/performance.md, "Heap tuning", "Young generation"):
+// the first line carries the flags V8 reads only at start (LAUNCH_FLAGS in src/cli/heap-tuning.ts),
+// and tuneHeapForMedia() sets the one it also takes at run time.
 import { tuneHeapForMedia } from '../dist/src/cli/heap-tuning.js';
 
 tuneHeapForMedia();

@@ -1,13 +1,17 @@
 /**
- * The V8 setting the gateway runs with (src/cli/heap-tuning.ts, docs/performance.md "Heap tuning"):
- * no allocation-site pretenuring. V8 traces its pretenuring decisions with
- * `--trace-pretenuring-statistics`; with the setting applied there are none to trace.
+ * The V8 settings the gateway runs with (src/cli/heap-tuning.ts, docs/performance.md "Heap tuning" and
+ * "Young generation"): no allocation-site pretenuring, and a young generation pinned at its full size.
+ * V8 traces its pretenuring decisions with `--trace-pretenuring-statistics`; with the setting applied
+ * there are none to trace. The young generation's size is read inside the gateway's own process.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { HEAP_FLAG, tuneHeapForMedia } from '../src/cli/heap-tuning.js';
+import { HEAP_FLAG, LAUNCH_FLAGS, tuneHeapForMedia } from '../src/cli/heap-tuning.js';
 
 const BIN = fileURLToPath(new URL('../bin/wavegate.js', import.meta.url));
 const TUNING = fileURLToPath(new URL('../dist/src/cli/heap-tuning.js', import.meta.url));
@@ -70,7 +74,49 @@ describe('heap tuning', () => {
     expect(echoed).toBe(100);
     expect(decisions(output)).toBe(0);
   });
+
+  it('`wavegate` run as a program (as npx runs it) starts node with the young generation pinned', { timeout: 60_000 }, async () => {
+    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${LAUNCH_FLAGS.join(' ')}`);
+    const probe = newSpaceProbe();
+    // The same script under plain `node BIN`, without the first line's flags: V8's own 1 MiB start.
+    const [asProgram, plain] = await Promise.all([
+      startProbed(BIN, ['serve', '--port', '0'], probe),
+      startProbed(process.execPath, [BIN, 'serve', '--port', '0'], probe),
+    ]);
+    expect(asProgram.cmdline).toEqual(expect.arrayContaining([...LAUNCH_FLAGS]));
+    expect(asProgram.newSpaceMiB).toBeGreaterThanOrEqual(16);
+    expect(plain.newSpaceMiB).toBeLessThan(16);
+  });
 });
+
+/** A module for `--import` that prints the young generation's size (MiB) as the process starts. */
+function newSpaceProbe(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'wg-heap-')), 'new-space.mjs');
+  writeFileSync(
+    path,
+    "import v8 from 'node:v8';\nconst s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');\nprocess.stdout.write(`new-space ${s.space_size / 2 ** 20}\\n`);\n",
+  );
+  return path;
+}
+
+/** Starts `command args` with NODE_OPTIONS `--import probe`; resolves with the probe's figure and, once listening, the server's /proc cmdline. */
+function startProbed(command: string, args: string[], probe: string): Promise<{ newSpaceMiB: number; cmdline: string[] }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--import ${probe}` } });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const size = /new-space (\d+(?:\.\d+)?)/.exec(output);
+      if (!size || !/listening on http/.test(output)) return;
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      child.kill('SIGTERM');
+      resolve({ newSpaceMiB: Number(size[1]), cmdline });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code} before listening:\n${output}`)));
+  });
+}
 
 /** Ten FastRTC sessions, each streaming μ-law until ten frames have come back. */
 async function echoSome(url: string): Promise<number> {

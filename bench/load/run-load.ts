@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAUNCH_FLAGS } from '../../src/cli/heap-tuning.js';
 import { renderChart } from './chart-svg.js';
 import { gatewayWorkersOf, parseLoadOptions, targetsOf, USAGE, type LoadOptions, type TargetName } from './load-options.js';
 import { capacityTable, checkTargets, markdownTable, ratios, sessionsPerCore, sessionsPerCoreByFrames, workersComparison, workersTable, type IdleResult, type RampResult, type Ramps } from './load-report.js';
@@ -33,14 +34,18 @@ function progress(line: string, final = false): void {
   }
 }
 
+/**
+ * Both servers run under the node flags `npx wavegate` starts the gateway with (the first line of
+ * bin/wavegate.js, LAUNCH_FLAGS), so the ratio compares the code on one runtime configuration.
+ */
 function startTarget(target: TargetName): Promise<ServerProcess> {
   const workers = gatewayWorkersOf(target);
   if (workers !== undefined) {
     // Idle timeout raised so the silent sessions of the idle run are not closed while measured.
-    const args = [join(ROOT, 'bin', 'wavegate.js'), 'serve', '--port', '0', '--idle-timeout', '3600'];
+    const args = [...LAUNCH_FLAGS, join(ROOT, 'bin', 'wavegate.js'), 'serve', '--port', '0', '--idle-timeout', '3600'];
     return startServer(workers > 1 ? [...args, '--workers', String(workers)] : args, '/websocket/offer');
   }
-  return startServer([join(ROOT, 'dist', 'bench', 'load', 'baseline-relay.js'), '--port', '0'], '/websocket/offer');
+  return startServer([...LAUNCH_FLAGS, join(ROOT, 'dist', 'bench', 'load', 'baseline-relay.js'), '--port', '0'], '/websocket/offer');
 }
 
 /** One figure per variant and target, keyed like the ramps (`baseline`, `gateway`, `gateway-wN`). */
@@ -147,6 +152,7 @@ async function main(options: LoadOptions): Promise<void> {
           pass: `opened all sessions, none closed early, p99 RTT ≤ frameMs + ${options.p99BudgetMs} = ${budget} ms, lost ≤ ${options.maxLossRatio * 100}%`,
           late: `frames whose RTT exceeded ${budget} ms`,
           lost: 'markers not back within 1 s, over warmup, hold and drain',
+          nodeFlags: `both servers started as node ${LAUNCH_FLAGS.join(' ')} SCRIPT (the flags on bin/wavegate.js's first line)`,
           cpu: 'server: utime+stime from /proc/<pid>/stat over the hold, summed over the server process and its descendants (a --workers gateway: primary + workers); machine: /proc/stat; percent of ONE core',
         },
       },
