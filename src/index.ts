@@ -19,7 +19,7 @@ export * from './handler/handler.js';
 export { loadHandler, BUILT_IN_HANDLER_NAMES } from './handler/handler-loader.js';
 export * from './gateway-options.js';
 export { createGateway, type Gateway, type CreateGatewayOptions } from './gateway.js';
-export { tuneHeapForMedia, HEAP_FLAG } from './cli/heap-tuning.js';
+export { tuneHeapForMedia, HEAP_FLAG, LAUNCH_FLAGS } from './cli/heap-tuning.js';
 export * from './gateway-events.js';
 export type { TlsOptions } from './http/tls-material.js';
 export type * from './http/routes.js';

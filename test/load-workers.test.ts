@@ -40,6 +40,14 @@ describe('bench:load options', () => {
     expect(() => parseLoadOptions(['--load-threads', '0'])).toThrow(/--load-threads/);
   });
 
+  it('--idle-warmup and --idle-hold set the idle run\'s wait and measurement', () => {
+    const o = options(['--idle-warmup', '15', '--idle-hold', '20']);
+    expect([o.idleWarmupS, o.idleHoldS]).toEqual([15, 20]);
+    expect([options([]).idleWarmupS, options([]).idleHoldS]).toEqual([2, 10]);
+    expect(() => parseLoadOptions(['--idle-hold', '0'])).toThrow(/--idle-hold/);
+    expect(() => parseLoadOptions(['--idle-warmup', 'soon'])).toThrow(/--idle-warmup/);
+  });
+
   it('reads a target name as its worker count', () => {
     expect(gatewayWorkersOf('baseline')).toBeUndefined();
     expect(gatewayWorkersOf('gateway')).toBe(1);

@@ -121,6 +121,10 @@ export const USAGE = `usage: npm run bench:load -- [options]
   --load-threads N        load-generator worker threads (default 2)
   --past-latency          ramp on past the latency budget while sessions keep up (capacities unchanged)
   --idle N                idle sessions for the idle-CPU run, 0 skips it (default 1000)
+  --idle-warmup S  --idle-hold S
+                          seconds after the idle sessions opened before measuring (default 2; the
+                          one-off clean-up after opening them, V8's memory reducer and the malloc
+                          trim, runs ~8 s after), and seconds measured (default 10)
   --out FILE  --chart FILE
 `;
 
@@ -152,6 +156,8 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions | 'help' 
       'load-threads': { type: 'string' },
       'past-latency': { type: 'boolean' },
       idle: { type: 'string' },
+      'idle-warmup': { type: 'string' },
+      'idle-hold': { type: 'string' },
       out: { type: 'string' },
       chart: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -179,6 +185,8 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions | 'help' 
   if (values['load-threads'] !== undefined) o.loadThreads = num('load-threads', values['load-threads'], 1, 64, true);
   if (values['past-latency']) o.pastLatency = true;
   if (values.idle !== undefined) o.idleSessions = num('idle', values.idle, 0, 20_000, true);
+  if (values['idle-warmup'] !== undefined) o.idleWarmupS = num('idle-warmup', values['idle-warmup'], 0, 120);
+  if (values['idle-hold'] !== undefined) o.idleHoldS = num('idle-hold', values['idle-hold'], 1, 600);
   if (values.out !== undefined) o.out = values.out;
   if (values.chart !== undefined) o.chart = values.chart;
   o.steps = [...new Set(o.steps)].sort((a, b) => a - b);
