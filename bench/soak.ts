@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { encodeMulaw } from '../src/codecs/g711.js';
 import { parseWavPcm16 } from '../src/speech/wav-pcm16.js';
+import { trendPerMinute } from './soak-slope.js';
 
 /**
  * `npm run soak -- --minutes 30 [--sessions 12] [--sample-s 60]` (docs/security.md, "Soak"): sessions
@@ -49,7 +50,7 @@ export interface SoakSample {
 export interface SoakProcessReport {
   readonly handler: string;
   readonly samples: readonly SoakSample[];
-  /** Least-squares slopes over the samples taken while churning, after the warm-up, per minute. */
+  /** Least-squares slopes over the samples taken while churning, after the warm-up, per minute, at a constant number of open sessions (soak-slope.ts). */
   readonly slopes: { rssMBPerMin: number; heapMBPerMin: number; fdsPerMin: number; handlesPerMin: number };
   /** After the churn stopped and every session ended (forced GC): the registry, and what is left over the first sample. */
   readonly end: { sessionsOpen: number; fdsOverStart: number; handlesOverStart: number; timersOverStart: number; heapMBOverStart: number; rssMBOverStart: number };
@@ -198,18 +199,8 @@ function talk(url: string, id: string, talkMs: number, abrupt: boolean, until: (
   });
 }
 
-function slope(samples: readonly SoakSample[], key: keyof SoakSample): number {
-  const n = samples.length;
-  if (n < 2) return 0;
-  const mx = samples.reduce((s, p) => s + p.atMin, 0) / n;
-  const my = samples.reduce((s, p) => s + p[key], 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of samples) {
-    num += (p.atMin - mx) * (p[key] - my);
-    den += (p.atMin - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
+function slope(samples: readonly SoakSample[], key: 'rssMB' | 'heapMB' | 'fds' | 'handles'): number {
+  return trendPerMinute(samples.map((p) => ({ atMin: p.atMin, sessionsOpen: p.sessionsOpen, value: p[key] })));
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -304,7 +295,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       asr: { sessions: asrSessions, finalTranscripts: asrTranscripts },
       processes,
       flat: {
-        definition: `slopes fitted over the churn samples (forced GC before each): RSS ≤ ${FLAT.rssMBPerMin.toFixed(3)} MB/min, heap ≤ ${FLAT.heapMBPerMin.toFixed(3)} MB/min, fds and handles ≤ ${FLAT.fdsPerMin.toFixed(3)}/min (an hour at that rate: 20 MB, 10 MB, 10); no session open after the churn`,
+        definition: `slopes fitted over the churn samples (forced GC before each), on time and sessions open together (bench/soak-slope.ts): RSS ≤ ${FLAT.rssMBPerMin.toFixed(3)} MB/min, heap ≤ ${FLAT.heapMBPerMin.toFixed(3)} MB/min, fds and handles ≤ ${FLAT.fdsPerMin.toFixed(3)}/min (an hour at that rate: 20 MB, 10 MB, 10); no session open after the churn`,
         pass,
       },
     };
