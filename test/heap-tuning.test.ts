@@ -5,9 +5,9 @@
  * there are none to trace. The young generation's size is read inside the gateway's own process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -83,6 +83,7 @@ describe('heap tuning', () => {
       startProbed(BIN, ['serve', '--port', '0'], probe),
       startProbed(process.execPath, [BIN, 'serve', '--port', '0'], probe),
     ]);
+    rmSync(dirname(probe), { recursive: true, force: true });
     expect(asProgram.cmdline).toEqual(expect.arrayContaining([...LAUNCH_FLAGS]));
     expect(asProgram.newSpaceMiB).toBeGreaterThanOrEqual(16);
     expect(plain.newSpaceMiB).toBeLessThan(16);

@@ -16,7 +16,7 @@ export const HEAP_FLAG = '--no-allocation-site-pretenuring';
  * pinned at 16 MiB per semi-space. V8 starts it at 1 MiB, shrinks it back whenever allocation is slow
  * (a quiet minute, a handful of sessions), and grows it only as objects survive, which a media path's
  * frame-lived objects never do. So a gateway that got busy after a quiet spell collected every ~1 MiB:
- * at 50 μ-law sessions a scavenge every ~100 ms, ~2 % of its CPU, where 16 MiB takes ~0.3 %.
+ * at 50 μ-law sessions a scavenge every 90–180 ms, ~2 % of its CPU, where 16 MiB took 0.3–0.7 %.
  */
 export const LAUNCH_FLAGS: readonly string[] = ['--min-semi-space-size=16'];
 
