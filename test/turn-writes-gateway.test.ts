@@ -123,4 +123,21 @@ describe('TurnWrites', () => {
     a.destroy();
     b.destroy();
   });
+  it('writes a batch held for maxHoldMs at the next cork, synchronously, and batches on', async () => {
+    let now = 100;
+    const writes = new TurnWrites(2, () => now);
+    const [a, b, c] = [new Socket(), new Socket(), new Socket()];
+    writes.cork(a);
+    now += 1.9;
+    writes.cork(b); // 1.9 ms into the batch: same batch
+    expect([a.writableCorked, b.writableCorked]).toEqual([1, 1]);
+    now += 0.1;
+    writes.cork(c); // 2 ms: a and b are written now, c opens the next batch
+    expect([a.writableCorked, b.writableCorked, c.writableCorked]).toEqual([0, 0, 1]);
+    writes.cork(a); // a joins the new batch, opened at the time c was corked
+    expect(a.writableCorked).toBe(1);
+    await new Promise(setImmediate);
+    expect([a.writableCorked, b.writableCorked, c.writableCorked]).toEqual([0, 0, 0]);
+    for (const s of [a, b, c]) s.destroy();
+  });
 });

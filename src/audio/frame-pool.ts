@@ -86,6 +86,24 @@ export class FramePool {
   }
 }
 
+const sharedFramePools = new Map<string, FramePool>();
+
+/**
+ * The frame pool every input pipeline of the process at this rate and channel count shares: a frame a
+ * session's handler gave back is the next one another session fills, still in cache (shared-scratch.ts
+ * says why). 64 idle frames cover the handlers holding frames at once in a busy turn; more are made and
+ * left to the GC.
+ */
+export function sharedFramePool(sampleRate: number, channels = 1): FramePool {
+  const key = `${sampleRate}/${channels}`;
+  let pool = sharedFramePools.get(key);
+  if (pool === undefined) {
+    pool = new FramePool(sampleRate, channels, 64);
+    sharedFramePools.set(key, pool);
+  }
+  return pool;
+}
+
 /**
  * Recycled byte arrays, for payloads the jitter buffer holds: the transport's bytes are only valid
  * during its call (a serializer may reuse them), so the input pipeline copies each payload it keeps

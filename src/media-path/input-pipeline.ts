@@ -1,5 +1,5 @@
 import type { AudioFrame } from '../audio/audio-frame.js';
-import { FramePool, sharedBytePool } from '../audio/frame-pool.js';
+import { sharedBytePool, sharedFramePool, type FramePool } from '../audio/frame-pool.js';
 import { ScratchArea, ScratchView } from '../audio/shared-scratch.js';
 import type { PayloadDecoder } from '../codecs/codec.js';
 import { createDecoder } from '../codecs/codec-factory.js';
@@ -66,7 +66,7 @@ export class InputPipeline {
     this.frameMs = frameMs;
     const decoder = createDecoder(format);
     this.decoder = decoder;
-    this.frames = new FramePool(handlerRate, 1);
+    this.frames = sharedFramePool(handlerRate, 1);
     this.playout = new AudioPlayout<Uint8Array>({
       sampleRate: format.sampleRate,
       frameMs,
@@ -87,7 +87,7 @@ export class InputPipeline {
     this.frames.release(frame);
   }
 
-  /** Frames made so far by the pool (a steady stream stops making new ones). */
+  /** Frames made so far by the pool, which every pipeline at this rate shares (a steady stream stops making new ones). */
   get framesCreated(): number {
     return this.frames.created;
   }
