@@ -66,6 +66,27 @@ describe('media writes batched per turn', () => {
     for (let k = 0; k < sent.length; k++) if (replies[k]!.equals(sent[k]!)) equal++;
     expect(equal).toBe(sent.length);
   });
+  // Fails when one session's payload, encoded into the memory every session shares, is written over
+  // before its socket copied it: each client would then hear the other's audio.
+  it('two clients sending in the same turns each get their own audio back (payloads in shared memory)', async () => {
+    const clients = await Promise.all([open('turn-writes-a'), open('turn-writes-b')]);
+    const sent: Buffer[][] = [[], []];
+    for (let k = 0; k < 30; k++) {
+      clients.forEach(({ ws }, c) => {
+        const f = frame(1000 * (c + 1) + k);
+        sent[c]!.push(f);
+        ws.send(f, { binary: true });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const deadline = Date.now() + 5000;
+    while (clients.some(({ replies }, c) => replies.length < sent[c]!.length) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    clients.forEach(({ ws, replies }, c) => {
+      ws.close();
+      expect(replies.length).toBe(sent[c]!.length);
+      expect(replies.filter((r, k) => r.equals(sent[c]![k]!)).length).toBe(sent[c]!.length);
+    });
+  });
   // Fails when the serializer's JSON bytes are reused while a corked socket still holds them.
   it('JSON media replies sent in one turn each keep their own bytes (μ-law 8 kHz echoed sample for sample)', async () => {
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false });

@@ -10,6 +10,7 @@ import type { SharedPacer } from '../../src/pacer/shared-pacer.js';
 import { Session } from '../../src/session/session.js';
 import type { SessionSink } from '../../src/media-path/session-sink.js';
 import { FastRtcSerializer } from '../../src/transport/fastrtc/fastrtc-serializer.js';
+import { ServerFrames } from '../../src/transport/server-frames.js';
 
 export interface InMemorySession {
   /** Handles `messages` once each (parse → session → serialized replies); returns frames handled. */
@@ -28,12 +29,16 @@ export function inMemorySession(input: MediaFormat, output: MediaFormat, message
   serializer.binaryOutput = output.encoding !== 'audio/x-mulaw' && output.encoding !== 'audio/x-alaw';
   let clock = 0;
   let bytes = 0;
+  const frames = new ServerFrames();
   const sink: SessionSink = {
     sendMedia(payload) {
-      // As the socket adapter does (socket-connection.ts): media as bytes, the rest through serialize.
-      bytes += serializer.serializeMedia(payload).bytes.length;
+      // As the socket adapter does on a plain socket (websocket-sink.ts): media as bytes, copied into
+      // the connection's WebSocket frame; the rest through serialize.
+      const wire = serializer.serializeMedia(payload, true);
+      bytes += frames.frame(wire.bytes, wire.binary).length;
       return true;
     },
+    copiesMedia: true,
     send(message) {
       if (message.type === 'media') return this.sendMedia!(message.payload);
       const data = serializer.serialize(message);

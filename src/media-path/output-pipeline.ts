@@ -39,6 +39,8 @@ export class OutputPipeline {
   private readonly scratch = new ScratchView(RESAMPLED);
   /** G.711/L16 payloads are encoded into this (made at the first frame; Opus packets come from libopus). */
   private payload: Uint8Array | undefined;
+  /** Or into this, when the sink copies the payload at once (takeFrame). */
+  private readonly scratchPayload = new ScratchView(PAYLOAD);
   private pcm: Int16Array | undefined;
   /** Audio went into the resampler since its last flush (it holds back its filter delay). */
   private resamplerHolds = false;
@@ -136,13 +138,17 @@ export class OutputPipeline {
 
   /**
    * The due frame, encoded now. The payload is lent: G.711 and L16 reuse one buffer, so it is valid
-   * until the next `takeFrame` unless `payloadKept()` is called (a socket still holds it).
+   * until the next `takeFrame` unless `payloadKept()` is called (a socket still holds it). With
+   * `scratch` (the sink copies it at once: SessionSink.copiesMedia) they encode into memory shared by
+   * every output pipeline instead, still in cache from the previous session's frame, valid until any
+   * pipeline's next `takeFrame(true)`.
    */
-  takeFrame(): Uint8Array {
+  takeFrame(scratch = false): Uint8Array {
     const pcm = this.queue.takeFrame();
     this.pcm = pcm;
     const bytes = this.encoder.payloadBytes(pcm.length);
     if (bytes === 0) return this.encoder.encodeInto(pcm, EMPTY);
+    if (scratch) return this.encoder.encodeInto(pcm, this.scratchPayload.take(bytes));
     if (this.payload?.length !== bytes) this.payload = new Uint8Array(bytes);
     return this.encoder.encodeInto(pcm, this.payload);
   }
@@ -194,3 +200,5 @@ export class OutputPipeline {
 
 const EMPTY = new Uint8Array(0);
 const RESAMPLED = new ScratchArea();
+/** Encoded G.711/L16 payloads for a sink that copies them at once (takeFrame). */
+const PAYLOAD = new ScratchArea((length) => new Uint8Array(length));

@@ -31,6 +31,8 @@ export class OutputSender {
   private readonly segments: SegmentMarks | undefined;
   /** `sink.sendMedia`, or `sink.send` of a media message for a sink without it. */
   private readonly sendMedia: (payload: Uint8Array) => boolean;
+  /** The sink copies each payload at once, so it is encoded into scratch (SessionSink.copiesMedia). */
+  private readonly scratchPayloads: boolean;
 
   constructor(output: OutputPipeline, sink: SessionSink, counters: SessionCounters, taps: TapFeed, options: OutputSenderOptions) {
     this.output = output;
@@ -39,6 +41,7 @@ export class OutputSender {
     this.taps = taps;
     this.policy = new SendPolicy(options.maxBufferedBytes, options.slowConsumerTimeoutMs);
     this.segments = options.carrierConfirmsMarks ? new SegmentMarks() : undefined;
+    this.scratchPayloads = sink.copiesMedia === true && sink.sendMedia !== undefined;
     if (sink.sendMedia !== undefined) {
       this.sendMedia = sink.sendMedia.bind(sink);
     } else {
@@ -76,7 +79,7 @@ export class OutputSender {
       // A socket may still hold the last payload's bytes (binary output goes out as a view of them, and
       // is written at the end of the turn or once the socket drains): that buffer is then the socket's.
       if (sink.holdsMedia?.()) output.payloadKept();
-      const payload = output.takeFrame();
+      const payload = output.takeFrame(this.scratchPayloads);
       if (!this.sendMedia(payload)) continue;
       if (sink.holdsMedia === undefined && sink.bufferedAmount > 0) output.payloadKept();
       this.counters.framesOut++;

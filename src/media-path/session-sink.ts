@@ -16,6 +16,12 @@ export interface SessionSink {
    * `bufferedAmount > 0` right after `send` stands for it.
    */
   holdsMedia?(): boolean;
+  /**
+   * `sendMedia` copies the payload before it returns and lends it to nothing: the payload may then be
+   * scratch memory that the next frame of any session writes over (docs/architecture.md, "Who owns
+   * which bytes").
+   */
+  readonly copiesMedia?: boolean;
   /** Bytes queued in the socket, not yet written (ws `bufferedAmount`). */
   readonly bufferedAmount: number;
   /** Ends the connection with a WebSocket close code. */

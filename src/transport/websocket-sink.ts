@@ -26,12 +26,15 @@ export class WebSocketSink implements SessionSink {
   readonly #frames: ServerFrames | undefined;
   /** What the last media message lent the socket on ws's path: its JSON bytes (the serializer's) or a binary payload (the caller's). */
   #lent: 'json' | 'payload' | undefined;
+  /** Media is framed here and copied into the frame: the payload may be scratch (SessionSink.copiesMedia). */
+  readonly copiesMedia: boolean;
 
   constructor(socket: WebSocket, serializer: Serializer, raw: Socket | undefined) {
     this.#socket = socket;
     this.#serializer = serializer;
     this.#raw = raw;
     this.#frames = raw !== undefined && socket.extensions === '' ? new ServerFrames() : undefined;
+    this.copiesMedia = this.#frames !== undefined && serializer.serializeMedia !== undefined;
   }
 
   send(message: OutboundMessage): boolean {
@@ -54,7 +57,7 @@ export class WebSocketSink implements SessionSink {
     const raw = this.#raw;
     const frames = this.#frames;
     if (frames !== undefined && raw !== undefined) {
-      const wire = serializer.serializeMedia(payload);
+      const wire = serializer.serializeMedia(payload, true);
       if (wire === undefined) return true;
       if (turnWrites.holds(raw)) frames.kept();
       const frame = frames.frame(wire.bytes, wire.binary);

@@ -67,9 +67,11 @@ export interface Serializer {
    * Optional, for the message sent 50 times a second: a media message as bytes ready for the socket,
    * and whether they go as a binary or a text frame (the same message `serialize` gives, byte for
    * byte). The result and its bytes are lent: valid until the next call, unless `mediaKept()` is
-   * called (the socket has not written them yet), after which the next call uses fresh bytes.
+   * called (the socket has not written them yet), after which the next call uses fresh bytes. With
+   * `copied` the caller copies the bytes before anything else runs, so they may be written in memory
+   * every serializer of the process shares (and `mediaKept` does not apply to them).
    */
-  serializeMedia?(payload: Uint8Array): WireBytes | undefined;
+  serializeMedia?(payload: Uint8Array, copied?: boolean): WireBytes | undefined;
   mediaKept?(): void;
 }
 

@@ -24,6 +24,9 @@ type MediaEvent = { type: 'media'; payload: Uint8Array; seq: number | undefined;
  */
 const shared = { scratch: Buffer.alloc(0) };
 
+/** Media JSON for callers that copy it at once (serializeMedia's `copied`): one Buffer for the process. */
+const SHARED_MEDIA_JSON = new MediaJsonBytes(PLAIN_MEDIA_JSON);
+
 /**
  * FastRTC's WebSocket protocol (docs/protocol.md) with wavegate's extensions. Binary messages carry raw
  * L16/Opus payloads; output in L16/Opus goes out binary too, G.711 as base64 JSON like FastRTC.
@@ -118,9 +121,10 @@ export class FastRtcSerializer implements Serializer {
   /**
    * The media message as bytes (wire-events.ts): binary output is a view of the payload itself (the
    * session gives the payload's buffer up when the socket keeps it), G.711 JSON is written into a
-   * reused Buffer (media-json.ts).
+   * reused Buffer (media-json.ts): this serializer's, or with `copied` the one every FastRTC serializer
+   * shares, still in cache from the previous session's message.
    */
-  serializeMedia(payload: Uint8Array): WireBytes {
+  serializeMedia(payload: Uint8Array, copied = false): WireBytes {
     const wire = this.#wire;
     wire.binary = this.binaryOutput;
     if (this.binaryOutput) {
@@ -130,7 +134,7 @@ export class FastRtcSerializer implements Serializer {
         this.#wireOf = payload;
       }
     } else {
-      wire.bytes = this.#mediaJson.write(payload);
+      wire.bytes = (copied ? SHARED_MEDIA_JSON : this.#mediaJson).write(payload);
       this.#wireOf = undefined;
     }
     return wire;
