@@ -146,9 +146,10 @@ describe('WebRTC sessions, like every session', () => {
     const peer = await NodePeer.open(url, { webrtcId: 'feat-rr', trickle: true, dropInboundPercent: 20 });
     const serverPeer = gateway.webrtc.peers.get(peer.webrtcId)!;
     void peer.sendPcm(speech);
-    await waitFor(() => serverPeer.remoteLossPercent > 0, 10_000, 'a receiver report with loss');
+    // An early report may cover a few dozen packets, where 20 % random loss can read 5 % (seen once):
+    // wait for one that says more than 5 %, as the reports over a sustained 20 % loss do.
+    await waitFor(() => serverPeer.remoteLossPercent > 5, 10_000, 'a receiver report with more than 5 % loss');
     console.log(`client reports ${serverPeer.remoteLossPercent} % lost`);
-    expect(serverPeer.remoteLossPercent).toBeGreaterThan(5);
     expect(serverPeer.remoteLossPercent).toBeLessThan(50);
     await peer.close();
   });
