@@ -1,9 +1,9 @@
 /**
  * Scratch audio shared by every session of the process, for samples written and read within one
  * synchronous step (decoded PCM before it is copied into a frame, a resampler's output before it is
- * queued, an encoded payload before the socket adapter copies it into its frame). The previous session's frame just used this memory, so it is still in cache; a buffer of each
- * session's own has been pushed out by the frames of every other session by the time its next frame
- * comes (docs/performance.md, "Fifth pass": cache misses per frame grow with the number of sessions).
+ * queued, an encoded payload before the socket adapter copies it into its frame). The previous
+ * session's frame just used this memory, so it is still in cache; a buffer of each session's own has
+ * been pushed out by the frames of every other session by the time its next frame comes (docs/performance.md, "Fifth pass": cache misses per frame grow with the number of sessions).
  *
  * One `ScratchArea` per role, so two steps in flight at once (the decoder's output copied into the
  * playout target) never share memory. Each user holds a `ScratchView` of an area: its view is remade
